@@ -1,0 +1,31 @@
+#pragma once
+#include <sys/types.h>
+
+/// Fork and exec `path` as the leader of a new process group.
+///
+/// In the child, between fork and exec, only async-signal-safe calls are made: it resets every signal
+/// disposition and the signal mask (Warden ignores SIGTERM/SIGINT for its own graceful shutdown, and
+/// ignored dispositions survive exec), moves the standard descriptors into place, changes directory, marks
+/// every other descriptor close-on-exec, and execs. A failed exec is reported through a close-on-exec pipe,
+/// so the caller learns ENOENT/EACCES synchronously instead of seeing an exit code 127.
+///
+/// Returns 0 and stores the pid, or an errno value.
+int warden_spawn(const char *path, char *const argv[], char *const envp[], const char *cwd,
+                 int stdin_fd, int stdout_fd, int stderr_fd, pid_t *out_pid);
+
+/// Start the orphan guard: a forked child in its own process group that holds the read end of a pipe.
+/// Warden writes the process group ids of its engines into the write end (positive to add, negative to
+/// remove, 4-byte records). When Warden dies for any reason, SIGKILL included, the kernel closes the
+/// write end, the guard reads EOF and SIGKILLs every registered group, then exits. This covers the
+/// engine's grandchildren too, which PR_SET_PDEATHSIG (tied to one thread of the parent, and to one
+/// process of the child) cannot.
+///
+/// Returns 0 and stores the write end (close-on-exec) and the guard's pid, or an errno value.
+int warden_guard_start(int *out_write_fd, pid_t *out_pid);
+
+/// waitpid(pid, status, 0), retried on EINTR. Stopped children are not reported (no WUNTRACED).
+/// Returns the pid, or -1 with errno set.
+pid_t warden_wait(pid_t pid, int *status);
+
+/// Pipe with both ends close-on-exec. Returns 0 or errno.
+int warden_pipe(int fds[2]);

@@ -1,0 +1,88 @@
+import Foundation
+
+/// Parsers for the human units used in configs. Pure, so they are tested directly.
+public enum Units {
+    /// Prometheus-style durations: `500ms`, `10s`, `5m`, `1h30m`, `2d`; a bare `0` means zero.
+    public static func parseDuration(_ text: String) -> Duration? {
+        if text == "0" { return .zero }
+        var rest = Substring(text)
+        var totalMilliseconds: Double = 0
+        guard !rest.isEmpty else { return nil }
+        while !rest.isEmpty {
+            let number = rest.prefix { $0.isNumber || $0 == "." }
+            guard !number.isEmpty, let value = Double(number) else { return nil }
+            rest = rest.dropFirst(number.count)
+            let unit = rest.prefix { $0.isLetter }
+            rest = rest.dropFirst(unit.count)
+            let scale: Double
+            switch unit {
+            case "ms": scale = 1
+            case "s": scale = 1_000
+            case "m": scale = 60_000
+            case "h": scale = 3_600_000
+            case "d": scale = 86_400_000
+            default: return nil
+            }
+            totalMilliseconds += value * scale
+        }
+        guard totalMilliseconds.isFinite, totalMilliseconds < 1e15 else { return nil }
+        return .milliseconds(Int64(totalMilliseconds.rounded()))
+    }
+
+    /// Sizes: plain bytes, decimal (`KB`, `MB`, `GB`) or binary (`KiB`, `MiB`, `GiB`) units.
+    public static func parseByteSize(_ text: String) -> Int64? {
+        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        let digits = trimmed.prefix { $0.isNumber || $0 == "." }
+        guard !digits.isEmpty, let value = Double(digits), value >= 0 else { return nil }
+        let unit = trimmed.dropFirst(digits.count).trimmingCharacters(in: .whitespaces)
+        let scale: Double
+        switch unit {
+        case "", "B": scale = 1
+        case "KB", "kB": scale = 1e3
+        case "MB": scale = 1e6
+        case "GB": scale = 1e9
+        case "KiB": scale = 1024
+        case "MiB": scale = 1_048_576
+        case "GiB": scale = 1_073_741_824
+        default: return nil
+        }
+        let bytes = value * scale
+        guard bytes < 1e18 else { return nil }
+        return Int64(bytes.rounded())
+    }
+
+    /// `2m30s`-style rendering for logs and status.
+    public static func formatDuration(_ duration: Duration) -> String {
+        let totalMs = duration.milliseconds
+        if totalMs == 0 { return "0s" }
+        if totalMs < 1000 { return "\(totalMs)ms" }
+        var seconds = totalMs / 1000
+        var parts: [String] = []
+        for (unit, size) in [("d", Int64(86_400)), ("h", 3600), ("m", 60)] where seconds >= size {
+            parts.append("\(seconds / size)\(unit)")
+            seconds %= size
+        }
+        let ms = totalMs % 1000
+        if seconds > 0 || ms > 0 {
+            parts.append(ms > 0 ? "\(seconds).\(String(format: "%03d", ms))s" : "\(seconds)s")
+        }
+        return parts.joined()
+    }
+}
+
+extension Duration {
+    /// Whole milliseconds, truncated.
+    public var milliseconds: Int64 {
+        let (seconds, attoseconds) = components
+        return seconds * 1000 + attoseconds / 1_000_000_000_000_000
+    }
+
+    public var seconds: Double {
+        let (seconds, attoseconds) = components
+        return Double(seconds) + Double(attoseconds) / 1e18
+    }
+
+    public static func seconds(double value: Double) -> Duration {
+        .nanoseconds(Int64((value * 1e9).rounded()))
+    }
+}

@@ -1,0 +1,94 @@
+/// Warden's configuration after validation: every path absolute, every duration parsed, every secret a
+/// reference (never its value).
+public struct WardenConfig: Sendable {
+    public var listen: ListenAddress
+    /// Absolute path of the directory holding Warden's database and engine logs.
+    public var stateDirectory: String
+    /// Required for mutating endpoints; without one they answer 403.
+    public var adminToken: SecretSource?
+    public var engines: [EngineConfig]
+}
+
+public struct ListenAddress: Sendable, Equatable, CustomStringConvertible {
+    public var host: String
+    public var port: Int
+
+    public init(host: String, port: Int) {
+        self.host = host
+        self.port = port
+    }
+
+    /// `host:port`, `[v6]:port` or `:port` (which means loopback, never all interfaces).
+    public init?(parsing text: String) {
+        let hostPart: Substring
+        let portPart: Substring
+        if text.hasPrefix("[") {
+            guard let close = text.firstIndex(of: "]"), text[text.index(after: close)...].hasPrefix(":") else { return nil }
+            hostPart = text[text.index(after: text.startIndex)..<close]
+            portPart = text[text.index(close, offsetBy: 2)...]
+        } else {
+            guard let colon = text.lastIndex(of: ":") else { return nil }
+            hostPart = text[..<colon]
+            portPart = text[text.index(after: colon)...]
+            if hostPart.contains(":") { return nil }
+        }
+        guard let port = Int(portPart), (0...65535).contains(port) else { return nil }
+        self.host = hostPart.isEmpty ? Defaults.listenHost : String(hostPart)
+        self.port = port
+    }
+
+    public var isLoopback: Bool {
+        host == "localhost" || host == "::1" || host.hasPrefix("127.")
+    }
+
+    public var description: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
+}
+
+public enum RestartMode: String, Sendable, CaseIterable {
+    /// Restart whatever the exit status: a trading engine that exits 0 unexpectedly is still not trading.
+    case always
+    /// Restart after a non-zero exit or a signal only.
+    case onFailure = "on-failure"
+    case never
+}
+
+public struct EngineConfig: Sendable {
+    /// Label value and URL path segment: `[A-Za-z0-9_.-]{1,64}`.
+    public var name: String
+    /// argv as given; `executable` is argv[0] resolved against `workingDirectory` or PATH.
+    public var command: [String]
+    public var executable: String
+    public var workingDirectory: String
+    /// Added to (or, with `inheritEnvironment: false`, instead of) Warden's own environment.
+    public var environment: [String: String]
+    public var inheritEnvironment: Bool
+    public var stop: StopPolicy
+    public var restart: RestartPolicy
+    public var logs: LogPolicy
+    public var samplingInterval: Duration
+}
+
+public struct StopPolicy: Sendable, Equatable {
+    public var signal: Signal
+    public var gracePeriod: Duration
+}
+
+public struct RestartPolicy: Sendable, Equatable {
+    public var mode: RestartMode
+    public var backoff: Backoff
+    public var budget: RestartBudget
+
+    public init(mode: RestartMode, backoff: Backoff, budget: RestartBudget) {
+        self.mode = mode
+        self.backoff = backoff
+        self.budget = budget
+    }
+}
+
+public struct LogPolicy: Sendable, Equatable {
+    /// Absolute path of the current log file; rotated files get `.1`, `.2`, ... appended.
+    public var file: String
+    public var maxBytes: Int64
+    /// Files kept in all, the current one included.
+    public var maxFiles: Int
+}

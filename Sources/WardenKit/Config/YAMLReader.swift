@@ -1,0 +1,201 @@
+import Yams
+
+/// Collects issues while a config is read, so that one run reports all of them (like `promtool check config`).
+final class IssueCollector {
+    let file: String
+    private(set) var issues: [ConfigIssue] = []
+
+    init(file: String) { self.file = file }
+
+    func report(_ message: String, at path: String, line: Int?) {
+        issues.append(ConfigIssue(file: file, path: path, line: line, message: message))
+    }
+}
+
+/// A YAML node with its config path, handing out typed values and reporting what does not fit.
+///
+/// Readers return `nil` after reporting; callers fall back to a default so that reading continues and later
+/// problems are found too.
+struct YAMLValue {
+    let node: Node
+    let path: String
+    let issues: IssueCollector
+
+    var line: Int? { node.mark?.line }
+
+    func fail(_ message: String) {
+        issues.report(message, at: path, line: line)
+    }
+
+    private var scalar: String? {
+        if case .scalar(let s) = node { return s.string }
+        return nil
+    }
+
+    private var isNull: Bool {
+        guard case .scalar(let s) = node, s.style == .plain else { return false }
+        return ["", "~", "null", "Null", "NULL"].contains(s.string)
+    }
+
+    func string(nonEmpty: Bool = true) -> String? {
+        guard let text = scalar, !isNull else {
+            fail("expected a string")
+            return nil
+        }
+        if nonEmpty && text.isEmpty {
+            fail("must not be empty")
+            return nil
+        }
+        return text
+    }
+
+    func int(in range: ClosedRange<Int>) -> Int? {
+        guard let text = scalar, let value = Int(text) else {
+            fail("expected an integer")
+            return nil
+        }
+        guard range.contains(value) else {
+            fail("must be between \(range.lowerBound) and \(range.upperBound), got \(value)")
+            return nil
+        }
+        return value
+    }
+
+    func double(in range: ClosedRange<Double>) -> Double? {
+        guard let text = scalar, let value = Double(text), value.isFinite else {
+            fail("expected a number")
+            return nil
+        }
+        guard range.contains(value) else {
+            fail("must be between \(range.lowerBound) and \(range.upperBound), got \(text)")
+            return nil
+        }
+        return value
+    }
+
+    func bool() -> Bool? {
+        switch scalar {
+        case "true", "True", "TRUE": return true
+        case "false", "False", "FALSE": return false
+        default:
+            fail("expected true or false")
+            return nil
+        }
+    }
+
+    func duration(allowZero: Bool = true) -> Duration? {
+        guard let text = scalar else {
+            fail("expected a duration such as 500ms, 10s, 5m or 1h30m")
+            return nil
+        }
+        guard let value = Units.parseDuration(text) else {
+            fail("invalid duration \"\(text)\": expected a number with a unit (ms, s, m, h, d), such as 500ms, 10s, 1h30m")
+            return nil
+        }
+        if !allowZero && value == .zero {
+            fail("must be greater than zero")
+            return nil
+        }
+        return value
+    }
+
+    func byteSize() -> Int64? {
+        guard let text = scalar, let value = Units.parseByteSize(text) else {
+            fail("invalid size: expected bytes or a number with a unit (KB, MB, GB, KiB, MiB, GiB), such as 10MB")
+            return nil
+        }
+        return value
+    }
+
+    func sequence() -> [YAMLValue]? {
+        guard case .sequence(let items) = node else {
+            fail("expected a list")
+            return nil
+        }
+        return items.enumerated().map { index, item in
+            YAMLValue(node: item, path: "\(path)[\(index)]", issues: issues)
+        }
+    }
+
+    func stringList() -> [String]? {
+        guard let items = sequence() else { return nil }
+        let strings = items.compactMap { $0.string(nonEmpty: false) }
+        return strings.count == items.count ? strings : nil
+    }
+
+    /// A mapping whose keys are data (environment variables), not schema.
+    func stringMap() -> [String: String]? {
+        guard case .mapping(let mapping) = node else {
+            fail("expected a mapping of names to strings")
+            return nil
+        }
+        var result: [String: String] = [:]
+        for (key, value) in mapping {
+            guard let name = key.string, !name.isEmpty else {
+                issues.report("expected a non-empty name", at: path, line: key.mark?.line)
+                continue
+            }
+            if let text = YAMLValue(node: value, path: "\(path).\(name)", issues: issues).string(nonEmpty: false) {
+                result[name] = text
+            }
+        }
+        return result
+    }
+
+    func mapping() -> MappingReader? {
+        guard case .mapping(let mapping) = node else {
+            fail("expected a mapping")
+            return nil
+        }
+        return MappingReader(mapping: mapping, value: self)
+    }
+}
+
+/// Reads the keys of one schema mapping and, at `finish()`, reports every key nobody asked for: a typo in
+/// a monitoring config must not silently fall back to a default.
+final class MappingReader {
+    private let entries: [(key: String, node: Node, line: Int?)]
+    private let value: YAMLValue
+    private var consumed: Set<String> = []
+
+    init(mapping: Node.Mapping, value: YAMLValue) {
+        self.value = value
+        var entries: [(String, Node, Int?)] = []
+        var seen: Set<String> = []
+        for (key, node) in mapping {
+            let name = key.string ?? ""
+            if !seen.insert(name).inserted {
+                value.issues.report("duplicate key \"\(name)\"", at: Self.join(value.path, name), line: key.mark?.line)
+            }
+            entries.append((name, node, key.mark?.line))
+        }
+        self.entries = entries
+    }
+
+    var line: Int? { value.line }
+    var path: String { value.path }
+
+    func fail(_ message: String) { value.fail(message) }
+
+    /// The value under `key`, or nil when absent (explicit `null` counts as absent).
+    subscript(key: String) -> YAMLValue? {
+        consumed.insert(key)
+        guard let entry = entries.first(where: { $0.key == key }) else { return nil }
+        if case .scalar(let s) = entry.node, s.style == .plain, ["~", "null", ""].contains(s.string) { return nil }
+        return YAMLValue(node: entry.node, path: Self.join(value.path, key), issues: value.issues)
+    }
+
+    func has(_ key: String) -> Bool { entries.contains { $0.key == key } }
+
+    func finish() {
+        for entry in entries where !consumed.contains(entry.key) {
+            let known = consumed.sorted().joined(separator: ", ")
+            value.issues.report("unknown key \"\(entry.key)\" (known keys: \(known))",
+                                at: Self.join(value.path, entry.key), line: entry.line)
+        }
+    }
+
+    private static func join(_ path: String, _ key: String) -> String {
+        path.isEmpty ? key : "\(path).\(key)"
+    }
+}

@@ -1,0 +1,89 @@
+/// The JSON of `GET /api/v1/status`. Field names are part of Warden's API: add, never rename.
+public struct StatusDocument: Codable, Sendable {
+    public var version: String
+    public var ready: Bool
+    public var time: Double
+    public var engines: [Engine]
+
+    public struct Engine: Codable, Sendable {
+        public var name: String
+        /// starting, running, stopping, backoff, gave_up, stopped
+        public var state: String
+        public var pid: Int32?
+        public var startedAt: Double?
+        public var uptimeSeconds: Double?
+        public var restartsTotal: Int
+        public var restartsByReason: [String: Int]
+        public var backoffSeconds: Double
+        public var consecutiveFailures: Int
+        public var budget: Budget
+        public var needsHuman: Bool
+        public var lastExit: Exit?
+        public var lastStartError: String?
+        public var resources: Resources?
+    }
+
+    public struct Budget: Codable, Sendable {
+        public var max: Int
+        public var windowSeconds: Double
+        public var used: Int
+        public var remaining: Int
+    }
+
+    public struct Exit: Codable, Sendable {
+        public var description: String
+        public var code: Int32?
+        public var signal: String?
+        public var at: Double
+        public var ranForSeconds: Double
+    }
+
+    public struct Resources: Codable, Sendable {
+        public var cpuSecondsTotal: Double
+        public var residentMemoryBytes: Int64
+        public var memoryUsageRatio: Double
+        public var threads: Int
+        public var openFds: Int
+        public var processes: Int
+        public var sampledAt: Double
+    }
+
+    public init(version: String, ready: Bool, now: Double, engines: [EngineStatus]) {
+        self.version = version
+        self.ready = ready
+        self.time = now
+        self.engines = engines.map { Engine($0, now: now) }
+    }
+}
+
+extension StatusDocument.Engine {
+    init(_ status: EngineStatus, now: Double) {
+        name = status.name
+        state = status.state.name
+        pid = status.pid
+        startedAt = status.startedAt
+        uptimeSeconds = status.startedAt.map { max(0, now - $0) }
+        restartsTotal = status.restartCounts.values.reduce(0, +)
+        restartsByReason = Dictionary(uniqueKeysWithValues: status.restartCounts.map { ($0.key.rawValue, $0.value) })
+        backoffSeconds = status.backoffRemaining(now: now)
+        consecutiveFailures = status.attempt
+        let used = status.ledger.count(now: now)
+        budget = .init(max: status.ledger.budget.maxRestarts, windowSeconds: status.ledger.budget.window.seconds,
+                       used: used, remaining: status.ledger.remaining(now: now))
+        needsHuman = status.needsHuman
+        lastExit = status.lastExit.map { exit in
+            var code: Int32?
+            var signal: String?
+            switch exit.status {
+            case .exited(let value): code = value
+            case .signaled(let value): signal = value.name
+            }
+            return .init(description: exit.status.description, code: code, signal: signal, at: exit.at, ranForSeconds: exit.ranFor)
+        }
+        lastStartError = status.lastStartError
+        resources = status.resources.map {
+            .init(cpuSecondsTotal: $0.cpuSeconds, residentMemoryBytes: $0.residentBytes, memoryUsageRatio: $0.memoryRatio,
+                  threads: $0.threads, openFds: $0.openFDs, processes: $0.processes, sampledAt: $0.sampledAt)
+        }
+    }
+}

@@ -1,0 +1,85 @@
+import Foundation
+import Hummingbird
+import Logging
+import NIOCore
+
+/// Warden's HTTP surface. Handlers read the status board and ask supervisors to act; they never hold state.
+public struct WardenHTTP: Sendable {
+    let version: String
+    let board: StatusBoard
+    let metrics: WardenMetrics
+    let supervisors: [String: EngineSupervisor]
+    let auth: AdminAuth
+    let storeOpen: Bool
+
+    public init(version: String, board: StatusBoard, metrics: WardenMetrics, supervisors: [EngineSupervisor],
+                auth: AdminAuth, storeOpen: Bool) {
+        self.version = version
+        self.board = board
+        self.metrics = metrics
+        self.supervisors = Dictionary(uniqueKeysWithValues: supervisors.map { ($0.config.name, $0) })
+        self.auth = auth
+        self.storeOpen = storeOpen
+    }
+
+    public func router() -> Router<BasicRequestContext> {
+        let router = Router()
+        router.get("/metrics") { _, _ in
+            Response(status: .ok, headers: [.contentType: ExpositionWriter.contentType],
+                     body: .init(byteBuffer: ByteBuffer(string: metrics.render())))
+        }
+        router.get("/healthz") { _, _ in
+            Self.json(.ok, ["status": "ok"])
+        }
+        router.get("/readyz") { _, _ in
+            let ready = storeOpen && board.allStartsAttempted
+            return Self.json(ready ? .ok : .serviceUnavailable, ["status": ready ? "ready" : "starting"])
+        }
+        router.get("/api/v1/status") { _, _ in
+            let document = StatusDocument(version: version, ready: storeOpen && board.allStartsAttempted,
+                                          now: Date().timeIntervalSince1970, engines: board.snapshot())
+            return Self.json(.ok, document)
+        }
+        router.post("/api/v1/engines/:name/restart") { request, context in
+            if let refusal = authorize(request) { return refusal }
+            let name = context.parameters.get("name") ?? ""
+            guard let supervisor = supervisors[name] else {
+                return Self.error(.notFound, "no engine named \(name)")
+            }
+            supervisor.requestRestart(.manual)
+            return Self.json(.accepted, ["status": "restart requested", "engine": name])
+        }
+        return router
+    }
+
+    /// nil when the request may proceed; otherwise the response to send. 401 says nothing about why.
+    func authorize(_ request: Request) -> Response? {
+        switch auth.check(authorization: request.headers[.authorization]) {
+        case .allowed:
+            return nil
+        case .disabled:
+            return Self.error(.forbidden, "mutating endpoints are disabled: no admin token is configured")
+        case .denied:
+            var response = Self.error(.unauthorized, "unauthorized")
+            response.headers[.wwwAuthenticate] = "Bearer"
+            return response
+        }
+    }
+
+    static let encoder: JSONEncoder = {
+        let encoder = JSONEncoder()
+        encoder.keyEncodingStrategy = .convertToSnakeCase
+        encoder.outputFormatting = [.sortedKeys]
+        return encoder
+    }()
+
+    static func json(_ status: HTTPResponse.Status, _ value: some Encodable) -> Response {
+        let data = (try? encoder.encode(value)) ?? Data("{}".utf8)
+        return Response(status: status, headers: [.contentType: "application/json"],
+                        body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+
+    static func error(_ status: HTTPResponse.Status, _ message: String) -> Response {
+        json(status, ["error": message])
+    }
+}

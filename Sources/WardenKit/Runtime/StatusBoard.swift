@@ -1,0 +1,91 @@
+import Synchronization
+
+/// What one engine looks like right now: the supervisor's view plus the latest resource sample.
+/// A plain value: the status API, the metrics and (later) health checks all read copies of it.
+public struct EngineStatus: Sendable {
+    public var name: String
+    public var state: EngineState = .idle
+    public var attempt = 0
+    public var restartCounts: [RestartReason: Int] = [:]
+    public var ledger: RestartLedger
+    public var lastExit: ExitRecord?
+    public var lastStartError: String?
+    public var resources: ResourceSample?
+
+    public init(name: String, budget: RestartBudget) {
+        self.name = name
+        self.ledger = RestartLedger(budget: budget)
+    }
+
+    public var pid: Int32? {
+        switch state {
+        case .running(let pid, _), .stopping(let pid, _, _): pid
+        default: nil
+        }
+    }
+
+    public var startedAt: Double? {
+        switch state {
+        case .running(_, let since), .stopping(_, let since, _): since
+        default: nil
+        }
+    }
+
+    public var isUp: Bool { pid != nil }
+
+    public func backoffRemaining(now: Double) -> Double {
+        if case .backoff(let until, _) = state { return max(0, until - now) }
+        return 0
+    }
+
+    /// The restart budget is spent and Warden has stopped restarting: a person must look.
+    public var needsHuman: Bool {
+        if case .gaveUp = state { return true }
+        return false
+    }
+}
+
+/// The read model every observer shares. Writers are the supervisors and samplers; readers (HTTP handlers,
+/// the scrape) take consistent copies under a short lock and never block a writer for long.
+public final class StatusBoard: Sendable {
+    private let engines: Mutex<[String: EngineStatus]>
+    public let engineNames: [String]
+    private let startedOnce = Mutex<Set<String>>([])
+
+    public init(engines: [EngineConfig]) {
+        engineNames = engines.map(\.name)
+        var initial: [String: EngineStatus] = [:]
+        for engine in engines {
+            initial[engine.name] = EngineStatus(name: engine.name, budget: engine.restart.budget)
+        }
+        self.engines = Mutex(initial)
+    }
+
+    public func update(_ name: String, _ change: (inout EngineStatus) -> Void) {
+        engines.withLock { engines in
+            if var status = engines[name] {
+                change(&status)
+                engines[name] = status
+            }
+        }
+    }
+
+    public func status(of name: String) -> EngineStatus? {
+        engines.withLock { $0[name] }
+    }
+
+    /// All engines in config order.
+    public func snapshot() -> [EngineStatus] {
+        let all = engines.withLock { $0 }
+        return engineNames.compactMap { all[$0] }
+    }
+
+    /// Readiness: every engine has had its first start attempt (whatever its outcome).
+    func markStartAttempted(_ name: String) {
+        _ = startedOnce.withLock { $0.insert(name) }
+    }
+
+    public var allStartsAttempted: Bool {
+        startedOnce.withLock { $0.count } == engineNames.count
+    }
+}

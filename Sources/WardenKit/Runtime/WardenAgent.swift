@@ -1,0 +1,93 @@
+import Foundation
+import Hummingbird
+import Logging
+import NIOCore
+import ServiceLifecycle
+
+public enum WardenVersion {
+    public static let current = "0.1.0"
+}
+
+/// Assembles Warden from a validated config and runs it: one `ServiceGroup` owns the HTTP server, one
+/// supervisor per engine and the resource sampler. SIGTERM or SIGINT stops them in reverse order (sampler,
+/// then engines, gracefully, then the HTTP server) and `run()` returns.
+public struct WardenAgent: Sendable {
+    public let config: WardenConfig
+    public let logger: Logger
+    /// Called with the bound address once the HTTP server listens (the port is known even for port 0).
+    public var onListening: @Sendable (String, Int) -> Void = { _, _ in }
+
+    public init(config: WardenConfig, logger: Logger) {
+        self.config = config
+        self.logger = logger
+    }
+
+    public func run() async throws {
+        // Writes to a pipe whose reader has gone (the guard, an exec'd helper) must fail, not kill Warden.
+        signal(SIGPIPE, SIG_IGN)
+
+        let adminToken: String?
+        do {
+            adminToken = try config.adminToken?.resolve()
+        } catch {
+            throw StartupError(description: "admin_token: \(error.description)")
+        }
+
+        try createStateDirectory()
+        let store = try WardenStore(path: config.stateDirectory + "/warden.sqlite", logger: logger)
+        let orphanGuard = try OrphanGuard()
+        let board = StatusBoard(engines: config.engines)
+        let system = ProcSystem()
+
+        let supervisors = config.engines.map { engine in
+            EngineSupervisor(config: engine, board: board, history: store, orphanGuard: orphanGuard, logger: logger)
+        }
+        let metrics = WardenMetrics(version: WardenVersion.current, board: board, store: store, system: system)
+        let http = WardenHTTP(version: WardenVersion.current, board: board, metrics: metrics, supervisors: supervisors,
+                              auth: AdminAuth(token: adminToken), storeOpen: true)
+        let onListening = self.onListening
+        let app = Application(
+            router: http.router(),
+            configuration: .init(address: .hostname(config.listen.host, port: config.listen.port), serverName: "warden"),
+            onServerRunning: { channel in
+                let port = channel.localAddress?.port ?? 0
+                logger.info("listening", metadata: ["address": "\(channel.localAddress?.description ?? "?")"])
+                onListening(channel.localAddress?.ipAddress ?? "", port)
+            },
+            logger: Self.quiet(logger))
+
+        var services: [any Service] = [app]
+        services += supervisors
+        services.append(ResourceSampler(engines: config.engines, board: board, system: system))
+        let group = ServiceGroup(configuration: .init(
+            services: services.map { .init(service: $0) },
+            gracefulShutdownSignals: [.sigterm, .sigint],
+            logger: Self.quiet(logger)))
+        logger.info("warden starting", metadata: [
+            "version": "\(WardenVersion.current)", "engines": "\(config.engines.map(\.name).joined(separator: ","))",
+            "state_dir": "\(config.stateDirectory)",
+        ])
+        try await group.run()
+        logger.info("warden stopped")
+    }
+
+    private func createStateDirectory() throws {
+        do {
+            try FileManager.default.createDirectory(atPath: config.stateDirectory, withIntermediateDirectories: true)
+        } catch {
+            throw StartupError(description: "cannot create state directory \(config.stateDirectory): \(error.localizedDescription)")
+        }
+    }
+
+    /// Library loggers (Hummingbird, ServiceLifecycle) speak at info about every request and service; keep
+    /// them to warnings unless Warden itself runs at debug.
+    private static func quiet(_ logger: Logger) -> Logger {
+        var quiet = logger
+        if logger.logLevel > .debug { quiet.logLevel = .warning }
+        return quiet
+    }
+}
+
+public struct StartupError: Error, CustomStringConvertible {
+    public let description: String
+}

@@ -1,0 +1,202 @@
+import Foundation
+import GRDB
+import Logging
+import Synchronization
+
+/// Warden's own database (`warden.sqlite` in the state directory): SQLite in WAL mode through GRDB, with
+/// versioned migrations. Engine history lives here so that it survives Warden's restarts.
+///
+/// A failing write (full disk, read-only mount) is logged, counted, and never stops supervision: losing a
+/// history row is bad, losing the engine because of it is worse.
+public final class WardenStore: Sendable {
+    public let path: String
+    private let pool: DatabasePool
+    private let logger: Logger
+    private let failures = Mutex<(count: Int, failing: Bool)>((0, false))
+
+    public init(path: String, logger: Logger) throws {
+        self.path = path
+        self.logger = logger
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(5)
+        configuration.label = "warden-store"
+        do {
+            pool = try DatabasePool(path: path, configuration: configuration)
+            try Self.migrator.migrate(pool)
+        } catch {
+            throw StoreError(description: "cannot open Warden's database at \(path): \(Self.describe(error))")
+        }
+    }
+
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1-engine-events") { db in
+            try db.create(table: "engine_events") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("engine", .text).notNull()
+                t.column("at", .double).notNull()
+                t.column("kind", .text).notNull()
+                t.column("pid", .integer)
+                t.column("reason", .text)
+                t.column("exit_code", .integer)
+                t.column("signal", .integer)
+                t.column("duration", .double)
+                t.column("detail", .text)
+                // 1 when the event spent one restart of the budget: the ledger is rebuilt from these.
+                t.column("budget", .integer).notNull().defaults(to: 0)
+            }
+            try db.create(index: "engine_events_by_engine", on: "engine_events", columns: ["engine", "at"])
+        }
+        return migrator
+    }
+
+    /// Number of writes that failed since start.
+    public var writeFailures: Int { failures.withLock { $0.count } }
+
+    public func append(engine: String, record: LifecycleRecord, at time: Double) {
+        let row = EventRow(engine: engine, at: time, record: record)
+        write("record \(row.kind) for engine \(engine)") { db in
+            try db.execute(
+                sql: """
+                    INSERT INTO engine_events (engine, at, kind, pid, reason, exit_code, signal, duration, detail, budget)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """,
+                arguments: [row.engine, row.at, row.kind, row.pid, row.reason, row.exitCode, row.signal,
+                            row.duration, row.detail, row.budget ? 1 : 0])
+        }
+    }
+
+    /// Times of the budget-spending restarts since `since`, after the last budget reset.
+    public func restartTimes(engine: String, since: Double) -> [Double] {
+        (try? pool.read { db in
+            let reset = try Double.fetchOne(db, sql: "SELECT MAX(at) FROM engine_events WHERE engine = ? AND kind = 'budget_reset'",
+                                            arguments: [engine]) ?? 0
+            return try Double.fetchAll(db, sql: "SELECT at FROM engine_events WHERE engine = ? AND budget = 1 AND at > ? ORDER BY at",
+                                       arguments: [engine, max(since, reset)])
+        }) ?? []
+    }
+
+    /// The newest events first, for the status API and tests.
+    public func recentEvents(engine: String? = nil, limit: Int = 50) throws -> [StoredEvent] {
+        try pool.read { db in
+            let filter = engine == nil ? "" : "WHERE engine = ?"
+            let arguments: StatementArguments = engine.map { [$0, limit] } ?? [limit]
+            return try Row.fetchAll(db, sql: "SELECT * FROM engine_events \(filter) ORDER BY id DESC LIMIT ?", arguments: arguments)
+                .map(StoredEvent.init(row:))
+        }
+    }
+
+    /// `PRAGMA integrity_check`, for tests and the chaos suite.
+    public func integrityCheck() throws -> String {
+        try pool.read { try String.fetchOne($0, sql: "PRAGMA integrity_check") ?? "" }
+    }
+
+    private func write(_ what: String, _ body: (Database) throws -> Void) {
+        do {
+            try pool.write(body)
+            let recovered = failures.withLock { state -> Bool in
+                defer { state.failing = false }
+                return state.failing
+            }
+            if recovered { logger.notice("Warden's database accepts writes again", metadata: ["path": "\(path)"]) }
+        } catch {
+            let first = failures.withLock { state -> Bool in
+                state.count += 1
+                defer { state.failing = true }
+                return !state.failing
+            }
+            // One error per failure streak: a full disk must not also flood the journal.
+            if first {
+                logger.error("cannot write to Warden's database; supervision continues without history",
+                             metadata: ["path": "\(path)", "action": "\(what)", "error": "\(Self.describe(error))"])
+            }
+        }
+    }
+
+    static func describe(_ error: any Error) -> String {
+        if let error = error as? DatabaseError {
+            return "\(error.resultCode): \(error.message ?? "no details")"
+        }
+        return "\(error)"
+    }
+}
+
+public struct StoreError: Error, CustomStringConvertible {
+    public let description: String
+}
+
+/// One row of `engine_events`.
+public struct StoredEvent: Sendable, Equatable {
+    public var engine: String
+    public var at: Double
+    public var kind: String
+    public var pid: Int32?
+    public var reason: String?
+    public var exitCode: Int32?
+    public var signal: Int32?
+    public var detail: String?
+
+    init(row: Row) {
+        engine = row["engine"]
+        at = row["at"]
+        kind = row["kind"]
+        pid = row["pid"]
+        reason = row["reason"]
+        exitCode = row["exit_code"]
+        signal = row["signal"]
+        detail = row["detail"]
+    }
+}
+
+/// The flat form of a `LifecycleRecord`.
+private struct EventRow {
+    var engine: String
+    var at: Double
+    var kind: String
+    var pid: Int32?
+    var reason: String?
+    var exitCode: Int32?
+    var signal: Int32?
+    var duration: Double?
+    var detail: String?
+    var budget = false
+
+    init(engine: String, at: Double, record: LifecycleRecord) {
+        self.engine = engine
+        self.at = at
+        switch record {
+        case .started(let pid, let reason):
+            kind = "start"
+            self.pid = pid
+            self.reason = reason?.rawValue
+            // Deliberate restarts spend the budget when they start; automatic ones when they are scheduled.
+            budget = reason.map { ![.exit, .signal].contains($0) } ?? false
+        case .spawnFailed(let message):
+            kind = "spawn_failed"
+            detail = message
+        case .exited(let pid, let status, let ranFor):
+            kind = "exit"
+            self.pid = pid
+            duration = ranFor
+            switch status {
+            case .exited(let code): exitCode = code
+            case .signaled(let signal): self.signal = signal.number
+            }
+            detail = status.description
+        case .restartScheduled(let reason, let delay, let attempt):
+            kind = "restart_scheduled"
+            self.reason = reason.rawValue
+            duration = delay
+            detail = "attempt \(attempt + 1)"
+            budget = true
+        case .killedAfterGrace(let pid):
+            kind = "killed_after_grace"
+            self.pid = pid
+        case .gaveUp(let restarts):
+            kind = "gave_up"
+            detail = "\(restarts) restarts in the budget window"
+        case .budgetReset:
+            kind = "budget_reset"
+        }
+    }
+}

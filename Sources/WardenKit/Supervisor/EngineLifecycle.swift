@@ -1,0 +1,258 @@
+/// Why an engine is being (re)started. The raw values are the `reason` label of
+/// `warden_engine_restarts_total`.
+public enum RestartReason: String, Sendable, CaseIterable, Codable {
+    case exit, signal, health, remediation, manual, schedule
+
+    /// Automatic restarts are refused once the budget is spent; a person's are not.
+    var isAutomatic: Bool { self != .manual }
+}
+
+/// Where an engine is in its life. Pure data, published to the status API and metrics.
+public enum EngineState: Sendable, Equatable {
+    case idle
+    /// A spawn is under way; `reason` is nil for the first start.
+    case starting(reason: RestartReason?)
+    case running(pid: Int32, since: Double)
+    /// A stop signal was sent; `then` says what happens once the process group is gone.
+    case stopping(pid: Int32, since: Double, then: AfterStop)
+    case backoff(until: Double, reason: RestartReason)
+    /// The restart budget is spent: Warden no longer restarts the engine and a human is needed.
+    case gaveUp(since: Double)
+    /// Not running and not coming back: Warden is shutting down, or the restart mode said so.
+    case stopped
+
+    public enum AfterStop: Sendable, Equatable {
+        case restart(RestartReason)
+        case halt
+    }
+
+    /// The word used by the status API and page.
+    public var name: String {
+        switch self {
+        case .idle, .starting: "starting"
+        case .running: "running"
+        case .stopping: "stopping"
+        case .backoff: "backoff"
+        case .gaveUp: "gave_up"
+        case .stopped: "stopped"
+        }
+    }
+}
+
+/// Something that happened to one engine, in the order it happened. Stored in Warden's database.
+public enum LifecycleRecord: Sendable, Equatable {
+    case started(pid: Int32, reason: RestartReason?)
+    case spawnFailed(message: String)
+    case exited(pid: Int32, status: ExitStatus, ranFor: Double)
+    case restartScheduled(reason: RestartReason, delay: Double, attempt: Int)
+    case killedAfterGrace(pid: Int32)
+    case gaveUp(restartsInWindow: Int)
+    /// A person restarted the engine after Warden gave up: the budget window starts afresh.
+    case budgetReset
+}
+
+/// The last exit, as the status API shows it.
+public struct ExitRecord: Sendable, Equatable {
+    public var status: ExitStatus
+    public var at: Double
+    public var ranFor: Double
+}
+
+/// The supervision rules for one engine as a pure state machine: events in, effects out. It never touches a
+/// process, a clock or a socket, so every rule (backoff, budget, graceful stop, shutdown during backoff) is
+/// tested without child processes; `EngineSupervisor` performs the effects.
+public struct EngineLifecycle: Sendable {
+    public enum Event: Sendable, Equatable {
+        case startRequested
+        case spawned(pid: Int32)
+        case spawnFailed(message: String)
+        case exited(pid: Int32, status: ExitStatus)
+        case restartRequested(RestartReason)
+        case stopRequested
+        case timerFired(id: Int)
+    }
+
+    public enum Effect: Sendable, Equatable {
+        case spawn
+        case signalGroup(pgid: Int32, Signal)
+        /// Fire `timerFired(id)` after the delay; a newer timer replaces any older one.
+        case startTimer(id: Int, after: Duration)
+        case cancelTimer
+        case record(LifecycleRecord)
+        /// The engine is stopped for good and the supervisor may return.
+        case finished
+    }
+
+    public let restart: RestartPolicy
+    public let stop: StopPolicy
+    public private(set) var state: EngineState = .idle
+    public private(set) var ledger: RestartLedger
+    /// Consecutive unstable runs, the exponent of the backoff.
+    public private(set) var attempt = 0
+    public private(set) var lastExit: ExitRecord?
+    public private(set) var restartCounts: [RestartReason: Int] = [:]
+    private var timerID = 0
+    private var pendingTimer: Int?
+    private var shuttingDown = false
+
+    public init(restart: RestartPolicy, stop: StopPolicy, priorRestartTimes: [Double] = []) {
+        self.restart = restart
+        self.stop = stop
+        self.ledger = RestartLedger(budget: restart.budget, restartTimes: priorRestartTimes)
+    }
+
+    /// Applies one event at wall-clock time `now`; `random` in [0, 1) feeds the backoff jitter.
+    public mutating func handle(_ event: Event, now: Double, random: Double = 0.5) -> [Effect] {
+        switch (event, state) {
+        case (.startRequested, .idle):
+            state = .starting(reason: nil)
+            return [.spawn]
+
+        case (.spawned(let pid), .starting(let reason)):
+            state = .running(pid: pid, since: now)
+            if let reason { restartCounts[reason, default: 0] += 1 }
+            var effects: [Effect] = [.record(.started(pid: pid, reason: reason))]
+            if shuttingDown { effects += beginStop(pid: pid, since: now, then: .halt) }
+            return effects
+
+        case (.spawnFailed(let message), .starting):
+            let effects: [Effect] = [.record(.spawnFailed(message: message))]
+            if shuttingDown { return effects + finish() }
+            return effects + afterFailure(reason: .exit, ranFor: 0, now: now, random: random)
+
+        case (.exited(let pid, let status), .running(let runningPid, let since)) where pid == runningPid:
+            let ranFor = now - since
+            lastExit = ExitRecord(status: status, at: now, ranFor: ranFor)
+            var effects: [Effect] = [
+                .record(.exited(pid: pid, status: status, ranFor: ranFor)),
+                // Whatever the engine left in its group (workers, leaked helpers holding broker
+                // connections, seed 004) goes with it.
+                .signalGroup(pgid: pid, .kill),
+            ]
+            if shuttingDown { return effects + finish() }
+            switch restart.mode {
+            case .never:
+                state = .stopped
+                return effects
+            case .onFailure where status.isSuccess:
+                state = .stopped
+                return effects
+            case .always, .onFailure:
+                if ranFor >= restart.backoff.resetAfter.seconds { attempt = 0 }
+                let reason: RestartReason = if case .signaled = status { .signal } else { .exit }
+                effects += afterFailure(reason: reason, ranFor: ranFor, now: now, random: random)
+                return effects
+            }
+
+        case (.exited(let pid, let status), .stopping(let stoppingPid, let since, let then)) where pid == stoppingPid:
+            lastExit = ExitRecord(status: status, at: now, ranFor: now - since)
+            var effects: [Effect] = [
+                .cancelTimer,
+                .record(.exited(pid: pid, status: status, ranFor: now - since)),
+                .signalGroup(pgid: pid, .kill),
+            ]
+            pendingTimer = nil
+            switch then {
+            case .halt:
+                return effects + finish()
+            case .restart(let reason):
+                if reason.isAutomatic && ledger.remaining(now: now) == 0 {
+                    return effects + giveUp(now: now)
+                }
+                ledger.record(now: now)
+                state = .starting(reason: reason)
+                effects.append(.spawn)
+                return effects
+            }
+
+        case (.timerFired(let id), .backoff(_, let reason)) where id == pendingTimer:
+            pendingTimer = nil
+            state = .starting(reason: reason)
+            return [.spawn]
+
+        case (.timerFired(let id), .stopping(let pid, _, _)) where id == pendingTimer:
+            pendingTimer = nil
+            return [.record(.killedAfterGrace(pid: pid)), .signalGroup(pgid: pid, .kill)]
+
+        case (.restartRequested(let reason), .running(let pid, let since)) where !shuttingDown:
+            return beginStop(pid: pid, since: since, then: .restart(reason))
+
+        case (.restartRequested, .backoff(_, let pending)) where !shuttingDown:
+            // Brought forward, not added: the restart was already counted when the backoff began.
+            pendingTimer = nil
+            state = .starting(reason: pending)
+            return [.cancelTimer, .spawn]
+
+        case (.restartRequested(.manual), .gaveUp), (.restartRequested(.manual), .stopped):
+            // A person has looked at it: the budget window and the backoff start afresh.
+            guard !shuttingDown else { return [] }
+            let wasGivenUp = if case .gaveUp = state { true } else { false }
+            ledger.clear()
+            attempt = 0
+            state = .starting(reason: .manual)
+            return wasGivenUp ? [.record(.budgetReset), .spawn] : [.spawn]
+
+        case (.stopRequested, _):
+            shuttingDown = true
+            switch state {
+            case .running(let pid, let since):
+                return beginStop(pid: pid, since: since, then: .halt)
+            case .stopping(let pid, let since, _):
+                state = .stopping(pid: pid, since: since, then: .halt)
+                return []
+            case .starting:
+                return []   // the spawn's outcome arrives next and is stopped then
+            case .idle, .backoff, .gaveUp, .stopped:
+                return [.cancelTimer] + finish()
+            }
+
+        default:
+            // Stale timers, exits of pids we already handled, requests that do not apply in this state.
+            return []
+        }
+    }
+
+    /// Restarts left in the current window.
+    public func budgetRemaining(now: Double) -> Int { ledger.remaining(now: now) }
+
+    private mutating func beginStop(pid: Int32, since: Double, then: EngineState.AfterStop) -> [Effect] {
+        state = .stopping(pid: pid, since: since, then: then)
+        let id = nextTimer()
+        return [.signalGroup(pgid: pid, stop.signal), .startTimer(id: id, after: stop.gracePeriod)]
+    }
+
+    private mutating func afterFailure(reason: RestartReason, ranFor: Double, now: Double, random: Double) -> [Effect] {
+        if restart.mode == .never {
+            state = .stopped
+            return []
+        }
+        guard ledger.remaining(now: now) > 0 else { return giveUp(now: now) }
+        let delay = restart.backoff.delay(attempt: attempt, random: random)
+        let scheduled = LifecycleRecord.restartScheduled(reason: reason, delay: delay.seconds, attempt: attempt)
+        attempt += 1
+        ledger.record(now: now)
+        if delay <= .zero {
+            state = .starting(reason: reason)
+            return [.record(scheduled), .spawn]
+        }
+        state = .backoff(until: now + delay.seconds, reason: reason)
+        return [.record(scheduled), .startTimer(id: nextTimer(), after: delay)]
+    }
+
+    private mutating func giveUp(now: Double) -> [Effect] {
+        state = .gaveUp(since: now)
+        return [.record(.gaveUp(restartsInWindow: ledger.count(now: now)))]
+    }
+
+    private mutating func finish() -> [Effect] {
+        state = .stopped
+        pendingTimer = nil
+        return [.finished]
+    }
+
+    private mutating func nextTimer() -> Int {
+        timerID += 1
+        pendingTimer = timerID
+        return timerID
+    }
+}

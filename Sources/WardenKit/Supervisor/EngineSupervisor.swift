@@ -1,0 +1,158 @@
+import Foundation
+import Logging
+import ServiceLifecycle
+
+/// Runs one engine: performs the effects that `EngineLifecycle` decides, feeds it the events the world
+/// produces (spawns, exits, timers, requests), and publishes each resulting state to the status board.
+public final class EngineSupervisor: Service, Sendable {
+    public let config: EngineConfig
+    public let logLines: LogLineBroadcast
+    private let board: StatusBoard
+    private let history: WardenStore?
+    private let orphanGuard: OrphanGuard?
+    private let logFile: RotatingLogFile
+    private let environment: [String: String]
+    private let logger: Logger
+    private let events: AsyncStream<EngineLifecycle.Event>
+    private let continuation: AsyncStream<EngineLifecycle.Event>.Continuation
+
+    public init(config: EngineConfig, board: StatusBoard, history: WardenStore?, orphanGuard: OrphanGuard?,
+                extraEnvironment: [String: String] = [:], logger: Logger) {
+        self.config = config
+        self.board = board
+        self.history = history
+        self.orphanGuard = orphanGuard
+        self.logger = logger
+        self.logLines = LogLineBroadcast()
+        let name = config.name
+        self.logFile = RotatingLogFile(path: config.logs.file, maxBytes: config.logs.maxBytes, maxFiles: config.logs.maxFiles) {
+            logger.error("engine log capture failing", metadata: ["engine": "\(name)", "error": "\($0)"])
+        }
+        var environment = config.inheritEnvironment ? ProcessInfo.processInfo.environment : [:]
+        environment.merge(config.environment) { $1 }
+        environment.merge(extraEnvironment) { $1 }
+        environment["WARDEN_ENGINE"] = config.name
+        self.environment = environment
+        (events, continuation) = AsyncStream.makeStream(of: EngineLifecycle.Event.self)
+    }
+
+    /// Asks for a graceful restart; the outcome shows on the status board.
+    public func requestRestart(_ reason: RestartReason) {
+        continuation.yield(.restartRequested(reason))
+    }
+
+    public func run() async {
+        let now = Date().timeIntervalSince1970
+        let prior = history?.restartTimes(engine: config.name, since: now - config.restart.budget.window.seconds) ?? []
+        var lifecycle = EngineLifecycle(restart: config.restart, stop: config.stop, priorRestartTimes: prior)
+        var timer: Task<Void, Never>?
+        defer { timer?.cancel() }
+
+        await withGracefulShutdownHandler {
+            continuation.yield(.startRequested)
+            for await event in events {
+                let now = Date().timeIntervalSince1970
+                let effects = lifecycle.handle(event, now: now, random: Double.random(in: 0..<1))
+                var finished = false
+                for effect in effects {
+                    switch effect {
+                    case .spawn:
+                        spawn()
+                    case .signalGroup(let pgid, let signal):
+                        kill(-pgid, signal.number)
+                    case .startTimer(let id, let delay):
+                        timer?.cancel()
+                        timer = Task { [continuation] in
+                            guard (try? await Task.sleep(for: delay)) != nil else { return }
+                            continuation.yield(.timerFired(id: id))
+                        }
+                    case .cancelTimer:
+                        timer?.cancel()
+                        timer = nil
+                    case .record(let record):
+                        note(record, at: now)
+                    case .finished:
+                        finished = true
+                    }
+                }
+                if case .exited(let pid, _) = event { orphanGuard?.unregister(pgid: pid) }
+                publish(lifecycle, event: event)
+                if finished { break }
+            }
+        } onGracefulShutdown: { [continuation] in
+            continuation.yield(.stopRequested)
+        }
+    }
+
+    private func spawn() {
+        do {
+            let process = try ProcessSpawner.spawn(
+                executable: config.executable, arguments: config.command,
+                environment: environment, workingDirectory: config.workingDirectory)
+            orphanGuard?.register(pgid: process.pid)
+            let capture = LogCapture(engine: config.name, file: logFile, broadcast: logLines)
+            capture.start(fd: process.stdout, stream: .stdout)
+            capture.start(fd: process.stderr, stream: .stderr)
+            // `spawned` is queued before the waiter exists, so it always precedes the matching `exited`.
+            continuation.yield(.spawned(pid: process.pid))
+            ChildWaiter.watch(pid: process.pid) { [continuation] status in
+                continuation.yield(.exited(pid: process.pid, status: status))
+            }
+        } catch {
+            continuation.yield(.spawnFailed(message: error.description))
+        }
+    }
+
+    private func publish(_ lifecycle: EngineLifecycle, event: EngineLifecycle.Event) {
+        board.update(config.name) { status in
+            status.state = lifecycle.state
+            status.attempt = lifecycle.attempt
+            status.restartCounts = lifecycle.restartCounts
+            status.ledger = lifecycle.ledger
+            status.lastExit = lifecycle.lastExit
+            switch event {
+            case .spawned: status.lastStartError = nil
+            case .spawnFailed(let message): status.lastStartError = message
+            default: break
+            }
+        }
+        switch event {
+        case .spawned, .spawnFailed: board.markStartAttempted(config.name)
+        default: break
+        }
+    }
+
+    private func note(_ record: LifecycleRecord, at time: Double) {
+        var metadata: Logger.Metadata = ["engine": "\(config.name)"]
+        switch record {
+        case .started(let pid, let reason):
+            metadata["pid"] = "\(pid)"
+            if let reason { metadata["reason"] = "\(reason.rawValue)" }
+            logger.info("engine started", metadata: metadata)
+        case .spawnFailed(let message):
+            metadata["error"] = "\(message)"
+            logger.error("engine could not be started", metadata: metadata)
+        case .exited(let pid, let status, let ranFor):
+            metadata["pid"] = "\(pid)"
+            metadata["status"] = "\(status)"
+            metadata["ran_for"] = "\(Units.formatDuration(.seconds(double: ranFor)))"
+            logger.warning("engine exited", metadata: metadata)
+        case .restartScheduled(let reason, let delay, let attempt):
+            metadata["reason"] = "\(reason.rawValue)"
+            metadata["delay"] = "\(Units.formatDuration(.seconds(double: delay)))"
+            metadata["attempt"] = "\(attempt + 1)"
+            logger.info("engine restart scheduled", metadata: metadata)
+        case .killedAfterGrace(let pid):
+            metadata["pid"] = "\(pid)"
+            metadata["grace_period"] = "\(Units.formatDuration(config.stop.gracePeriod))"
+            logger.warning("engine did not stop within its grace period; killing its process group", metadata: metadata)
+        case .gaveUp(let restarts):
+            metadata["restarts_in_window"] = "\(restarts)"
+            metadata["window"] = "\(Units.formatDuration(config.restart.budget.window))"
+            logger.critical("restart budget spent: Warden stops restarting this engine; a human is needed", metadata: metadata)
+        case .budgetReset:
+            logger.notice("engine restarted by hand after Warden gave up; restart budget reset", metadata: metadata)
+        }
+        history?.append(engine: config.name, record: record, at: time)
+    }
+}
