@@ -1,0 +1,172 @@
+import Foundation
+import Testing
+@testable import WardenKit
+
+struct ConfigLoaderTests {
+    let loader = ConfigLoader(environment: ["PATH": "/usr/bin:/bin"])
+
+    func parse(_ yaml: String) throws(ConfigError) -> WardenConfig {
+        try loader.parse(yaml, file: "warden.yml", baseDirectory: "/etc/warden")
+    }
+
+    func issues(_ yaml: String) -> [ConfigIssue] {
+        do {
+            _ = try parse(yaml)
+            Issue.record("expected the config to be rejected")
+            return []
+        } catch {
+            return error.issues
+        }
+    }
+
+    @Test func aMinimalConfigGetsTheDocumentedDefaults() throws {
+        let config = try parse("""
+            engines:
+              - name: bot
+                command: [sh, -c, "exit 0"]
+            """)
+        #expect(config.listen == ListenAddress(host: "127.0.0.1", port: 9780))
+        #expect(config.stateDirectory == "/var/lib/warden")
+        let engine = try #require(config.engines.first)
+        #expect(engine.executable == "/usr/bin/sh" || engine.executable == "/bin/sh")
+        #expect(engine.workingDirectory == "/etc/warden")
+        #expect(engine.stop == StopPolicy(signal: .term, gracePeriod: .seconds(10)))
+        #expect(engine.restart.budget == RestartBudget(maxRestarts: 10, window: .seconds(3600)))
+        #expect(engine.restart.backoff.initial == .seconds(1))
+        #expect(engine.logs == LogPolicy(file: "/var/lib/warden/logs/bot.log", maxBytes: 10_000_000, maxFiles: 5))
+        #expect(engine.samplingInterval == .seconds(5))
+    }
+
+    @Test func everySettingIsRead() throws {
+        let config = try parse("""
+            listen: 127.0.0.1:9100
+            state_dir: state
+            admin_token: {env: WARDEN_TOKEN}
+            engines:
+              - name: futures-1
+                command: ["/bin/sh", "bot.sh"]
+                working_dir: /srv/bot
+                env: {EXCHANGE: binance, EMPTY: ""}
+                inherit_env: false
+                stop: {signal: SIGINT, grace_period: 1m30s}
+                restart:
+                  mode: on-failure
+                  initial_backoff: 500ms
+                  multiplier: 3
+                  max_backoff: 10m
+                  jitter: 0
+                  reset_after: 1h
+                  budget: 4
+                  budget_window: 30m
+                logs: {file: logs/bot.log, max_size: 2MiB, max_files: 3}
+                sampling_interval: 15s
+            """)
+        #expect(config.stateDirectory == "/etc/warden/state")
+        #expect(config.adminToken == .environment("WARDEN_TOKEN"))
+        let engine = try #require(config.engines.first)
+        #expect(engine.environment == ["EXCHANGE": "binance", "EMPTY": ""])
+        #expect(!engine.inheritEnvironment)
+        #expect(engine.stop == StopPolicy(signal: .int, gracePeriod: .seconds(90)))
+        #expect(engine.restart.mode == .onFailure)
+        #expect(engine.restart.backoff == Backoff(initial: .milliseconds(500), multiplier: 3, maximum: .seconds(600),
+                                                  jitter: 0, resetAfter: .seconds(3600)))
+        #expect(engine.restart.budget == RestartBudget(maxRestarts: 4, window: .seconds(1800)))
+        #expect(engine.logs == LogPolicy(file: "/etc/warden/logs/bot.log", maxBytes: 2 * 1_048_576, maxFiles: 3))
+        #expect(engine.samplingInterval == .seconds(15))
+    }
+
+    @Test func everyProblemIsReportedWithItsPathAndLine() {
+        let found = issues("""
+            listen: 127.0.0.1:9780
+            engines:
+              - name: bot
+                command: [sh, bot.py]
+                restart:
+                  initial_backof: 1s
+                  max_backoff: soon
+                  budget: many
+                stop: {grace_period: 10}
+              - name: bot
+                command: [sh]
+              - name: other
+                command: [definitely-not-a-command-xyz]
+            """)
+        let described = found.map(\.description)
+        #expect(described.contains("warden.yml:6: engines[0].restart.initial_backof: unknown key \"initial_backof\" (known keys: budget, budget_window, initial_backoff, jitter, max_backoff, mode, multiplier, reset_after)"))
+        #expect(found.contains { $0.line == 7 && $0.path == "engines[0].restart.max_backoff" && $0.message.hasPrefix("invalid duration \"soon\"") })
+        #expect(found.contains { $0.line == 8 && $0.path == "engines[0].restart.budget" && $0.message == "expected an integer" })
+        #expect(found.contains { $0.line == 9 && $0.path == "engines[0].stop.grace_period" && $0.message.hasPrefix("invalid duration \"10\"") })
+        #expect(found.contains { $0.line == 10 && $0.message == "duplicate engine name \"bot\" (first defined on line 3)" })
+        #expect(found.contains { $0.line == 13 && $0.path == "engines[2].command" && $0.message == "command \"definitely-not-a-command-xyz\" not found in PATH" })
+        #expect(found.count == 6)
+    }
+
+    @Test func wrongTypesAndShapesAreNamed() {
+        let found = issues("""
+            listen: [1, 2]
+            engines:
+              - name: "bad name!"
+                command: "python3 bot.py"
+                sampling_interval: 0s
+            """)
+        #expect(found.contains { $0.line == 1 && $0.path == "listen" && $0.message == "expected a string" })
+        #expect(found.contains { $0.line == 3 && $0.message.hasPrefix("invalid engine name \"bad name!\"") })
+        #expect(found.contains { $0.line == 4 && $0.message.hasPrefix("command must be a list of arguments") })
+        #expect(found.contains { $0.line == 5 && $0.message == "must be greater than zero" })
+    }
+
+    @Test func secretsMustBeReferencesAndRemoteListenersNeedOne() {
+        let inline = issues("""
+            admin_token: hunter2
+            engines: [{name: a, command: [sh]}]
+            """)
+        #expect(inline.map(\.message) == ["inline secrets are not accepted; use {file: PATH} or {env: VARIABLE}"])
+        #expect(!inline.description.contains("hunter2"))
+
+        let open = issues("""
+            listen: 0.0.0.0:9780
+            engines: [{name: a, command: [sh]}]
+            """)
+        #expect(open.first?.message.hasPrefix("listening on 0.0.0.0, which is not loopback, requires admin_token") == true)
+    }
+
+    @Test func syntaxErrorsAndMissingKeysAreReported() {
+        let syntax = issues("engines:\n  - name: a\n   command: [sh\n")
+        #expect(syntax.count == 1)
+        #expect(syntax[0].message.hasPrefix("YAML syntax error"))
+        #expect(syntax[0].line != nil)
+
+        let missing = issues("engines:\n  - name: a\n")
+        #expect(missing.map(\.message) == ["missing required key \"command\""])
+        #expect(issues("listen: 127.0.0.1:1\n").map(\.message) == ["missing required key \"engines\""])
+    }
+
+    @Test func secretSourcesResolveWithoutRevealingThemselves() throws {
+        #expect(try SecretSource.environment("T").resolve(environment: ["T": " s3cret\n"]) == "s3cret")
+        #expect(throws: SecretError.self) { try SecretSource.environment("T").resolve(environment: [:]) }
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("warden-secret-\(UUID())").path
+        try "token-from-file\n".write(toFile: file, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        #expect(try SecretSource.file(file).resolve() == "token-from-file")
+        #expect(SecretSource.file(file).description == "secret file \(file)")
+    }
+
+    @Test func unitsParse() {
+        #expect(Units.parseDuration("1h30m") == .seconds(5400))
+        #expect(Units.parseDuration("250ms") == .milliseconds(250))
+        #expect(Units.parseDuration("1.5s") == .milliseconds(1500))
+        #expect(Units.parseDuration("0") == .zero)
+        #expect(Units.parseDuration("10") == nil)
+        #expect(Units.parseDuration("5 s") == nil)
+        #expect(Units.parseDuration("-1s") == nil)
+        #expect(Units.parseByteSize("10MB") == 10_000_000)
+        #expect(Units.parseByteSize("1KiB") == 1024)
+        #expect(Units.parseByteSize("12") == 12)
+        #expect(Units.parseByteSize("1TB") == nil)
+        #expect(Units.formatDuration(.seconds(5430)) == "1h30m30s")
+        #expect(Units.formatDuration(.milliseconds(1500)) == "1.500s")
+        #expect(ListenAddress(parsing: ":9780") == ListenAddress(host: "127.0.0.1", port: 9780))
+        #expect(ListenAddress(parsing: "[::1]:80")?.isLoopback == true)
+        #expect(ListenAddress(parsing: "localhost") == nil)
+    }
+}
