@@ -17,12 +17,7 @@ public struct EngineStatus: Sendable {
         self.ledger = RestartLedger(budget: budget)
     }
 
-    public var pid: Int32? {
-        switch state {
-        case .running(let pid, _), .stopping(let pid, _, _): pid
-        default: nil
-        }
-    }
+    public var pid: Int32? { state.pid }
 
     public var startedAt: Double? {
         switch state {

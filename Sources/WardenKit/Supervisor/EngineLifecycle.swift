@@ -26,6 +26,14 @@ public enum EngineState: Sendable, Equatable {
         case halt
     }
 
+    /// The engine's process (and process group) while one exists.
+    public var pid: Int32? {
+        switch self {
+        case .running(let pid, _), .stopping(let pid, _, _): pid
+        default: nil
+        }
+    }
+
     /// The word used by the status API and page.
     public var name: String {
         switch self {

@@ -82,6 +82,11 @@ public final class EngineSupervisor: Service, Sendable {
         } onGracefulShutdown: { [continuation] in
             continuation.yield(.stopRequested)
         }
+        // Cancelled rather than shut down gracefully (a sibling service failed): never leave the engine behind.
+        if let pid = lifecycle.state.pid {
+            kill(-pid, SIGKILL)
+            orphanGuard?.unregister(pgid: pid)
+        }
     }
 
     private func spawn() {

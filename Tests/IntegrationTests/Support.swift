@@ -1,0 +1,205 @@
+import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+import Testing
+@testable import WardenKit
+
+/// A directory that exists for one test.
+final class TempDirectory {
+    let path: String
+
+    init(_ name: String = #function) {
+        let safe = name.filter { $0.isLetter || $0.isNumber }
+        path = FileManager.default.temporaryDirectory.appendingPathComponent("warden-it-\(safe)-\(UUID().uuidString.prefix(8))").path
+        try! FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    }
+
+    func file(_ name: String) -> String { path + "/" + name }
+
+    func write(_ name: String, _ text: String) -> String {
+        let target = file(name)
+        try! text.write(toFile: target, atomically: true, encoding: .utf8)
+        return target
+    }
+
+    func read(_ name: String) -> String? { try? String(contentsOfFile: file(name), encoding: .utf8) }
+
+    deinit { try? FileManager.default.removeItem(atPath: path) }
+}
+
+/// The products directory of this build (`warden` and `warden-demo-engine` sit next to the test bundle).
+let productsDirectory: String = {
+    let me = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+    var directory = (me as NSString).deletingLastPathComponent
+    // `swift test` runs .build/<triple>/debug/<Package>PackageTests.xctest
+    if !FileManager.default.fileExists(atPath: directory + "/warden"), directory.hasSuffix(".xctest") {
+        directory = (directory as NSString).deletingLastPathComponent
+    }
+    return directory
+}()
+
+/// Polls `condition` until it holds or `timeout` passes. Tests wait on observable outcomes, never on sleeps.
+func eventually(timeout: Duration = .seconds(10), _ what: String, _ condition: () async throws -> Bool) async throws {
+    let deadline = ContinuousClock.now + timeout
+    while ContinuousClock.now < deadline {
+        if try await condition() { return }
+        try await Task.sleep(for: .milliseconds(25))
+    }
+    Issue.record("timed out after \(timeout) waiting until \(what)")
+    throw TimedOut()
+}
+
+struct TimedOut: Error {}
+
+/// True when no live process has this pid (a zombie awaiting its reaper counts as gone).
+func isGone(_ pid: Int32) -> Bool {
+    guard kill(pid, 0) == 0 else { return true }
+    let stat = ProcSystem.read("/proc/\(pid)/stat").flatMap(ProcStat.parse)
+    return stat == nil || stat?.state == "Z" || stat?.state == "X"
+}
+
+func freePort() -> Int {
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    defer { close(fd) }
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    address.sin_port = 0
+    _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
+    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+    _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
+    return Int(UInt16(bigEndian: address.sin_port))
+}
+
+struct HTTPResult {
+    var status: Int
+    var body: String
+    var headers: [String: String]
+}
+
+func http(_ url: String, method: String = "GET", token: String? = nil, timeout: Double = 5) async throws -> HTTPResult {
+    var request = URLRequest(url: URL(string: url)!, timeoutInterval: timeout)
+    request.httpMethod = method
+    if let token { request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization") }
+    let (data, response) = try await URLSession.shared.data(for: request)
+    let http = response as! HTTPURLResponse
+    var headers: [String: String] = [:]
+    for (key, value) in http.allHeaderFields { headers["\(key)".lowercased()] = "\(value)" }
+    return HTTPResult(status: http.statusCode, body: String(decoding: data, as: UTF8.self), headers: headers)
+}
+
+/// The value of one sample in an exposition text, e.g. `warden_engine_up{engine="bot"}`.
+func metric(_ exposition: String, _ series: String) -> Double? {
+    for line in exposition.split(separator: "\n") where line.hasPrefix(series + " ") {
+        return Double(line.dropFirst(series.count + 1))
+    }
+    return nil
+}
+
+/// A real `warden` process started from the built binary.
+final class WardenProcess {
+    let process = Process()
+    let directory: TempDirectory
+    let port: Int
+    let logPath: String
+    var base: String { "http://127.0.0.1:\(port)" }
+
+    /// `engines` is the YAML list under `engines:`; `extra` adds top-level keys.
+    init(directory: TempDirectory, engines: String, extra: String = "", environment: [String: String] = [:]) throws {
+        self.directory = directory
+        port = freePort()
+        let config = directory.write("warden.yml", """
+            listen: 127.0.0.1:\(port)
+            state_dir: state
+            \(extra)
+            engines:
+            \(engines)
+            """)
+        logPath = directory.file("warden.log")
+        _ = FileManager.default.createFile(atPath: logPath, contents: nil)
+        process.executableURL = URL(fileURLWithPath: productsDirectory + "/warden")
+        process.arguments = ["run", "--config", config]
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        process.currentDirectoryURL = URL(fileURLWithPath: directory.path)
+        let log = FileHandle(forWritingAtPath: logPath)!
+        process.standardOutput = log
+        process.standardError = log
+        try process.run()
+    }
+
+    var log: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
+
+    func waitReady() async throws {
+        try await eventually("warden answers /readyz\n\(log)") {
+            (try? await http(base + "/readyz").status) == 200
+        }
+    }
+
+    func metrics() async throws -> String { try await http(base + "/metrics").body }
+
+    func status() async throws -> StatusDocument {
+        let decoder = JSONDecoder()
+        decoder.keyDecodingStrategy = .convertFromSnakeCase
+        return try decoder.decode(StatusDocument.self, from: Data(try await http(base + "/api/v1/status").body.utf8))
+    }
+
+    func enginePid(_ name: String) async throws -> Int32? {
+        try await status().engines.first { $0.name == name }?.pid
+    }
+
+    func signal(_ signal: Int32) { kill(process.processIdentifier, signal) }
+
+    /// Waits for the process to exit and returns its status.
+    func waitExit(timeout: Duration = .seconds(20)) async throws -> Int32 {
+        try await eventually(timeout: timeout, "warden exits\n\(log)") { !process.isRunning }
+        return process.terminationStatus
+    }
+
+    deinit {
+        if process.isRunning {
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+        }
+    }
+}
+
+/// Runs one engine supervisor in-process inside a ServiceGroup, as Warden does, for tests that need to see
+/// the board and the store directly.
+final class SupervisedEngine: @unchecked Sendable {
+    let config: EngineConfig
+    let board: StatusBoard
+    let store: WardenStore
+    let supervisor: EngineSupervisor
+    private let task: Task<Void, Error>
+    private let group: ServiceGroupHandle
+
+    init(directory: TempDirectory, yaml: String) throws {
+        let loaded = try ConfigLoader().parse("state_dir: state\nengines:\n" + yaml, file: "test.yml", baseDirectory: directory.path)
+        config = loaded.engines[0]
+        try FileManager.default.createDirectory(atPath: loaded.stateDirectory, withIntermediateDirectories: true)
+        board = StatusBoard(engines: loaded.engines)
+        var logger = Logger(label: "test")
+        logger.logLevel = .warning
+        store = try WardenStore(path: loaded.stateDirectory + "/warden.sqlite", logger: logger)
+        supervisor = EngineSupervisor(config: config, board: board, history: store, orphanGuard: nil, logger: logger)
+        let group = ServiceGroup(services: [supervisor], logger: logger)
+        self.group = ServiceGroupHandle(group: group)
+        task = Task { try await group.run() }
+    }
+
+    var status: EngineStatus { board.status(of: config.name)! }
+
+    /// Graceful shutdown, as on SIGTERM; returns when the supervisor has finished.
+    func stop() async throws {
+        await group.group.triggerGracefulShutdown()
+        try await task.value
+    }
+
+    deinit { task.cancel() }
+}
+
+struct ServiceGroupHandle: @unchecked Sendable { let group: ServiceGroup }
+
+import Logging
+import ServiceLifecycle
