@@ -50,7 +50,10 @@ let package = Package(
         .testTarget(name: "WardenKitTests", dependencies: ["WardenKit"]),
         .testTarget(
             name: "IntegrationTests",
-            dependencies: ["WardenKit", "warden", "warden-demo-engine"]
+            dependencies: [
+                "WardenKit", "warden", "warden-demo-engine",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ]
         ),
     ]
 )

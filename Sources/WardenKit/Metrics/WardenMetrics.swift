@@ -35,11 +35,15 @@ public struct WardenMetrics: Sendable {
         perEngine(Catalog.engineBudgetRemaining) { Double($0.ledger.remaining(now: now)) }
         perEngine(Catalog.engineGaveUp) { $0.needsHuman ? 1 : 0 }
         perEngine(Catalog.engineCPU) { $0.resources?.cpuSeconds }
-        perEngine(Catalog.engineRSS) { $0.resources.map { Double($0.residentBytes) } }
-        perEngine(Catalog.engineMemoryRatio) { $0.resources?.memoryRatio }
-        perEngine(Catalog.engineThreads) { $0.resources.map { Double($0.threads) } }
-        perEngine(Catalog.engineOpenFDs) { $0.resources.map { Double($0.openFDs) } }
-        perEngine(Catalog.engineProcesses) { $0.resources.map { Double($0.processes) } }
+        // A stopped engine uses nothing, whatever the last sample said before it stopped.
+        func resource(_ family: MetricFamily, _ value: @escaping (ResourceSample) -> Double) {
+            perEngine(family) { engine in engine.resources.map { engine.isUp ? value($0) : 0 } }
+        }
+        resource(Catalog.engineRSS) { Double($0.residentBytes) }
+        resource(Catalog.engineMemoryRatio) { $0.memoryRatio }
+        resource(Catalog.engineThreads) { Double($0.threads) }
+        resource(Catalog.engineOpenFDs) { Double($0.openFDs) }
+        resource(Catalog.engineProcesses) { Double($0.processes) }
 
         writeSelf(into: &out)
         return out.output

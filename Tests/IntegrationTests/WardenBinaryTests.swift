@@ -1,0 +1,171 @@
+import Foundation
+import Testing
+@testable import WardenKit
+
+/// The built `warden` binary, end to end: signals, HTTP, exposition, the CLI.
+@Suite(.serialized)
+struct WardenBinaryTests {
+    static let sleeper = """
+          - name: bot
+            command: [sh, -c, "sleep 1000 & echo $! > grandchild.pid; trap 'echo got-term; kill $!; exit 0' TERM; wait"]
+            sampling_interval: 200ms
+        """
+
+    @Test func sigkillOfWardenLeavesNoEngineBehind() async throws {
+        let directory = TempDirectory()
+        let warden = try WardenProcess(directory: directory, engines: Self.sleeper)
+        try await warden.waitReady()
+        let engine = try #require(try await warden.enginePid("bot"))
+        try await eventually("the grandchild has started") { directory.read("grandchild.pid") != nil }
+        let grandchild = Int32(directory.read("grandchild.pid")!.trimmingCharacters(in: .whitespacesAndNewlines))!
+        #expect(!isGone(engine) && !isGone(grandchild))
+
+        warden.signal(SIGKILL)
+        _ = try await warden.waitExit()
+        try await eventually(timeout: .seconds(5), "the engine and its child die with Warden") {
+            isGone(engine) && isGone(grandchild)
+        }
+    }
+
+    @Test func sigtermStopsTheEngineGracefullyAndExitsZero() async throws {
+        let directory = TempDirectory()
+        let warden = try WardenProcess(directory: directory, engines: Self.sleeper)
+        try await warden.waitReady()
+        let engine = try #require(try await warden.enginePid("bot"))
+
+        warden.signal(SIGTERM)
+        #expect(try await warden.waitExit() == 0)
+        #expect(isGone(engine))
+        let engineLog = try String(contentsOfFile: directory.file("state/logs/bot.log"), encoding: .utf8)
+        #expect(engineLog.contains("got-term"), "the engine got SIGTERM and ran its handler")
+        #expect(warden.log.contains("warden stopped"))
+    }
+
+    @Test func metricsPassPromtoolAndDescribeTheEngine() async throws {
+        let directory = TempDirectory()
+        let warden = try WardenProcess(directory: directory, engines: Self.sleeper)
+        try await warden.waitReady()
+        try await eventually("the engine's tree is sampled") {
+            (metric(try await warden.metrics(), "warden_engine_processes{engine=\"bot\"}") ?? 0) >= 2
+        }
+        let response = try await http(warden.base + "/metrics")
+        #expect(response.headers["content-type"] == "text/plain; version=0.0.4; charset=utf-8")
+        let body = response.body
+        #expect(metric(body, "warden_engine_up{engine=\"bot\"}") == 1)
+        #expect(metric(body, "warden_engine_restart_budget_remaining{engine=\"bot\"}") == 10)
+        #expect(metric(body, "warden_engine_restarts_total{engine=\"bot\",reason=\"exit\"}") == 0)
+        #expect((metric(body, "warden_engine_resident_memory_bytes{engine=\"bot\"}") ?? 0) > 0)
+        #expect((metric(body, "process_resident_memory_bytes") ?? 0) > 0)
+        #expect(metric(body, "warden_build_info{version=\"\(WardenVersion.current)\"}") == 1)
+        for family in Catalog.all where family.name != "warden_store_write_failures_total" {
+            #expect(body.contains("# TYPE \(family.name) \(family.kind.rawValue)\n"), "\(family.name) is exposed")
+        }
+
+        let promtool = Process()
+        promtool.executableURL = URL(fileURLWithPath: "/usr/bin/promtool")
+        promtool.arguments = ["check", "metrics"]
+        let input = Pipe()
+        let output = Pipe()
+        promtool.standardInput = input
+        promtool.standardOutput = output
+        promtool.standardError = output
+        try promtool.run()   // CI installs prometheus; a missing promtool fails here instead of skipping
+        input.fileHandleForWriting.write(Data(body.utf8))
+        try input.fileHandleForWriting.close()
+        promtool.waitUntilExit()
+        let findings = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(promtool.terminationStatus == 0)
+        #expect(findings.isEmpty, "promtool findings:\n\(findings)")
+    }
+
+    @Test func theRestartEndpointRequiresTheTokenAndRestartsGracefully() async throws {
+        let directory = TempDirectory()
+        let token = "test-token-\(UUID().uuidString)"
+        let warden = try WardenProcess(directory: directory, engines: Self.sleeper,
+                                       extra: "admin_token: {env: WARDEN_TEST_TOKEN}",
+                                       environment: ["WARDEN_TEST_TOKEN": token])
+        try await warden.waitReady()
+        let first = try #require(try await warden.enginePid("bot"))
+        let url = warden.base + "/api/v1/engines/bot/restart"
+
+        let anonymous = try await http(url, method: "POST")
+        #expect(anonymous.status == 401)
+        #expect(anonymous.body == #"{"error":"unauthorized"}"#)
+        #expect(anonymous.headers["www-authenticate"] == "Bearer")
+        let wrong = try await http(url, method: "POST", token: String(token.dropLast()) + "x")
+        #expect(wrong.status == 401)
+        #expect(wrong.body == anonymous.body, "a wrong token learns nothing more than no token")
+        #expect(try await http(warden.base + "/api/v1/engines/nope/restart", method: "POST", token: token).status == 404)
+        #expect(try await warden.enginePid("bot") == first)
+
+        let accepted = try await http(url, method: "POST", token: token)
+        #expect(accepted.status == 202)
+        try await eventually("a new engine process runs") {
+            let pid = try await warden.enginePid("bot")
+            return pid != nil && pid != first
+        }
+        #expect(isGone(first))
+        let metrics = try await warden.metrics()
+        #expect(metric(metrics, "warden_engine_restarts_total{engine=\"bot\",reason=\"manual\"}") == 1)
+        let status = try await warden.status()
+        #expect(status.engines[0].restartsByReason == ["manual": 1])
+        #expect(status.engines[0].lastExit?.code == 0, "the engine's TERM handler exited 0")
+        #expect(!warden.log.contains(token), "the token never reaches the log")
+        #expect(!(try await http(warden.base + "/api/v1/status").body.contains(token)))
+    }
+
+    @Test func mutatingEndpointsAreOffWithoutAnAdminToken() async throws {
+        let directory = TempDirectory()
+        let warden = try WardenProcess(directory: directory, engines: Self.sleeper)
+        try await warden.waitReady()
+        let response = try await http(warden.base + "/api/v1/engines/bot/restart", method: "POST", token: "anything")
+        #expect(response.status == 403)
+        #expect(try await http(warden.base + "/healthz").status == 200)
+    }
+
+    @Test func checkConfigListsEveryProblemWithItsLine() throws {
+        let directory = TempDirectory()
+        let bad = directory.write("bad.yml", """
+            listen: 127.0.0.1:9780
+            engines:
+              - name: bot
+                command: [no-such-program-here]
+                restart: {budget: -1}
+                colour: blue
+            """)
+        let (status, output) = try runWarden(["check-config", bad])
+        #expect(status == 1)
+        #expect(output.contains("FAILED: 3 problem(s)"))
+        #expect(output.contains("\(bad):4: engines[0].command: command \"no-such-program-here\" not found in PATH"))
+        #expect(output.contains("\(bad):5: engines[0].restart.budget: must be between 0 and 100000, got -1"))
+        #expect(output.contains("\(bad):6: engines[0].colour: unknown key \"colour\""))
+
+        let good = directory.write("good.yml", "engines:\n  - {name: bot, command: [sh]}\n")
+        let (okStatus, okOutput) = try runWarden(["check-config", good])
+        #expect(okStatus == 0)
+        #expect(okOutput.contains("SUCCESS: 1 engine(s): bot"))
+
+        let (runStatus, runOutput) = try runWarden(["run", "--config", bad])
+        #expect(runStatus == 2, "run refuses an invalid config before starting anything")
+        #expect(runOutput.contains("not found in PATH"))
+    }
+
+    @Test func versionPrints() throws {
+        let (status, output) = try runWarden(["version"])
+        #expect(status == 0)
+        #expect(output == "warden \(WardenVersion.current)\n")
+    }
+
+    func runWarden(_ arguments: [String]) throws -> (Int32, String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: productsDirectory + "/warden")
+        process.arguments = arguments
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = output
+        try process.run()
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+    }
+}
