@@ -169,3 +169,36 @@ struct WardenBinaryTests {
         return (process.terminationStatus, String(decoding: data, as: UTF8.self))
     }
 }
+
+/// The docs must say what the code does.
+struct DocumentationTests {
+    static let root: String = {
+        var url = URL(fileURLWithPath: #filePath)
+        for _ in 0..<3 { url.deleteLastPathComponent() }
+        return url.path
+    }()
+
+    @Test func theReadmeListsEveryMetricAndDefault() throws {
+        let readme = try String(contentsOfFile: Self.root + "/README.md", encoding: .utf8)
+        for family in Catalog.all {
+            #expect(readme.contains("`\(family.name)`"), "README's metric reference lacks \(family.name)")
+        }
+        let defaults = [
+            "`127.0.0.1:9780`", "`/var/lib/warden`", "| `SIGTERM` |", "| `10s` |", "| `always` |", "| `1s` |", "| `2` |",
+            "| `5m` |", "| `0.1` |", "| `10m` |", "| `10` |", "| `1h` |", "| `10MB` |", "| `5` |", "| `5s` |",
+        ]
+        for value in defaults { #expect(readme.contains(value), "README's config reference lacks the default \(value)") }
+        #expect(Defaults.listenPort == 9780 && Defaults.stateDirectory == "/var/lib/warden" && Defaults.gracePeriod == .seconds(10))
+        #expect(Defaults.initialBackoff == .seconds(1) && Defaults.backoffMultiplier == 2 && Defaults.maxBackoff == .seconds(300))
+        #expect(Defaults.backoffJitter == 0.1 && Defaults.resetBackoffAfter == .seconds(600) && Defaults.restartBudget == 10)
+        #expect(Defaults.restartBudgetWindow == .seconds(3600) && Defaults.logMaxBytes == 10_000_000 && Defaults.logMaxFiles == 5)
+        #expect(Defaults.samplingInterval == .seconds(5))
+    }
+
+    @Test func theExamplesAreValidConfigs() throws {
+        let example = Self.root + "/examples/python-bot/warden.yml"
+        let config = try ConfigLoader().load(file: example)
+        #expect(config.engines.map(\.name) == ["python-bot"])
+        #expect(config.adminToken == .environment("WARDEN_ADMIN_TOKEN"))
+    }
+}
