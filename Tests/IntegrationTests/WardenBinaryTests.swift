@@ -202,3 +202,35 @@ struct DocumentationTests {
         #expect(config.adminToken == .environment("WARDEN_ADMIN_TOKEN"))
     }
 }
+
+extension WardenBinaryTests {
+    @Test func aBusyPortIsOneClearErrorAndNoEngineIsLeftBehind() async throws {
+        let directory = TempDirectory()
+        let blocker = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(blocker) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = 0
+        _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(blocker, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
+        listen(blocker, 1)
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(blocker, $0, &length) } }
+        let port = Int(UInt16(bigEndian: address.sin_port))
+
+        let config = directory.write("warden.yml", """
+            listen: 127.0.0.1:\(port)
+            state_dir: state
+            engines:
+              - name: bot
+                command: [sh, -c, "echo $$ > engine.pid; exec sleep 1000"]
+                working_dir: \(directory.path)
+            """)
+        let (status, output) = try runWarden(["run", "--config", config])
+        #expect(status == 1)
+        #expect(output.contains("warden: cannot listen on 127.0.0.1:\(port): Address already in use"))
+        if let pid = directory.read("engine.pid").flatMap({ Int32($0.trimmingCharacters(in: .whitespacesAndNewlines)) }) {
+            #expect(isGone(pid), "an engine started before the failure is not left running")
+        }
+    }
+}

@@ -45,7 +45,7 @@ struct ConfigLoaderTests {
             engines:
               - name: futures-1
                 command: ["/bin/sh", "bot.sh"]
-                working_dir: /srv/bot
+                working_dir: /tmp
                 env: {EXCHANGE: binance, EMPTY: ""}
                 inherit_env: false
                 stop: {signal: SIGINT, grace_period: 1m30s}
@@ -90,6 +90,7 @@ struct ConfigLoaderTests {
                 command: [sh]
               - name: other
                 command: [definitely-not-a-command-xyz]
+                working_dir: /no/such/directory
             """)
         let described = found.map(\.description)
         #expect(described.contains("warden.yml:6: engines[0].restart.initial_backof: unknown key \"initial_backof\" (known keys: budget, budget_window, initial_backoff, jitter, max_backoff, mode, multiplier, reset_after)"))
@@ -98,7 +99,8 @@ struct ConfigLoaderTests {
         #expect(found.contains { $0.line == 9 && $0.path == "engines[0].stop.grace_period" && $0.message.hasPrefix("invalid duration \"10\"") })
         #expect(found.contains { $0.line == 10 && $0.message == "duplicate engine name \"bot\" (first defined on line 3)" })
         #expect(found.contains { $0.line == 13 && $0.path == "engines[2].command" && $0.message == "command \"definitely-not-a-command-xyz\" not found in PATH" })
-        #expect(found.count == 6)
+        #expect(found.contains { $0.line == 14 && $0.path == "engines[2].working_dir" && $0.message == "directory /no/such/directory does not exist" })
+        #expect(found.count == 7)
     }
 
     @Test func wrongTypesAndShapesAreNamed() {

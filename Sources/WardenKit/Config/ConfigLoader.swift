@@ -111,7 +111,14 @@ public struct ConfigLoader {
         }
         if !map.has("name") { map.fail("missing required key \"name\"") }
 
-        let workingDirectory = absolute(map["working_dir"]?.string() ?? ".", relativeTo: base)
+        let workingDirectoryValue = map["working_dir"]
+        let workingDirectory = absolute(workingDirectoryValue?.string() ?? ".", relativeTo: base)
+        if let workingDirectoryValue {
+            var isDirectory: ObjCBool = false
+            if !FileManager.default.fileExists(atPath: workingDirectory, isDirectory: &isDirectory) || !isDirectory.boolValue {
+                workingDirectoryValue.fail("directory \(workingDirectory) does not exist")
+            }
+        }
         let environment = map["env"]?.stringMap() ?? [:]
         let inheritEnvironment = map["inherit_env"]?.bool() ?? true
 

@@ -67,7 +67,12 @@ public struct WardenAgent: Sendable {
             "version": "\(WardenVersion.current)", "engines": "\(config.engines.map(\.name).joined(separator: ","))",
             "state_dir": "\(config.stateDirectory)",
         ])
-        try await group.run()
+        do {
+            try await group.run()
+        } catch let error as IOError {
+            // The HTTP server is the only service doing socket I/O: name the address, not NIO's syscall.
+            throw StartupError(description: "cannot listen on \(config.listen): \(String(cString: strerror(error.errnoCode)))")
+        }
         logger.info("warden stopped")
     }
 

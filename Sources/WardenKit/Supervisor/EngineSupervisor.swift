@@ -11,6 +11,7 @@ public final class EngineSupervisor: Service, Sendable {
     private let history: WardenStore?
     private let orphanGuard: OrphanGuard?
     private let logFile: RotatingLogFile
+    private let readers = OpenReaders()
     private let environment: [String: String]
     private let logger: Logger
     private let events: AsyncStream<EngineLifecycle.Event>
@@ -87,6 +88,8 @@ public final class EngineSupervisor: Service, Sendable {
             kill(-pid, SIGKILL)
             orphanGuard?.unregister(pgid: pid)
         }
+        // The engine's last lines ("shutting down", a stack trace) belong in its log before Warden exits.
+        await readers.drained(timeout: .seconds(2))
     }
 
     private func spawn() {
@@ -95,7 +98,7 @@ public final class EngineSupervisor: Service, Sendable {
                 executable: config.executable, arguments: config.command,
                 environment: environment, workingDirectory: config.workingDirectory)
             orphanGuard?.register(pgid: process.pid)
-            let capture = LogCapture(engine: config.name, file: logFile, broadcast: logLines)
+            let capture = LogCapture(engine: config.name, file: logFile, broadcast: logLines, readers: readers)
             capture.start(fd: process.stdout, stream: .stdout)
             capture.start(fd: process.stderr, stream: .stderr)
             // `spawned` is queued before the waiter exists, so it always precedes the matching `exited`.

@@ -39,15 +39,56 @@ public final class LogLineBroadcast: Sendable {
     var hasSubscribers: Bool { subscribers.withLock { !$0.isEmpty } }
 }
 
+/// Counts pipe readers that have not reached EOF, so that shutdown can wait until the engine's last words
+/// are on disk before Warden exits.
+final class OpenReaders: Sendable {
+    private let state = Mutex<(open: Int, waiters: [CheckedContinuation<Void, Never>])>((0, []))
+
+    func opened() { state.withLock { $0.open += 1 } }
+
+    func closed() {
+        let waiters = state.withLock { state -> [CheckedContinuation<Void, Never>] in
+            state.open -= 1
+            guard state.open == 0 else { return [] }
+            defer { state.waiters.removeAll() }
+            return state.waiters
+        }
+        waiters.forEach { $0.resume() }
+    }
+
+    /// Returns once every reader is done, or after `timeout` (a grandchild that escaped the process group may
+    /// hold a pipe open forever).
+    func drained(timeout: Duration) async {
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask {
+                await withCheckedContinuation { continuation in
+                    let done = self.state.withLock { state -> Bool in
+                        if state.open == 0 { return true }
+                        state.waiters.append(continuation)
+                        return false
+                    }
+                    if done { continuation.resume() }
+                }
+            }
+            group.addTask { try? await Task.sleep(for: timeout) }
+            await group.next()
+            group.cancelAll()
+            // A waiter left behind by the timeout is resumed by the last reader, or dies with the process.
+        }
+    }
+}
+
 /// Reads an engine's stdout and stderr pipes on threads of their own, line by line, into the rotating log
 /// file and the broadcast.
 struct LogCapture: Sendable {
     let engine: String
     let file: RotatingLogFile
     let broadcast: LogLineBroadcast
+    let readers: OpenReaders
 
     /// Reads until EOF (the engine and everything holding the pipe closed it), then closes `fd`.
-    func start(fd: Int32, stream: LogLine.Stream, onEOF: @escaping @Sendable () -> Void = {}) {
+    func start(fd: Int32, stream: LogLine.Stream) {
+        readers.opened()
         let thread = Thread { [self] in
             var splitter = LineSplitter()
             let buffer = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: 64 * 1024)
@@ -63,7 +104,7 @@ struct LogCapture: Sendable {
             }
             if let last = splitter.finish() { deliver([last], stream: stream) }
             close(fd)
-            onEOF()
+            readers.closed()
         }
         thread.name = "warden-log-\(engine)-\(stream.rawValue)"
         thread.start()
