@@ -234,3 +234,24 @@ extension WardenBinaryTests {
         }
     }
 }
+
+extension WardenBinaryTests {
+    @Test func enginesAreStoppedTogetherNotOneAfterAnother() async throws {
+        let directory = TempDirectory()
+        let stubborn = (1...3).map { index in """
+              - name: stubborn\(index)
+                command: [sh, -c, "trap '' TERM; while true; do sleep 0.2; done"]
+                stop: {grace_period: 2s}
+                sampling_interval: 10s
+            """ }.joined(separator: "\n")
+        let warden = try WardenProcess(directory: directory, engines: stubborn)
+        try await warden.waitReady()
+        let started = ContinuousClock.now
+        warden.signal(SIGTERM)
+        #expect(try await warden.waitExit() == 0)
+        let took = ContinuousClock.now - started
+        // Each engine ignores SIGTERM and is killed after its 2 s grace: together that is about 2 s, one after
+        // another it would be 6 s or more (plus up to 10 s of a sampler's sleep).
+        #expect(took >= .seconds(2) && took < .seconds(5), "shutdown took \(took)")
+    }
+}

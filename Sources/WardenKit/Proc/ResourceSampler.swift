@@ -35,7 +35,8 @@ public struct ResourceSampler: Service {
                                                       sampledAt: Date().timeIntervalSince1970)
                 }
             }
-            try? await Task.sleep(for: engine.samplingInterval)
+            // Ends at once on shutdown: the engines are not stopped until the sampler has returned.
+            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: engine.samplingInterval) }
         }
     }
 

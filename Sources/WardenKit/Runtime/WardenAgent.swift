@@ -8,9 +8,9 @@ public enum WardenVersion {
     public static let current = "0.1.0"
 }
 
-/// Assembles Warden from a validated config and runs it: one `ServiceGroup` owns the HTTP server, one
-/// supervisor per engine and the resource sampler. SIGTERM or SIGINT stops them in reverse order (sampler,
-/// then engines, gracefully, then the HTTP server) and `run()` returns.
+/// Assembles Warden from a validated config and runs it: one `ServiceGroup` owns the HTTP server, the engine
+/// fleet and the resource sampler. SIGTERM or SIGINT stops them in reverse order (sampler, then all engines
+/// together and gracefully, then the HTTP server) and `run()` returns.
 public struct WardenAgent: Sendable {
     public let config: WardenConfig
     public let logger: Logger
@@ -56,9 +56,11 @@ public struct WardenAgent: Sendable {
             },
             logger: Self.quiet(logger))
 
-        var services: [any Service] = [app]
-        services += supervisors
-        services.append(ResourceSampler(engines: config.engines, board: board, system: system))
+        let services: [any Service] = [
+            app,
+            EngineFleet(supervisors: supervisors),
+            ResourceSampler(engines: config.engines, board: board, system: system),
+        ]
         let group = ServiceGroup(configuration: .init(
             services: services.map { .init(service: $0) },
             gracefulShutdownSignals: [.sigterm, .sigint],

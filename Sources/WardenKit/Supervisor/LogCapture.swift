@@ -42,7 +42,12 @@ public final class LogLineBroadcast: Sendable {
 /// Counts pipe readers that have not reached EOF, so that shutdown can wait until the engine's last words
 /// are on disk before Warden exits.
 final class OpenReaders: Sendable {
-    private let state = Mutex<(open: Int, waiters: [CheckedContinuation<Void, Never>])>((0, []))
+    private struct State {
+        var open = 0
+        var waiters: [UUID: CheckedContinuation<Void, Never>] = [:]
+    }
+
+    private let state = Mutex(State())
 
     func opened() { state.withLock { $0.open += 1 } }
 
@@ -51,29 +56,30 @@ final class OpenReaders: Sendable {
             state.open -= 1
             guard state.open == 0 else { return [] }
             defer { state.waiters.removeAll() }
-            return state.waiters
+            return Array(state.waiters.values)
         }
         waiters.forEach { $0.resume() }
     }
 
-    /// Returns once every reader is done, or after `timeout` (a grandchild that escaped the process group may
-    /// hold a pipe open forever).
+    /// Returns once every reader is done, or after `timeout`: a helper that escaped the engine's process
+    /// group may hold a pipe open forever, and must not hold up Warden's shutdown with it.
     func drained(timeout: Duration) async {
-        await withTaskGroup(of: Void.self) { group in
-            group.addTask {
-                await withCheckedContinuation { continuation in
-                    let done = self.state.withLock { state -> Bool in
-                        if state.open == 0 { return true }
-                        state.waiters.append(continuation)
-                        return false
-                    }
-                    if done { continuation.resume() }
-                }
+        let id = UUID()
+        await withCheckedContinuation { continuation in
+            let done = state.withLock { state -> Bool in
+                if state.open == 0 { return true }
+                state.waiters[id] = continuation
+                return false
             }
-            group.addTask { try? await Task.sleep(for: timeout) }
-            await group.next()
-            group.cancelAll()
-            // A waiter left behind by the timeout is resumed by the last reader, or dies with the process.
+            if done {
+                continuation.resume()
+                return
+            }
+            Task {
+                try? await Task.sleep(for: timeout)
+                // Whoever removes the waiter resumes it: the timer or the last reader, never both.
+                self.state.withLock { $0.waiters.removeValue(forKey: id) }?.resume()
+            }
         }
     }
 }
