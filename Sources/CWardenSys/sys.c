@@ -163,3 +163,12 @@ pid_t warden_wait(pid_t pid, int *status) {
     do { r = waitpid(pid, status, 0); } while (r < 0 && errno == EINTR);
     return r;
 }
+
+void warden_ensure_standard_fds(void) {
+    for (int fd = 0; fd <= 2; fd++) {
+        if (fcntl(fd, F_GETFD) == -1 && errno == EBADF) {
+            // open() returns the lowest free descriptor, which is this one.
+            if (open("/dev/null", O_RDWR) < 0) return;
+        }
+    }
+}

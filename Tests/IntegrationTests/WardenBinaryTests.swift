@@ -81,9 +81,10 @@ struct WardenBinaryTests {
     @Test func theRestartEndpointRequiresTheTokenAndRestartsGracefully() async throws {
         let directory = TempDirectory()
         let token = "test-token-\(UUID().uuidString)"
-        let warden = try WardenProcess(directory: directory, engines: Self.sleeper,
-                                       extra: "admin_token: {env: WARDEN_TEST_TOKEN}",
-                                       environment: ["WARDEN_TEST_TOKEN": token])
+        let warden = try WardenProcess(directory: directory, engines: """
+              - name: bot
+                command: [sh, -c, "env > engine.env; trap 'exit 0' TERM; sleep 1000 & wait"]
+            """, extra: "admin_token: {env: WARDEN_TEST_TOKEN}", environment: ["WARDEN_TEST_TOKEN": token])
         try await warden.waitReady()
         let first = try #require(try await warden.enginePid("bot"))
         let url = warden.base + "/api/v1/engines/bot/restart"
@@ -111,6 +112,9 @@ struct WardenBinaryTests {
         #expect(status.engines[0].restartsByReason == ["manual": 1])
         #expect(status.engines[0].lastExit?.code == 0, "the engine's TERM handler exited 0")
         #expect(!warden.log.contains(token), "the token never reaches the log")
+        let engineEnvironment = try #require(directory.read("engine.env"))
+        #expect(engineEnvironment.contains("WARDEN_ENGINE=bot"))
+        #expect(!engineEnvironment.contains(token), "the engine does not inherit the admin token")
         #expect(!(try await http(warden.base + "/api/v1/status").body.contains(token)))
     }
 

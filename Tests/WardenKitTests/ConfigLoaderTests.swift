@@ -143,6 +143,38 @@ struct ConfigLoaderTests {
         #expect(issues("listen: 127.0.0.1:1\n").map(\.message) == ["missing required key \"engines\""])
     }
 
+    @Test func duplicateKeysAreNamedWithTheirLineAndTheDocumentIsNeverQuoted() {
+        let found = issues("""
+            engines:
+              - name: bot
+                command: [sh]
+                env: {API_SECRET: do-not-print-me}
+                name: again
+            """)
+        #expect(found.count == 1)
+        #expect(found.first?.message == "duplicate key \"name\" in one mapping")
+        #expect(found.first?.line != nil)
+        #expect(!found.description.contains("do-not-print-me"))
+    }
+
+    @Test func absurdDurationsAreRefusedNotOverflowed() {
+        let found = issues("""
+            engines:
+              - name: bot
+                command: [sh]
+                restart: {max_backoff: 100000d}
+            """)
+        #expect(found.map(\.message) == ["must be at most 3650d"])
+        #expect(found.first?.line == 4)
+        #expect(Duration.seconds(double: 1e12) == .nanoseconds(Int64(9.2e18)), "saturates instead of trapping")
+        #expect(Duration.seconds(double: Double.infinity) == Duration.nanoseconds(Int64.max))
+    }
+
+    @Test func aRelativeSecretFileIsTakenRelativeToTheConfig() throws {
+        let config = try parse("admin_token: {file: secrets/token}\nengines: [{name: a, command: [sh]}]\n")
+        #expect(config.adminToken == .file("/etc/warden/secrets/token"))
+    }
+
     @Test func secretSourcesResolveWithoutRevealingThemselves() throws {
         #expect(try SecretSource.environment("T").resolve(environment: ["T": " s3cret\n"]) == "s3cret")
         #expect(throws: SecretError.self) { try SecretSource.environment("T").resolve(environment: [:]) }

@@ -47,5 +47,8 @@ struct ExpositionTests {
         #expect(auth.check(authorization: "Basic s3cret") == .denied)
         #expect(auth.check(authorization: nil) == .denied)
         #expect(AdminAuth(token: nil).check(authorization: "Bearer x") == .disabled)
+        // Lengths 256 apart must not look equal, nor a token padded with NUL bytes match.
+        #expect(!AdminAuth.constantTimeEqual(Array("a".utf8), Array("a".utf8) + [UInt8](repeating: 0, count: 256)))
+        #expect(!AdminAuth.constantTimeEqual([], [0]))
     }
 }

@@ -29,3 +29,7 @@ pid_t warden_wait(pid_t pid, int *status);
 
 /// Pipe with both ends close-on-exec. Returns 0 or errno.
 int warden_pipe(int fds[2]);
+
+/// Opens /dev/null on any of descriptors 0, 1 and 2 that is closed (Warden started by a careless parent),
+/// so that no pipe or socket Warden opens later lands there and gets confused with standard I/O.
+void warden_ensure_standard_fds(void);

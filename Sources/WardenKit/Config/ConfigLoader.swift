@@ -56,7 +56,10 @@ public struct ConfigLoader {
         } ?? ListenAddress(host: Defaults.listenHost, port: Defaults.listenPort)
 
         let stateDirectory = absolute(top["state_dir"]?.string() ?? Defaults.stateDirectory, relativeTo: base)
-        let adminToken = top["admin_token"].flatMap(secret)
+        let adminToken = top["admin_token"].flatMap(secret).map { source -> SecretSource in
+            if case .file(let path) = source { return .file(absolute(path, relativeTo: base)) }
+            return source
+        }
         if adminToken == nil, !listen.isLoopback {
             top["listen"]?.fail("listening on \(listen.host), which is not loopback, requires admin_token: the restart endpoint would otherwise be open to the network")
         }
@@ -243,15 +246,22 @@ public struct ConfigLoader {
         return (joined as NSString).standardizingPath
     }
 
+    /// Never quotes the document: Yams puts the whole YAML text in some errors, and a config may hold
+    /// secrets in an engine's `env`.
     static func syntaxIssue(_ error: any Error, file: String) -> ConfigIssue {
-        if let error = error as? YamlError {
-            switch error {
-            case .scanner(_, let problem, let mark, _), .parser(_, let problem, let mark, _), .composer(_, let problem, let mark, _):
-                return ConfigIssue(file: file, path: "", line: mark.line, message: "YAML syntax error: \(problem)")
-            default:
-                break
-            }
+        guard let error = error as? YamlError else {
+            return ConfigIssue(file: file, path: "", line: nil, message: "YAML error")
         }
-        return ConfigIssue(file: file, path: "", line: nil, message: "YAML syntax error: \(error)")
+        switch error {
+        case .scanner(_, let problem, let mark, _), .parser(_, let problem, let mark, _), .composer(_, let problem, let mark, _):
+            return ConfigIssue(file: file, path: "", line: mark.line, message: "YAML syntax error: \(problem)")
+        case .duplicatedKeysInMapping(let duplicates, let context):
+            let keys = duplicates.sorted().map { "\"\($0)\"" }.joined(separator: ", ")
+            return ConfigIssue(file: file, path: "", line: context.mark.line, message: "duplicate key \(keys) in one mapping")
+        case .reader(let problem, _, _, _):
+            return ConfigIssue(file: file, path: "", line: nil, message: "cannot read the file as YAML: \(problem)")
+        default:
+            return ConfigIssue(file: file, path: "", line: nil, message: "YAML error")
+        }
     }
 }

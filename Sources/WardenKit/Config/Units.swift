@@ -2,6 +2,10 @@ import Foundation
 
 /// Parsers for the human units used in configs. Pure, so they are tested directly.
 public enum Units {
+    /// The longest duration a config may give (ten years): far beyond any sane backoff or window, and far
+    /// from the range where a jittered delay would overflow `Duration`'s nanoseconds.
+    public static let maxDuration: Duration = .seconds(10 * 365 * 86_400)
+
     /// Prometheus-style durations: `500ms`, `10s`, `5m`, `1h30m`, `2d`; a bare `0` means zero.
     public static func parseDuration(_ text: String) -> Duration? {
         if text == "0" { return .zero }
@@ -82,7 +86,10 @@ extension Duration {
         return Double(seconds) + Double(attoseconds) / 1e18
     }
 
+    /// Saturates instead of trapping on values beyond ±292 years.
     public static func seconds(double value: Double) -> Duration {
-        .nanoseconds(Int64((value * 1e9).rounded()))
+        let nanoseconds = (value * 1e9).rounded()
+        guard nanoseconds.isFinite else { return value < 0 ? .zero : .nanoseconds(Int64.max) }
+        return .nanoseconds(Int64(max(min(nanoseconds, 9.2e18), -9.2e18)))
     }
 }

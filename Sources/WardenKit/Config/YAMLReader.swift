@@ -96,6 +96,10 @@ struct YAMLValue {
             fail("must be greater than zero")
             return nil
         }
+        if value > Units.maxDuration {
+            fail("must be at most \(Units.formatDuration(Units.maxDuration))")
+            return nil
+        }
         return value
     }
 
@@ -160,16 +164,8 @@ final class MappingReader {
 
     init(mapping: Node.Mapping, value: YAMLValue) {
         self.value = value
-        var entries: [(String, Node, Int?)] = []
-        var seen: Set<String> = []
-        for (key, node) in mapping {
-            let name = key.string ?? ""
-            if !seen.insert(name).inserted {
-                value.issues.report("duplicate key \"\(name)\"", at: Self.join(value.path, name), line: key.mark?.line)
-            }
-            entries.append((name, node, key.mark?.line))
-        }
-        self.entries = entries
+        // Duplicate keys never get here: the YAML parser rejects them with their line.
+        self.entries = mapping.map { key, node in (key.string ?? "", node, key.mark?.line) }
     }
 
     var line: Int? { value.line }

@@ -22,12 +22,12 @@ public struct AdminAuth: Sendable {
     /// Compares in time that depends only on the lengths, so the response time does not tell an attacker
     /// how many leading bytes of a guess were right.
     public static func constantTimeEqual(_ a: [UInt8], _ b: [UInt8]) -> Bool {
-        var difference = UInt8(truncatingIfNeeded: a.count ^ b.count)
+        var difference: UInt8 = 0
         for index in 0..<max(a.count, b.count) {
             let x = index < a.count ? a[index] : 0
             let y = index < b.count ? b[index] : 0
             difference |= x ^ y
         }
-        return difference == 0
+        return difference == 0 && a.count == b.count
     }
 }

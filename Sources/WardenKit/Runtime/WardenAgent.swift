@@ -1,3 +1,4 @@
+import CWardenSys
 import Foundation
 import Hummingbird
 import Logging
@@ -25,6 +26,7 @@ public struct WardenAgent: Sendable {
     public func run() async throws {
         // Writes to a pipe whose reader has gone (the guard, an exec'd helper) must fail, not kill Warden.
         signal(SIGPIPE, SIG_IGN)
+        warden_ensure_standard_fds()
 
         let adminToken: String?
         do {
@@ -39,8 +41,10 @@ public struct WardenAgent: Sendable {
         let board = StatusBoard(engines: config.engines)
         let system = ProcSystem()
 
+        let withheld: Set<String> = if case .environment(let name) = config.adminToken { [name] } else { [] }
         let supervisors = config.engines.map { engine in
-            EngineSupervisor(config: engine, board: board, history: store, orphanGuard: orphanGuard, logger: logger)
+            EngineSupervisor(config: engine, board: board, history: store, orphanGuard: orphanGuard,
+                             withheldEnvironment: withheld, logger: logger)
         }
         let metrics = WardenMetrics(version: WardenVersion.current, board: board, store: store, system: system)
         let http = WardenHTTP(version: WardenVersion.current, board: board, metrics: metrics, supervisors: supervisors,

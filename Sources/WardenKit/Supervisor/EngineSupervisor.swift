@@ -17,8 +17,10 @@ public final class EngineSupervisor: Service, Sendable {
     private let events: AsyncStream<EngineLifecycle.Event>
     private let continuation: AsyncStream<EngineLifecycle.Event>.Continuation
 
+    /// `withheldEnvironment` names variables of Warden's own environment the engine must not inherit (the
+    /// admin token's variable: an engine, or any library it loads, could otherwise restart itself or log it).
     public init(config: EngineConfig, board: StatusBoard, history: WardenStore?, orphanGuard: OrphanGuard?,
-                extraEnvironment: [String: String] = [:], logger: Logger) {
+                extraEnvironment: [String: String] = [:], withheldEnvironment: Set<String> = [], logger: Logger) {
         self.config = config
         self.board = board
         self.history = history
@@ -30,6 +32,7 @@ public final class EngineSupervisor: Service, Sendable {
             logger.error("engine log capture failing", metadata: ["engine": "\(name)", "error": "\($0)"])
         }
         var environment = config.inheritEnvironment ? ProcessInfo.processInfo.environment : [:]
+        for name in withheldEnvironment { environment.removeValue(forKey: name) }
         environment.merge(config.environment) { $1 }
         environment.merge(extraEnvironment) { $1 }
         environment["WARDEN_ENGINE"] = config.name
