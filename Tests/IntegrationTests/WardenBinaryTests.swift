@@ -259,3 +259,28 @@ extension WardenBinaryTests {
         #expect(took >= .seconds(2) && took < .seconds(5), "shutdown took \(took)")
     }
 }
+
+extension WardenBinaryTests {
+    @Test func theRestartBudgetSurvivesWardensOwnRestart() async throws {
+        let directory = TempDirectory()
+        let crashLoop = """
+              - name: loop
+                command: [sh, -c, "exit 1"]
+                restart: {initial_backoff: 0s, budget: 3, budget_window: 1h}
+            """
+        let first = try WardenProcess(directory: directory, engines: crashLoop)
+        try await first.waitReady()
+        try await eventually("the first Warden gives up") { try await first.status().engines[0].needsHuman }
+        first.signal(SIGTERM)
+        #expect(try await first.waitExit() == 0)
+
+        // A Warden restarted by systemd must not hand a crash-looping engine a fresh budget.
+        let second = try WardenProcess(directory: directory, engines: crashLoop)
+        try await second.waitReady()
+        try await eventually("the second Warden gives up without restarting") { try await second.status().engines[0].needsHuman }
+        let engine = try await second.status().engines[0]
+        #expect(engine.restartsTotal == 0)
+        #expect(engine.budget.remaining == 0)
+        #expect(engine.budget.used == 3)
+    }
+}

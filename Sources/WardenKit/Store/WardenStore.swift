@@ -53,9 +53,11 @@ public final class WardenStore: Sendable {
     /// Number of writes that failed since start.
     public var writeFailures: Int { failures.withLock { $0.count } }
 
-    public func append(engine: String, record: LifecycleRecord, at time: Double) {
+    /// Runs on GRDB's writer queue, off Swift's cooperative threads: a slow fsync must not stall the
+    /// supervisors' exit handling and timers.
+    public func append(engine: String, record: LifecycleRecord, at time: Double) async {
         let row = EventRow(engine: engine, at: time, record: record)
-        write("record \(row.kind) for engine \(engine)") { db in
+        await write("record \(row.kind) for engine \(engine)") { db in
             try db.execute(
                 sql: """
                     INSERT INTO engine_events (engine, at, kind, pid, reason, exit_code, signal, duration, detail, budget)
@@ -66,14 +68,21 @@ public final class WardenStore: Sendable {
         }
     }
 
-    /// Times of the budget-spending restarts since `since`, after the last budget reset.
-    public func restartTimes(engine: String, since: Double) -> [Double] {
-        (try? pool.read { db in
-            let reset = try Double.fetchOne(db, sql: "SELECT MAX(at) FROM engine_events WHERE engine = ? AND kind = 'budget_reset'",
-                                            arguments: [engine]) ?? 0
-            return try Double.fetchAll(db, sql: "SELECT at FROM engine_events WHERE engine = ? AND budget = 1 AND at > ? ORDER BY at",
-                                       arguments: [engine, max(since, reset)])
-        }) ?? []
+    /// Times of the budget-spending restarts since `since`, after the last budget reset. A read failure is
+    /// logged and treated as no history: supervision starts rather than waits on a broken database.
+    public func restartTimes(engine: String, since: Double) async -> [Double] {
+        do {
+            return try await pool.read { db in
+                let reset = try Double.fetchOne(db, sql: "SELECT MAX(at) FROM engine_events WHERE engine = ? AND kind = 'budget_reset'",
+                                                arguments: [engine]) ?? 0
+                return try Double.fetchAll(db, sql: "SELECT at FROM engine_events WHERE engine = ? AND budget = 1 AND at > ? ORDER BY at",
+                                           arguments: [engine, max(since, reset)])
+            }
+        } catch {
+            logger.error("cannot read the engine's restart history; its restart budget starts full",
+                         metadata: ["engine": "\(engine)", "path": "\(path)", "error": "\(Self.describe(error))"])
+            return []
+        }
     }
 
     /// The newest events first, for the status API and tests.
@@ -91,9 +100,9 @@ public final class WardenStore: Sendable {
         try pool.read { try String.fetchOne($0, sql: "PRAGMA integrity_check") ?? "" }
     }
 
-    private func write(_ what: String, _ body: (Database) throws -> Void) {
+    private func write(_ what: String, _ body: @escaping @Sendable (Database) throws -> Void) async {
         do {
-            try pool.write(body)
+            try await pool.write(body)
             let recovered = failures.withLock { state -> Bool in
                 defer { state.failing = false }
                 return state.failing

@@ -47,7 +47,7 @@ public final class EngineSupervisor: Service, Sendable {
 
     public func run() async {
         let now = Date().timeIntervalSince1970
-        let prior = history?.restartTimes(engine: config.name, since: now - config.restart.budget.window.seconds) ?? []
+        let prior = await history?.restartTimes(engine: config.name, since: now - config.restart.budget.window.seconds) ?? []
         var lifecycle = EngineLifecycle(restart: config.restart, stop: config.stop, priorRestartTimes: prior)
         var timer: Task<Void, Never>?
         defer { timer?.cancel() }
@@ -74,7 +74,7 @@ public final class EngineSupervisor: Service, Sendable {
                         timer?.cancel()
                         timer = nil
                     case .record(let record):
-                        note(record, at: now)
+                        await note(record, at: now)
                     case .finished:
                         finished = true
                     }
@@ -133,7 +133,7 @@ public final class EngineSupervisor: Service, Sendable {
         }
     }
 
-    private func note(_ record: LifecycleRecord, at time: Double) {
+    private func note(_ record: LifecycleRecord, at time: Double) async {
         var metadata: Logger.Metadata = ["engine": "\(config.name)"]
         switch record {
         case .started(let pid, let reason):
@@ -164,6 +164,6 @@ public final class EngineSupervisor: Service, Sendable {
         case .budgetReset:
             logger.notice("engine restarted by hand after Warden gave up; restart budget reset", metadata: metadata)
         }
-        history?.append(engine: config.name, record: record, at: time)
+        await history?.append(engine: config.name, record: record, at: time)
     }
 }
