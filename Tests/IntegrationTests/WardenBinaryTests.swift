@@ -284,3 +284,24 @@ extension WardenBinaryTests {
         #expect(engine.budget.used == 3)
     }
 }
+
+extension WardenBinaryTests {
+    @Test func aKilledOrphanGuardIsReplacedAndStillProtectsTheEngines() async throws {
+        let directory = TempDirectory()
+        let warden = try WardenProcess(directory: directory, engines: Self.sleeper)
+        try await warden.waitReady()
+        let engine = try #require(try await warden.enginePid("bot"))
+        let wardenPid = warden.process.processIdentifier
+        func guardPid() -> Int32? {
+            ProcSystem().allProcesses().first { $0.ppid == wardenPid && $0.comm == "warden-guard" }?.pid
+        }
+        let firstGuard = try #require(guardPid())
+        kill(firstGuard, SIGKILL)
+        try await eventually("a new guard runs") { guardPid().map { $0 != firstGuard } ?? false }
+        #expect(warden.log.contains("the orphan guard died; starting a new one"))
+
+        warden.signal(SIGKILL)
+        _ = try await warden.waitExit()
+        try await eventually(timeout: .seconds(5), "the engine dies with Warden, through the new guard") { isGone(engine) }
+    }
+}

@@ -37,7 +37,7 @@ public struct WardenAgent: Sendable {
 
         try createStateDirectory()
         let store = try WardenStore(path: config.stateDirectory + "/warden.sqlite", logger: logger)
-        let orphanGuard = try OrphanGuard()
+        let orphanGuard = try OrphanGuard(logger: logger)
         let board = StatusBoard(engines: config.engines)
         let system = ProcSystem()
 

@@ -1,5 +1,7 @@
 import CWardenSys
 import Foundation
+import Logging
+import Synchronization
 
 /// A started engine process: its pid (also its process group id) and the read ends of its output pipes.
 struct SpawnedProcess: Sendable {
@@ -72,26 +74,76 @@ enum ChildWaiter {
 }
 
 /// Warden's side of the orphan guard (see `warden_guard_start`): engines' process groups are registered here
-/// so that they die with Warden, even when Warden is SIGKILLed.
+/// so that they die with Warden, even when Warden is SIGKILLed. Should the guard itself be killed, a new one
+/// is started and every live group registered again.
 public final class OrphanGuard: Sendable {
-    private let writeFD: Int32
-    public let pid: Int32
+    private struct State {
+        var writeFD: Int32
+        var pid: Int32
+        var groups: Set<Int32> = []
+    }
 
-    public init() throws {
+    private let state: Mutex<State>
+    private let logger: Logger
+
+    public init(logger: Logger) throws {
+        let (fd, pid) = try Self.startGuard()
+        state = Mutex(State(writeFD: fd, pid: pid))
+        self.logger = logger
+        watch(pid)
+    }
+
+    public var pid: Int32 { state.withLock { $0.pid } }
+
+    func register(pgid: Int32) {
+        state.withLock { state in
+            state.groups.insert(pgid)
+            Self.send(pgid, to: state.writeFD)
+        }
+    }
+
+    func unregister(pgid: Int32) {
+        state.withLock { state in
+            state.groups.remove(pgid)
+            Self.send(-pgid, to: state.writeFD)
+        }
+    }
+
+    private func watch(_ pid: Int32) {
+        ChildWaiter.watch(pid: pid) { [weak self] status in self?.guardDied(pid: pid, status: status) }
+    }
+
+    /// Warden never stops the guard itself, so its death means someone killed it.
+    private func guardDied(pid: Int32, status: ExitStatus) {
+        logger.critical("the orphan guard died; starting a new one", metadata: ["pid": "\(pid)", "status": "\(status)"])
+        do {
+            let (fd, newPid) = try Self.startGuard()
+            state.withLock { state in
+                close(state.writeFD)
+                state.writeFD = fd
+                state.pid = newPid
+                for group in state.groups { Self.send(group, to: fd) }
+            }
+            watch(newPid)
+        } catch {
+            logger.critical("cannot start a new orphan guard: engines would outlive a killed Warden",
+                            metadata: ["error": "\(error)"])
+        }
+    }
+
+    private static func startGuard() throws(SpawnError) -> (Int32, Int32) {
         var fd: Int32 = -1
         var pid: pid_t = 0
         let result = warden_guard_start(&fd, &pid)
-        guard result == 0 else { throw SpawnError(description: "cannot start the orphan guard: \(ProcessSpawner.errorText(result))") }
-        self.writeFD = fd
-        self.pid = pid
-        ChildWaiter.watch(pid: pid) { _ in }   // reap it should it ever die before us
+        guard result == 0 else {
+            throw SpawnError(description: "cannot start the orphan guard: \(ProcessSpawner.errorText(result))")
+        }
+        return (fd, pid)
     }
 
-    func register(pgid: Int32) { send(pgid) }
-    func unregister(pgid: Int32) { send(-pgid) }
-
-    private func send(_ value: Int32) {
+    /// 4-byte records are atomic on a pipe; the guard reads continuously, so this never blocks for long.
+    private static func send(_ value: Int32, to fd: Int32) {
         var record = value
-        _ = withUnsafeBytes(of: &record) { write(writeFD, $0.baseAddress, 4) }
+        _ = withUnsafeBytes(of: &record) { write(fd, $0.baseAddress, 4) }
     }
 }
