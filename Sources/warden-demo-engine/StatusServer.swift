@@ -111,23 +111,17 @@ struct StatusServer: Sendable {
             return try Self.json(FaultList(active: faults.activeNames, available: Fault.allCases.map(\.rawValue)))
         }
 
-        router.post("/admin/faults/{name}") { _, context in
+        /// POST switches the named fault on, DELETE switches it off; both answer with the fault list.
+        @Sendable func switchFault(_ context: BasicRequestContext, on: Bool) async throws -> Response {
             await faults.waitWhileHung()
             guard let fault = context.parameters.get("name", as: Fault.self) else {
                 return try Self.unknownFault(context.parameters.get("name"))
             }
-            await engine.activate(fault)
+            if on { await engine.activate(fault) } else { await engine.deactivate(fault) }
             return try Self.json(FaultList(active: faults.activeNames, available: Fault.allCases.map(\.rawValue)))
         }
-
-        router.delete("/admin/faults/{name}") { _, context in
-            await faults.waitWhileHung()
-            guard let fault = context.parameters.get("name", as: Fault.self) else {
-                return try Self.unknownFault(context.parameters.get("name"))
-            }
-            await engine.deactivate(fault)
-            return try Self.json(FaultList(active: faults.activeNames, available: Fault.allCases.map(\.rawValue)))
-        }
+        router.post("/admin/faults/{name}") { _, context in try await switchFault(context, on: true) }
+        router.delete("/admin/faults/{name}") { _, context in try await switchFault(context, on: false) }
 
         return router
     }

@@ -59,17 +59,24 @@ func isGone(_ pid: Int32) -> Bool {
     return stat == nil || stat?.state == "Z" || stat?.state == "X"
 }
 
-func freePort() -> Int {
+/// A TCP socket bound to a free loopback port (listening when asked), and that port.
+func boundLoopbackSocket(listening: Bool = false) -> (fd: Int32, port: Int) {
     let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    defer { close(fd) }
     var address = sockaddr_in()
     address.sin_family = sa_family_t(AF_INET)
     address.sin_addr.s_addr = inet_addr("127.0.0.1")
     address.sin_port = 0
     _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
+    if listening { listen(fd, 1) }
     var length = socklen_t(MemoryLayout<sockaddr_in>.size)
     _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
-    return Int(UInt16(bigEndian: address.sin_port))
+    return (fd, Int(UInt16(bigEndian: address.sin_port)))
+}
+
+func freePort() -> Int {
+    let (fd, port) = boundLoopbackSocket()
+    close(fd)
+    return port
 }
 
 struct HTTPResult {

@@ -210,17 +210,8 @@ struct DocumentationTests {
 extension WardenBinaryTests {
     @Test func aBusyPortIsOneClearErrorAndNoEngineIsLeftBehind() async throws {
         let directory = TempDirectory()
-        let blocker = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        let (blocker, port) = boundLoopbackSocket(listening: true)
         defer { close(blocker) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = 0
-        _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(blocker, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
-        listen(blocker, 1)
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(blocker, $0, &length) } }
-        let port = Int(UInt16(bigEndian: address.sin_port))
 
         let config = directory.write("warden.yml", """
             listen: 127.0.0.1:\(port)
