@@ -172,3 +172,7 @@ void warden_ensure_standard_fds(void) {
         }
     }
 }
+
+int warden_contains(const void *haystack, size_t haystack_length, const void *needle, size_t needle_length) {
+    return memmem(haystack, haystack_length, needle, needle_length) != NULL;
+}

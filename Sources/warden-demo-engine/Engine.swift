@@ -56,7 +56,7 @@ actor Engine {
         self.config = config
         self.faults = faults
         self.db = db
-        self.desk = PartialTakeProfitDesk(db: db)
+        self.desk = PartialTakeProfitDesk(db: db, lockSeconds: config.lockSeconds)
         self.broker = broker
         self.rng = SeededGenerator(seed: config.seed)
     }

@@ -56,6 +56,9 @@ struct DemoEngineCommand: ParsableCommand {
     @Option(help: "Seconds between two trading decisions.")
     var decisionInterval: Double = 5
 
+    @Option(help: "Seconds before a partial take-profit lock row expires (seed 002: 30).")
+    var lockTtl: Int = 30
+
     @Option(help: "Broker API address; without it a loopback stand-in broker is started.")
     var broker: Endpoint?
 
@@ -81,6 +84,7 @@ struct EngineConfig: Sendable {
     var seed: UInt64
     var initialFaults: [Fault]
     var faultAfter: Double
+    var lockSeconds: Int
 
     var tickDuration: Duration { .seconds(tick) }
     var decisionDuration: Duration { .seconds(decisionInterval) }
@@ -113,7 +117,8 @@ extension EngineConfig {
             decisionInterval: command.decisionInterval,
             seed: command.seed ?? UInt64.random(in: .min ... .max),
             initialFaults: faults,
-            faultAfter: command.faultAfter
+            faultAfter: command.faultAfter,
+            lockSeconds: max(1, command.lockTtl)
         )
     }
 }

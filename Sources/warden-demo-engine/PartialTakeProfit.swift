@@ -38,10 +38,11 @@ enum StageOutcome: Sendable, Equatable {
 /// window over `partial_take_profit_history`, as the incident's engine did it.
 struct PartialTakeProfitDesk: Sendable {
     static let stages = 1...3
-    static let lockSeconds = 30
     static let dedupSeconds = 30
 
     let db: DatabasePool
+    /// Lock expiry: 30 s as in seed 002; shorter in tests that wait for a stale lock.
+    var lockSeconds = 30
 
     /// One caller's attempt: acquire the lock (insert if absent or expired), record the result,
     /// then release the lock, unless `leakLock` is set (the `stale_locks` holder that never does).
@@ -56,7 +57,7 @@ struct PartialTakeProfitDesk: Sendable {
             try db.execute(
                 sql: """
                     INSERT OR IGNORE INTO system_config (config_key, config_value, expires_at, updated_at)
-                    VALUES (?, ?, datetime('now', '+\(Self.lockSeconds) seconds'), datetime('now'))
+                    VALUES (?, ?, datetime('now', '+\(lockSeconds) seconds'), datetime('now'))
                     """,
                 arguments: [target.lockKey, caller.rawValue])
             if db.changesCount > 0 { return nil }

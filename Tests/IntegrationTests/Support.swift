@@ -59,13 +59,15 @@ func isGone(_ pid: Int32) -> Bool {
     return stat == nil || stat?.state == "Z" || stat?.state == "X"
 }
 
-/// A TCP socket bound to a free loopback port (listening when asked), and that port.
-func boundLoopbackSocket(listening: Bool = false) -> (fd: Int32, port: Int) {
+/// A TCP socket bound to a loopback port (a free one unless given; listening when asked), and that port.
+func boundLoopbackSocket(listening: Bool = false, port: Int = 0) -> (fd: Int32, port: Int) {
     let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    var reuse: Int32 = 1
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &reuse, socklen_t(MemoryLayout<Int32>.size))
     var address = sockaddr_in()
     address.sin_family = sa_family_t(AF_INET)
     address.sin_addr.s_addr = inet_addr("127.0.0.1")
-    address.sin_port = 0
+    address.sin_port = UInt16(port).bigEndian
     _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
     if listening { listen(fd, 1) }
     var length = socklen_t(MemoryLayout<sockaddr_in>.size)

@@ -1,4 +1,5 @@
 #pragma once
+#include <stddef.h>
 #include <sys/types.h>
 
 /// Fork and exec `path` as the leader of a new process group.
@@ -33,3 +34,6 @@ int warden_pipe(int fds[2]);
 /// Opens /dev/null on any of descriptors 0, 1 and 2 that is closed (Warden started by a careless parent),
 /// so that no pipe or socket Warden opens later lands there and gets confused with standard I/O.
 void warden_ensure_standard_fds(void);
+
+/// memmem(3), a GNU extension the Glibc module does not expose: 1 when `needle` occurs in `haystack`.
+int warden_contains(const void *haystack, size_t haystack_length, const void *needle, size_t needle_length);

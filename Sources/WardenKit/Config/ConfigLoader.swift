@@ -154,10 +154,14 @@ public struct ConfigLoader {
             ?? LogPolicy(file: logFile, maxBytes: Defaults.logMaxBytes, maxFiles: Defaults.logMaxFiles)
         let sampling = map["sampling_interval"].flatMap { $0.duration(allowZero: false) } ?? Defaults.samplingInterval
 
+        let watch = self.watch(map, base: base, workingDirectory: workingDirectory)
+
         guard let name, let command, let executable else { return nil }
-        return EngineConfig(name: name, command: command, executable: executable, workingDirectory: workingDirectory,
-                            environment: environment, inheritEnvironment: inheritEnvironment, stop: stop,
-                            restart: restart, logs: logs, samplingInterval: sampling)
+        var engine = EngineConfig(name: name, command: command, executable: executable, workingDirectory: workingDirectory,
+                                  environment: environment, inheritEnvironment: inheritEnvironment, stop: stop,
+                                  restart: restart, logs: logs, samplingInterval: sampling)
+        engine.watch = watch
+        return engine
     }
 
     static let defaultRestart = RestartPolicy(

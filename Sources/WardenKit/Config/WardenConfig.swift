@@ -66,6 +66,8 @@ public struct EngineConfig: Sendable {
     public var restart: RestartPolicy
     public var logs: LogPolicy
     public var samplingInterval: Duration
+    /// Probes, log rules and checks: what Warden watches inside the engine.
+    public var watch = WatchConfig()
 }
 
 public struct StopPolicy: Sendable, Equatable {

@@ -48,6 +48,63 @@ public enum Catalog {
         help: "Processes in the engine's tree: the engine, its descendants and the members of its process group.",
         labels: ["engine"])
 
+    // MARK: Probes
+    public static let probeSuccess = MetricFamily(name: "warden_probe_success", kind: .gauge,
+        help: "1 when the probe's last run succeeded, else 0.", labels: ["engine", "probe"])
+    public static let probeDuration = MetricFamily(name: "warden_probe_duration_seconds", kind: .gauge,
+        help: "How long the probe's last run took: API latency for HTTP probes, query time for SQLite probes.",
+        labels: ["engine", "probe"])
+    public static let logRuleMatches = MetricFamily(name: "warden_log_rule_matches_total", kind: .counter,
+        help: "Lines matched by each counter log rule since Warden started.", labels: ["engine", "rule"])
+    public static let logRuleLastMatch = MetricFamily(name: "warden_log_rule_last_match_timestamp_seconds", kind: .gauge,
+        help: "Unix time of the last line matched by each heartbeat log rule.", labels: ["engine", "rule"])
+
+    // MARK: Trading checks
+    public static let openPositions = MetricFamily(name: "warden_open_positions", kind: .gauge,
+        help: "Open positions according to the engine's database.", labels: ["engine"])
+    public static let monitoredPositions = MetricFamily(name: "warden_monitored_positions", kind: .gauge,
+        help: "Positions the engine says it is monitoring.", labels: ["engine"])
+    public static let monitorMismatch = MetricFamily(name: "warden_monitor_mismatch", kind: .gauge,
+        help: "abs(open - monitored) positions: monitoring tasks lost or orphaned (seed 000).", labels: ["engine"])
+    public static let overduePositions = MetricFamily(name: "warden_overdue_positions", kind: .gauge,
+        help: "Open positions past their planned close time by more than the grace period (seed 000).", labels: ["engine"])
+    public static let overdueMaxAge = MetricFamily(name: "warden_overdue_max_age_seconds", kind: .gauge,
+        help: "How far past its planned close the oldest overdue position is; 0 when none is.", labels: ["engine"])
+    public static let unprotectedPositions = MetricFamily(name: "warden_unprotected_positions", kind: .gauge,
+        help: "Open positions without an active stop-loss or take-profit (seed 004).", labels: ["engine"])
+    public static let locksHeld = MetricFamily(name: "warden_locks_held", kind: .gauge,
+        help: "Lock rows held now (seed 002).", labels: ["engine"])
+    public static let locksStale = MetricFamily(name: "warden_locks_stale", kind: .gauge,
+        help: "Lock rows held past their expiry (seed 002).", labels: ["engine"])
+    public static let lockMaxHold = MetricFamily(name: "warden_lock_max_hold_seconds", kind: .gauge,
+        help: "How long the oldest lock row has been held; 0 when none is.", labels: ["engine"])
+    public static let lockContention = MetricFamily(name: "warden_lock_contention_total", kind: .counter,
+        help: "Lock outcomes other than success: busy, recently_executed (seed 002).", labels: ["engine", "result"])
+    public static let pnlDeviation = MetricFamily(name: "warden_pnl_source_deviation_ratio", kind: .gauge,
+        help: "Worst relative disagreement between PnL sources over the open positions (seed 003).", labels: ["engine"])
+    public static let pnlSourceUp = MetricFamily(name: "warden_pnl_source_up", kind: .gauge,
+        help: "1 when the PnL source delivered values for the open positions.", labels: ["engine", "source"])
+    public static let websocketLag = MetricFamily(name: "warden_websocket_lag_seconds", kind: .gauge,
+        help: "Seconds since the stream's last message or pong (seed 003).", labels: ["engine", "stream"])
+    public static let websocketReconnects = MetricFamily(name: "warden_websocket_reconnects_total", kind: .counter,
+        help: "WebSocket reconnects the engine reports.", labels: ["engine"])
+    public static let decisionAge = MetricFamily(name: "warden_decision_age_seconds", kind: .gauge,
+        help: "Seconds since the engine last decided, or since it started when it has not yet (seed 001).",
+        labels: ["engine"])
+    public static let engineConnections = MetricFamily(name: "warden_engine_connections", kind: .gauge,
+        help: "Open TCP connections of the engine's process tree to a configured endpoint (seed 004).",
+        labels: ["engine", "endpoint"])
+    public static let engineConnectionLimit = MetricFamily(name: "warden_engine_connection_limit", kind: .gauge,
+        help: "The configured connection limit of the endpoint (seed 004: 10).", labels: ["engine", "endpoint"])
+
+    /// The families checks and probes fill, in exposition order.
+    public static let observed: [MetricFamily] = [
+        probeSuccess, probeDuration, logRuleMatches, logRuleLastMatch,
+        openPositions, monitoredPositions, monitorMismatch, overduePositions, overdueMaxAge, unprotectedPositions,
+        locksHeld, locksStale, lockMaxHold, lockContention, pnlDeviation, pnlSourceUp, websocketLag,
+        websocketReconnects, decisionAge, engineConnections, engineConnectionLimit,
+    ]
+
     // MARK: Standard process metrics of Warden itself
     public static let processCPU = MetricFamily(name: "process_cpu_seconds_total", kind: .counter,
         help: "Total user and system CPU time spent in seconds.", labels: [])
@@ -69,6 +126,7 @@ public enum Catalog {
         buildInfo, storeWriteFailures,
         engineUp, engineRestarts, engineStartTime, engineBackoff, engineBudgetRemaining, engineGaveUp,
         engineCPU, engineRSS, engineMemoryRatio, engineThreads, engineOpenFDs, engineProcesses,
+    ] + observed + [
         processCPU, processRSS, processVirtual, processStart, processOpenFDs, processMaxFDs, processThreads,
     ]
 }

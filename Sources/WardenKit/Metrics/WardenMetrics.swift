@@ -7,12 +7,16 @@ public struct WardenMetrics: Sendable {
     let board: StatusBoard
     let store: WardenStore?
     let system: ProcSystem
+    /// Each engine's checks, by engine name.
+    let checks: [String: [any Check]]
 
-    public init(version: String, board: StatusBoard, store: WardenStore?, system: ProcSystem) {
+    public init(version: String, board: StatusBoard, store: WardenStore?, system: ProcSystem,
+                checks: [String: [any Check]] = [:]) {
         self.version = version
         self.board = board
         self.store = store
         self.system = system
+        self.checks = checks
     }
 
     public func render(now: Double = Date().timeIntervalSince1970) -> String {
@@ -44,9 +48,40 @@ public struct WardenMetrics: Sendable {
         resource(Catalog.engineThreads) { Double($0.threads) }
         resource(Catalog.engineOpenFDs) { Double($0.openFDs) }
         resource(Catalog.engineProcesses) { Double($0.processes) }
+        writeObservations(engines, now: now, into: &out)
 
         writeSelf(into: &out)
         return out.output
+    }
+
+    /// Probe results, log rules and the checks computed from them now, from each engine's latest observations.
+    private func writeObservations(_ engines: [EngineStatus], now: Double, into out: inout ExpositionWriter) {
+        var byFamily: [String: [ExpositionWriter.Sample]] = [:]
+        func add(_ family: MetricFamily, _ engine: String, _ labels: [String], _ value: Double) {
+            byFamily[family.name, default: []].append(.init([engine] + labels, value))
+        }
+        for engine in engines {
+            var observations = engine.observations
+            observations.engineStartedAt = engine.startedAt
+            for (name, outcome) in observations.probes.sorted(by: { $0.key < $1.key }) {
+                add(Catalog.probeSuccess, engine.name, [name], outcome.success ? 1 : 0)
+                add(Catalog.probeDuration, engine.name, [name], outcome.durationSeconds)
+            }
+            for (rule, count) in observations.logs.counts.sorted(by: { $0.key < $1.key }) {
+                add(Catalog.logRuleMatches, engine.name, [rule], count)
+            }
+            for (rule, time) in observations.logs.lastMatch.sorted(by: { $0.key < $1.key }) {
+                add(Catalog.logRuleLastMatch, engine.name, [rule], time)
+            }
+            for check in checks[engine.name] ?? [] {
+                for sample in check.samples(observations, now: now) {
+                    add(sample.family, engine.name, sample.labels, sample.value)
+                }
+            }
+        }
+        for family in Catalog.observed {
+            out.write(family, byFamily[family.name] ?? [])
+        }
     }
 
     /// The standard `process_*` metrics of Warden itself, as the Go and Python clients expose them.

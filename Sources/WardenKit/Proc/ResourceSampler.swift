@@ -25,8 +25,14 @@ public struct ResourceSampler: Service {
         var account = TreeCPUAccount()
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
             if let pid = board.status(of: engine.name)?.pid {
-                let sample = sample(root: pid, account: &account)
-                board.update(engine.name) { $0.resources = sample }
+                let tree = ProcParsers.tree(root: pid, in: system.allProcesses())
+                let sample = sample(tree: tree, account: &account)
+                let connections = engine.watch.connectionEndpoints.isEmpty
+                    ? [:] : countConnections(root: pid, tree: tree, endpoints: engine.watch.connectionEndpoints)
+                board.update(engine.name) {
+                    $0.resources = sample
+                    $0.observations.connections = connections
+                }
             } else {
                 let cpu = account.update([])
                 board.update(engine.name) { status in
@@ -41,7 +47,33 @@ public struct ResourceSampler: Service {
     }
 
     func sample(root: Int32, account: inout TreeCPUAccount) -> ResourceSample {
-        let tree = ProcParsers.tree(root: root, in: system.allProcesses())
+        sample(tree: ProcParsers.tree(root: root, in: system.allProcesses()), account: &account)
+    }
+
+    /// Sockets held by the tree's processes, matched against `/proc/ROOT/net/tcp{,6}` (the engine's own
+    /// network namespace).
+    func countConnections(root: Int32, tree: [ProcStat], endpoints: [ConnectionEndpoint]) -> [String: Int] {
+        var inodes: Set<UInt64> = []
+        for process in tree {
+            let directory = "/proc/\(process.pid)/fd"
+            for entry in (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? [] {
+                if let target = try? FileManager.default.destinationOfSymbolicLink(atPath: directory + "/" + entry),
+                   let inode = ProcNetTCP.socketInode(linkTarget: target) {
+                    inodes.insert(inode)
+                }
+            }
+        }
+        let sockets = ["tcp", "tcp6"].flatMap { ProcSystem.read("/proc/\(root)/net/\($0)").map(ProcNetTCP.parse) ?? [] }
+        var counts = Dictionary(uniqueKeysWithValues: endpoints.map { ($0.name, 0) })
+        for socket in sockets where !socket.isListening && inodes.contains(socket.inode) {
+            for endpoint in endpoints where endpoint.matcher.matches(socket) {
+                counts[endpoint.name, default: 0] += 1
+            }
+        }
+        return counts
+    }
+
+    func sample(tree: [ProcStat], account: inout TreeCPUAccount) -> ResourceSample {
         let rss = tree.reduce(Int64(0)) { $0 + $1.residentPages } * system.pageSize
         return ResourceSample(
             cpuSeconds: Double(account.update(tree)) / system.ticksPerSecond,

@@ -11,6 +11,8 @@ public struct EngineStatus: Sendable {
     public var lastExit: ExitRecord?
     public var lastStartError: String?
     public var resources: ResourceSample?
+    /// Latest probe outcomes and log-rule state: the inputs of the checks.
+    public var observations = EngineObservations()
 
     public init(name: String, budget: RestartBudget) {
         self.name = name

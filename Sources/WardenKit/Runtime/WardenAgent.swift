@@ -46,7 +46,19 @@ public struct WardenAgent: Sendable {
             EngineSupervisor(config: engine, board: board, history: store, orphanGuard: orphanGuard,
                              withheldEnvironment: withheld, logger: logger)
         }
-        let metrics = WardenMetrics(version: WardenVersion.current, board: board, store: store, system: system)
+        var checks: [String: [any Check]] = [:]
+        var probes: [(engine: String, probe: any Probe)] = []
+        var watchers: [any Service] = []
+        for (engine, supervisor) in zip(config.engines, supervisors) {
+            checks[engine.name] = engine.watch.checks
+            probes += engine.watch.makeProbes().map { (engine.name, $0) }
+            if !engine.watch.logRules.isEmpty {
+                let rules = try LogRuleSet(engine.watch.logRules)
+                watchers.append(LogWatcher(engine: engine.name, rules: rules, broadcast: supervisor.logLines, board: board))
+            }
+        }
+        let metrics = WardenMetrics(version: WardenVersion.current, board: board, store: store, system: system,
+                                    checks: checks)
         let http = WardenHTTP(version: WardenVersion.current, board: board, metrics: metrics, supervisors: supervisors,
                               auth: AdminAuth(token: adminToken), storeOpen: true)
         let onListening = self.onListening
@@ -64,7 +76,8 @@ public struct WardenAgent: Sendable {
             app,
             EngineFleet(supervisors: supervisors),
             ResourceSampler(engines: config.engines, board: board, system: system),
-        ]
+            ProbeRunner(probes: probes, board: board),
+        ] + watchers
         let group = ServiceGroup(configuration: .init(
             services: services.map { .init(service: $0) },
             gracefulShutdownSignals: [.sigterm, .sigint],

@@ -1,0 +1,100 @@
+/// Everything Warden has observed of one engine, as the checks read it.
+public struct EngineObservations: Sendable {
+    public var probes: [String: ProbeOutcome] = [:]
+    public var logs = LogRuleState()
+    /// Connections of the engine's tree per configured endpoint, from the resource sampler.
+    public var connections: [String: Int] = [:]
+    /// When the current engine process started: the reference for "no decision yet in this run".
+    public var engineStartedAt: Double?
+
+    public init() {}
+
+    /// The output of a probe's last run, if that run succeeded.
+    func output(of probe: String) -> ProbeOutput? {
+        guard let outcome = probes[probe], outcome.success else { return nil }
+        return outcome.output
+    }
+
+    func json(_ probe: String) -> JSONValue? {
+        if case .json(let document) = output(of: probe) { return document }
+        return nil
+    }
+
+    func rows(_ probe: String, _ query: String) -> SQLRows? {
+        if case .sql(let results) = output(of: probe) { return results[query] }
+        return nil
+    }
+}
+
+/// One number a check produces: a sample of a catalog family for this engine (the `engine` label is added
+/// when rendering).
+public struct CheckSample: Sendable, Equatable {
+    public var family: MetricFamily
+    public var labels: [String]
+    public var value: Double
+
+    public init(_ family: MetricFamily, _ labels: [String], _ value: Double) {
+        self.family = family
+        self.labels = labels
+        self.value = value
+    }
+
+    public init(_ family: MetricFamily, _ value: Double) {
+        self.init(family, [], value)
+    }
+}
+
+/// The shape every check shares: the queries it needs run by the database probe, and a pure function from
+/// observations to samples. A check whose inputs are missing produces no sample: no data, never a false zero.
+public protocol Check: Sendable {
+    /// Queries for the SQLite probe named `database`, if any.
+    var database: String? { get }
+    var queries: [SQLQuery] { get }
+    func samples(_ observations: EngineObservations, now: Double) -> [CheckSample]
+}
+
+extension Check {
+    public var database: String? { nil }
+    public var queries: [SQLQuery] { [] }
+}
+
+/// Where a check reads one value: a JSON pointer into an HTTP probe's body, a SQL query on a database probe,
+/// or a log rule.
+public enum ValueSource: Sendable, Equatable {
+    case json(probe: String, pointer: JSONPointer)
+    case sql(probe: String, query: String)
+    case logHeartbeat(rule: String)
+    case logCounter(rule: String)
+
+    /// The query this source needs run, under the name `queryName`.
+    func query(named queryName: String) -> (probe: String, query: SQLQuery)? {
+        if case .sql(let probe, let sql) = self { return (probe, SQLQuery(name: queryName, sql: sql)) }
+        return nil
+    }
+
+    /// The value as a number (the first column of the first row for SQL).
+    func number(_ observations: EngineObservations, queryName: String) -> Double? {
+        switch self {
+        case .json(let probe, let pointer):
+            return observations.json(probe).flatMap { pointer.resolve(in: $0) }?.number
+        case .sql(let probe, _):
+            return observations.rows(probe, queryName)?.first?.first?.number
+        case .logHeartbeat(let rule):
+            return observations.logs.lastMatch[rule]
+        case .logCounter(let rule):
+            return observations.logs.counts[rule]
+        }
+    }
+
+    /// The value as a unix time, whatever form the engine keeps it in.
+    func time(_ observations: EngineObservations, queryName: String, parser: TimestampParser) -> Double? {
+        switch self {
+        case .json(let probe, let pointer):
+            return observations.json(probe).flatMap { pointer.resolve(in: $0) }.flatMap(parser.parse)
+        case .sql(let probe, _):
+            return observations.rows(probe, queryName)?.first?.first.flatMap(parser.parse)
+        case .logHeartbeat, .logCounter:
+            return number(observations, queryName: queryName)
+        }
+    }
+}

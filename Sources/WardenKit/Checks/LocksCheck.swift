@@ -1,0 +1,63 @@
+/// Seed 002: lock rows held now, held past their expiry and for how long; contention outcomes.
+public struct LocksCheck: Check {
+    public static let defaultQuery = """
+        SELECT COUNT(*), COALESCE(SUM(warden_unixtime(expires_at) < :now), 0), \
+        COALESCE(MAX(:now - warden_unixtime(updated_at)), 0) FROM system_config WHERE config_key LIKE 'partial_tp_%'
+        """
+    /// Rows of (outcome, count); outcomes `lock_busy` and `recently_executed` as in seed 002.
+    public static let defaultContentionQuery = """
+        SELECT result, COUNT(*) FROM partial_take_profit_history \
+        WHERE result IN ('lock_busy', 'recently_executed') GROUP BY result
+        """
+
+    public var database: String?
+    public var query: String
+    public var contentionQuery: String?
+    /// Log counter rules that count contention instead of (or besides) the history table: rule → result label.
+    public var contentionRules: [String: String]
+
+    public init(database: String?, query: String = defaultQuery, contentionQuery: String? = defaultContentionQuery,
+                contentionRules: [String: String] = [:]) {
+        self.database = database
+        self.query = query
+        self.contentionQuery = contentionQuery
+        self.contentionRules = contentionRules
+    }
+
+    public var queries: [SQLQuery] {
+        guard database != nil else { return [] }
+        var queries = [SQLQuery(name: "locks.held", sql: query)]
+        if let contentionQuery { queries.append(SQLQuery(name: "locks.contention", sql: contentionQuery)) }
+        return queries
+    }
+
+    /// `lock_busy` is exposed as `busy`, the label DESIGN.md gives it.
+    static func resultLabel(_ outcome: String) -> String {
+        outcome == "lock_busy" ? "busy" : outcome
+    }
+
+    public func samples(_ observations: EngineObservations, now: Double) -> [CheckSample] {
+        var samples: [CheckSample] = []
+        if let database, let row = observations.rows(database, "locks.held")?.first, row.count >= 3,
+           let held = row[0].number {
+            samples.append(CheckSample(Catalog.locksHeld, held))
+            samples.append(CheckSample(Catalog.locksStale, row[1].number ?? 0))
+            samples.append(CheckSample(Catalog.lockMaxHold, held > 0 ? max(0, row[2].number ?? 0) : 0))
+        }
+        var contention: [String: Double] = [:]
+        if let database, contentionQuery != nil, let rows = observations.rows(database, "locks.contention") {
+            // Both outcomes exist from the first successful read, so rate() sees them start at 0.
+            contention = ["busy": 0, "recently_executed": 0]
+            for row in rows where row.count >= 2 {
+                if case .text(let outcome) = row[0] { contention[Self.resultLabel(outcome), default: 0] += row[1].number ?? 0 }
+            }
+        }
+        for (rule, result) in contentionRules {
+            if let count = observations.logs.counts[rule] { contention[result, default: 0] += count }
+        }
+        for (result, count) in contention.sorted(by: { $0.key < $1.key }) {
+            samples.append(CheckSample(Catalog.lockContention, [result], count))
+        }
+        return samples
+    }
+}

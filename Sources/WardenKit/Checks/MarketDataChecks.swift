@@ -1,0 +1,63 @@
+/// Seed 003: how long since each WebSocket stream last delivered a message or pong, and its reconnects.
+public struct WebSocketCheck: Check {
+    public var stream: String
+    public var lastMessage: ValueSource
+    public var reconnects: ValueSource?
+    public var timestamps: TimestampParser
+
+    public init(stream: String, lastMessage: ValueSource, reconnects: ValueSource?, timestamps: TimestampParser) {
+        self.stream = stream
+        self.lastMessage = lastMessage
+        self.reconnects = reconnects
+        self.timestamps = timestamps
+    }
+
+    public var database: String? { lastMessage.query(named: "")?.probe ?? reconnects?.query(named: "")?.probe }
+
+    public var queries: [SQLQuery] {
+        [lastMessage.query(named: "websocket.\(stream).last"), reconnects?.query(named: "websocket.\(stream).reconnects")]
+            .compactMap { $0?.query }
+    }
+
+    public func samples(_ observations: EngineObservations, now: Double) -> [CheckSample] {
+        var samples: [CheckSample] = []
+        if let last = lastMessage.time(observations, queryName: "websocket.\(stream).last", parser: timestamps) {
+            samples.append(CheckSample(Catalog.websocketLag, [stream], max(0, now - last)))
+        }
+        if let count = reconnects?.number(observations, queryName: "websocket.\(stream).reconnects") {
+            samples.append(CheckSample(Catalog.websocketReconnects, count))
+        }
+        return samples
+    }
+}
+
+/// Seed 001: seconds since the engine last decided (a log heartbeat, a status field or a SQL timestamp).
+/// Before the first decision of a run, the age counts from the engine's start: an engine that never decides
+/// must show a growing age, not nothing.
+public struct DecisionsCheck: Check {
+    public var source: ValueSource
+    public var timestamps: TimestampParser
+
+    public init(source: ValueSource, timestamps: TimestampParser) {
+        self.source = source
+        self.timestamps = timestamps
+    }
+
+    public var database: String? { source.query(named: "")?.probe }
+    public var queries: [SQLQuery] { [source.query(named: "decisions.last")?.query].compactMap { $0 } }
+
+    public func samples(_ observations: EngineObservations, now: Double) -> [CheckSample] {
+        let last = source.time(observations, queryName: "decisions.last", parser: timestamps)
+        let since: Double?
+        switch (last, observations.engineStartedAt) {
+        case (let last?, let started?): since = max(last, started)
+        case (let last?, nil): since = last
+        case (nil, let started?):
+            // A JSON or SQL source that failed is no data; a log rule that has not matched yet is "not since start".
+            if case .logHeartbeat = source { since = started } else { since = nil }
+        case (nil, nil): since = nil
+        }
+        guard let since else { return [] }
+        return [CheckSample(Catalog.decisionAge, max(0, now - since))]
+    }
+}

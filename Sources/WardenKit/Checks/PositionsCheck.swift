@@ -1,0 +1,62 @@
+/// Seeds 000 and 004: open positions against monitored ones, positions past their planned close, positions
+/// without an active stop-loss or take-profit. Aggregated in SQL: the database returns counts, not rows.
+public struct PositionsCheck: Check {
+    public static let defaultOpenQuery = "SELECT COUNT(*) FROM futures_positions WHERE status = 'open'"
+    /// Count and age of the oldest; `:grace` is the configured grace period in seconds.
+    public static let defaultOverdueQuery = """
+        SELECT COUNT(*), COALESCE(MAX(:now - warden_unixtime(planned_close_time)), 0) FROM futures_positions \
+        WHERE status = 'open' AND warden_unixtime(planned_close_time) < :now - :grace
+        """
+    /// Seed 004's `position_stops` has no position id: a stop protects the open positions of its symbol.
+    public static let defaultUnprotectedQuery = """
+        SELECT COUNT(*) FROM futures_positions p WHERE p.status = 'open' AND NOT EXISTS (\
+        SELECT 1 FROM position_stops s WHERE s.symbol = p.symbol AND s.status = 'active' \
+        AND (s.stop_loss IS NOT NULL OR s.take_profit IS NOT NULL))
+        """
+
+    public var database: String?
+    public var openQuery: String
+    public var monitored: ValueSource?
+    public var overdueQuery: String
+    public var overdueGrace: Duration
+    public var unprotectedQuery: String?
+
+    public init(database: String, openQuery: String = defaultOpenQuery, monitored: ValueSource?,
+                overdueQuery: String = defaultOverdueQuery, overdueGrace: Duration = .seconds(60),
+                unprotectedQuery: String? = defaultUnprotectedQuery) {
+        self.database = database
+        self.openQuery = openQuery
+        self.monitored = monitored
+        self.overdueQuery = overdueQuery
+        self.overdueGrace = overdueGrace
+        self.unprotectedQuery = unprotectedQuery
+    }
+
+    public var queries: [SQLQuery] {
+        var queries = [
+            SQLQuery(name: "positions.open", sql: openQuery),
+            SQLQuery(name: "positions.overdue", sql: overdueQuery, parameters: ["grace": overdueGrace.seconds]),
+        ]
+        if let unprotectedQuery { queries.append(SQLQuery(name: "positions.unprotected", sql: unprotectedQuery)) }
+        return queries
+    }
+
+    public func samples(_ observations: EngineObservations, now: Double) -> [CheckSample] {
+        guard let database else { return [] }
+        var samples: [CheckSample] = []
+        let open = observations.rows(database, "positions.open")?.first?.first?.number
+        let monitored = monitored?.number(observations, queryName: "positions.monitored")
+        if let open { samples.append(CheckSample(Catalog.openPositions, open)) }
+        if let monitored { samples.append(CheckSample(Catalog.monitoredPositions, monitored)) }
+        if let open, let monitored { samples.append(CheckSample(Catalog.monitorMismatch, abs(open - monitored))) }
+        if let overdue = observations.rows(database, "positions.overdue")?.first, overdue.count >= 2,
+           let count = overdue[0].number {
+            samples.append(CheckSample(Catalog.overduePositions, count))
+            samples.append(CheckSample(Catalog.overdueMaxAge, count > 0 ? max(0, overdue[1].number ?? 0) : 0))
+        }
+        if let unprotected = observations.rows(database, "positions.unprotected")?.first?.first?.number {
+            samples.append(CheckSample(Catalog.unprotectedPositions, unprotected))
+        }
+        return samples
+    }
+}

@@ -1,0 +1,47 @@
+import Foundation
+
+/// One probe of an engine, as configured.
+public struct ProbeConfig: Sendable {
+    public enum Kind: Sendable {
+        case http(url: URL, maxBodyBytes: Int, expectJSON: Bool)
+        case sqlite(path: String, busyTimeout: Duration)
+        case heartbeatFile(path: String)
+    }
+
+    public var name: String
+    public var interval: Duration
+    public var timeout: Duration
+    public var kind: Kind
+}
+
+/// What Warden watches inside one engine: its probes, log rules and checks.
+public struct WatchConfig: Sendable {
+    public var probes: [ProbeConfig] = []
+    public var logRules: [LogRule] = []
+    public var checks: [any Check] = []
+    /// Endpoints whose connections the resource sampler counts.
+    public var connectionEndpoints: [ConnectionEndpoint] = []
+    /// Offset from UTC, in seconds, of timestamps the engine stores without a zone.
+    public var timestampOffset = 0
+
+    public init() {}
+
+    public var timestamps: TimestampParser { TimestampParser(defaultOffset: timestampOffset) }
+
+    /// The runnable probes; each SQLite probe gets the queries of the checks that read its database.
+    public func makeProbes() -> [any Probe] {
+        probes.map { probe -> any Probe in
+            switch probe.kind {
+            case .http(let url, let maxBodyBytes, let expectJSON):
+                return HTTPProbe(name: probe.name, url: url, interval: probe.interval, timeout: probe.timeout,
+                                 maxBodyBytes: maxBodyBytes, expectJSON: expectJSON)
+            case .sqlite(let path, let busyTimeout):
+                let queries = checks.filter { $0.database == probe.name }.flatMap(\.queries)
+                return SQLiteProbe(name: probe.name, path: path, interval: probe.interval, timeout: probe.timeout,
+                                   busyTimeout: busyTimeout, timestamps: timestamps, queries: queries)
+            case .heartbeatFile(let path):
+                return HeartbeatFileProbe(name: probe.name, path: path, interval: probe.interval, timeout: probe.timeout)
+            }
+        }
+    }
+}

@@ -1,0 +1,123 @@
+import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+import Synchronization
+
+/// GETs an engine endpoint within a deadline, with the body capped, and parses it as JSON when asked.
+///
+/// The deadline covers the whole exchange: an endpoint that accepts and never answers, or answers one byte a
+/// second, is cut off at `timeout` all the same. A body over `maxBodyBytes` is abandoned as it arrives.
+public struct HTTPProbe: Probe {
+    public let name: String
+    public let url: URL
+    public let interval: Duration
+    public let timeout: Duration
+    public let maxBodyBytes: Int
+    public let expectJSON: Bool
+
+    public init(name: String, url: URL, interval: Duration, timeout: Duration, maxBodyBytes: Int, expectJSON: Bool) {
+        self.name = name
+        self.url = url
+        self.interval = interval
+        self.timeout = timeout
+        self.maxBodyBytes = maxBodyBytes
+        self.expectJSON = expectJSON
+    }
+
+    public func run() async -> Result<ProbeOutput, ProbeFailure> {
+        let fetch = CappedFetch(maxBytes: maxBodyBytes)
+        let result = await fetch.get(url, timeout: timeout)
+        switch result {
+        case .failure(let failure):
+            return .failure(failure)
+        case .success(let (status, body)):
+            guard (200..<300).contains(status) else {
+                return .failure(ProbeFailure("GET \(url) answered HTTP \(status)"))
+            }
+            guard expectJSON else { return .success(.none) }
+            do {
+                return .success(.json(try JSONValue.parse(body)))
+            } catch {
+                return .failure(ProbeFailure("GET \(url): the body is not valid JSON"))
+            }
+        }
+    }
+}
+
+/// One GET through URLSession with a delegate that counts bytes as they arrive.
+final class CappedFetch: NSObject, URLSessionDataDelegate, @unchecked Sendable {
+    private struct State {
+        var body = Data()
+        var status = 0
+        var overCap = false
+        var continuation: CheckedContinuation<Result<(Int, Data), ProbeFailure>, Never>?
+    }
+
+    private let maxBytes: Int
+    private let state = Mutex(State())
+
+    init(maxBytes: Int) { self.maxBytes = maxBytes }
+
+    func get(_ url: URL, timeout: Duration) async -> Result<(Int, Data), ProbeFailure> {
+        var request = URLRequest(url: url, timeoutInterval: max(timeout.seconds, 0.001))
+        request.httpMethod = "GET"
+        request.setValue("application/json", forHTTPHeaderField: "Accept")
+        let configuration = URLSessionConfiguration.ephemeral
+        configuration.timeoutIntervalForResource = max(timeout.seconds, 0.001)
+        let session = URLSession(configuration: configuration, delegate: self, delegateQueue: nil)
+        defer { session.finishTasksAndInvalidate() }
+        let task = session.dataTask(with: request)
+        let deadline = Task {
+            guard (try? await Task.sleep(for: timeout)) != nil else { return }
+            self.finish(.failure(ProbeFailure("GET \(url): no complete answer within \(Units.formatDuration(timeout))")))
+            task.cancel()
+        }
+        defer { deadline.cancel() }
+        return await withCheckedContinuation { continuation in
+            state.withLock { $0.continuation = continuation }
+            task.resume()
+        }
+    }
+
+    private func finish(_ result: Result<(Int, Data), ProbeFailure>) {
+        state.withLock { state in
+            let continuation = state.continuation
+            state.continuation = nil
+            return continuation
+        }?.resume(returning: result)
+    }
+
+    func urlSession(_ session: URLSession, dataTask: URLSessionDataTask, didReceive response: URLResponse,
+                    completionHandler: @escaping (URLSession.ResponseDisposition) -> Void) {
+        state.withLock { $0.status = (response as? HTTPURLResponse)?.statusCode ?? 0 }
+        completionHandler(.allow)
+    }
+
+    func urlSession(_ session: URLSession, dataTask: URLSessionDataTask, didReceive data: Data) {
+        let overCap = state.withLock { state -> Bool in
+            guard !state.overCap else { return false }
+            state.body.append(data)
+            if state.body.count > maxBytes {
+                state.overCap = true
+                state.body = Data()
+                return true
+            }
+            return false
+        }
+        if overCap {
+            finish(.failure(ProbeFailure("GET \(dataTask.originalRequest?.url?.absoluteString ?? "?"): body larger than \(maxBytes) bytes")))
+            dataTask.cancel()
+        }
+    }
+
+    func urlSession(_ session: URLSession, task: URLSessionTask, didCompleteWithError error: (any Error)?) {
+        let url = task.originalRequest?.url?.absoluteString ?? "?"
+        if let error {
+            finish(.failure(ProbeFailure("GET \(url): \(error.localizedDescription)")))
+        } else {
+            let (status, body) = state.withLock { ($0.status, $0.body) }
+            finish(.success((status, body)))
+        }
+    }
+}

@@ -1,0 +1,96 @@
+import Foundation
+
+/// A decoded JSON document as a Sendable value, so probe outputs can cross tasks and live in the board.
+public enum JSONValue: Sendable, Equatable, Decodable {
+    case null
+    case bool(Bool)
+    case number(Double)
+    case string(String)
+    case array([JSONValue])
+    case object([String: JSONValue])
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        if container.decodeNil() { self = .null }
+        else if let value = try? container.decode(Bool.self) { self = .bool(value) }
+        else if let value = try? container.decode(Double.self) { self = .number(value) }
+        else if let value = try? container.decode(String.self) { self = .string(value) }
+        else if let value = try? container.decode([JSONValue].self) { self = .array(value) }
+        else { self = .object(try container.decode([String: JSONValue].self)) }
+    }
+
+    public static func parse(_ data: Data) throws -> JSONValue {
+        try JSONDecoder().decode(JSONValue.self, from: data)
+    }
+
+    /// Numbers, and numeric strings (engines print both).
+    public var number: Double? {
+        switch self {
+        case .number(let value): value
+        case .string(let text): Double(text)
+        case .bool(let value): value ? 1 : 0
+        default: nil
+        }
+    }
+
+    public var string: String? {
+        switch self {
+        case .string(let text): text
+        case .number(let value): ExpositionWriter.format(value)
+        default: nil
+        }
+    }
+}
+
+/// RFC 6901 JSON pointers (`/websocket/last_message_time`, `/positions/0/pnl/mark`). Pure, so the escaping
+/// rules (`~0`, `~1`) are unit-tested.
+public struct JSONPointer: Sendable, Hashable, CustomStringConvertible {
+    public let tokens: [String]
+    public let description: String
+
+    /// nil for text that is not a pointer (it must be empty or start with `/`).
+    public init?(_ text: String) {
+        guard text.isEmpty || text.hasPrefix("/") else { return nil }
+        description = text
+        tokens = text.isEmpty ? [] : text.dropFirst().split(separator: "/", omittingEmptySubsequences: false).map {
+            $0.replacingOccurrences(of: "~1", with: "/").replacingOccurrences(of: "~0", with: "~")
+        }
+    }
+
+    /// The value at this pointer, or nil when a step is missing.
+    public func resolve(in document: JSONValue) -> JSONValue? {
+        var current = document
+        for token in tokens {
+            switch current {
+            case .object(let object):
+                guard let next = object[token] else { return nil }
+                current = next
+            case .array(let array):
+                guard let index = Int(token), index >= 0, index < array.count, token == String(index) else { return nil }
+                current = array[index]
+            default:
+                return nil
+            }
+        }
+        return current
+    }
+}
+
+/// One cell of a SQL result, as a Sendable value.
+public enum SQLValue: Sendable, Equatable {
+    case null
+    case integer(Int64)
+    case real(Double)
+    case text(String)
+
+    public var number: Double? {
+        switch self {
+        case .integer(let value): Double(value)
+        case .real(let value): value
+        case .text(let text): Double(text)
+        case .null: nil
+        }
+    }
+}
+
+public typealias SQLRows = [[SQLValue]]

@@ -1,0 +1,37 @@
+import Foundation
+
+/// What a probe saw. Probes only observe: checks turn outputs into numbers.
+public enum ProbeOutput: Sendable, Equatable {
+    case none
+    /// The JSON body of an HTTP endpoint.
+    case json(JSONValue)
+    /// Results of the named queries, run in one read transaction.
+    case sql([String: SQLRows])
+    /// Seconds since a file was last modified.
+    case fileAge(Double)
+}
+
+/// Why a probe run failed, in words that name the place (the table, the column, the URL).
+public struct ProbeFailure: Error, Sendable, Equatable, CustomStringConvertible {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+}
+
+/// The shape every probe kind shares (as blackbox_exporter's prober functions do): run once within a
+/// timeout, return an output or a failure. Scheduling, timing and publishing live in `ProbeRunner`.
+public protocol Probe: Sendable {
+    var name: String { get }
+    var interval: Duration { get }
+    var timeout: Duration { get }
+    func run() async -> Result<ProbeOutput, ProbeFailure>
+}
+
+/// The latest run of one probe, as kept on the status board.
+public struct ProbeOutcome: Sendable, Equatable {
+    public var success: Bool
+    public var durationSeconds: Double
+    public var at: Double
+    public var failure: String?
+    /// Only a successful run's output is kept: a check whose probe failed has no data, never stale data.
+    public var output: ProbeOutput
+}

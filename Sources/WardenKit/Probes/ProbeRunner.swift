@@ -1,0 +1,78 @@
+import Foundation
+import ServiceLifecycle
+
+/// Runs every probe of every engine on its own interval and publishes each outcome to the status board.
+/// One slow or failing probe never delays another: each has its own task.
+public struct ProbeRunner: Service {
+    let probes: [(engine: String, probe: any Probe)]
+    let board: StatusBoard
+
+    public init(probes: [(engine: String, probe: any Probe)], board: StatusBoard) {
+        self.probes = probes
+        self.board = board
+    }
+
+    public func run() async {
+        await withDiscardingTaskGroup { group in
+            for (engine, probe) in probes {
+                group.addTask { await loop(engine: engine, probe: probe) }
+            }
+        }
+    }
+
+    private func loop(engine: String, probe: any Probe) async {
+        while !Task.isCancelled && !Task.isShuttingDownGracefully {
+            let outcome = await Self.runOnce(probe)
+            board.update(engine) { $0.observations.probes[probe.name] = outcome }
+            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: probe.interval) }
+        }
+    }
+
+    /// Times one run; a failed run keeps no output.
+    public static func runOnce(_ probe: any Probe) async -> ProbeOutcome {
+        let started = ContinuousClock.now
+        let result = await probe.run()
+        let duration = (ContinuousClock.now - started).seconds
+        let now = Date().timeIntervalSince1970
+        switch result {
+        case .success(let output):
+            return ProbeOutcome(success: true, durationSeconds: duration, at: now, failure: nil, output: output)
+        case .failure(let failure):
+            return ProbeOutcome(success: false, durationSeconds: duration, at: now, failure: failure.description, output: .none)
+        }
+    }
+}
+
+/// Applies each engine's log rules to the lines it prints and publishes heartbeats and counters.
+public struct LogWatcher: Service {
+    let engine: String
+    let rules: LogRuleSet
+    let lines: AsyncStream<LogLine>
+    let board: StatusBoard
+
+    /// Subscribe before the engine starts, so that no early line escapes the rules.
+    public init(engine: String, rules: LogRuleSet, broadcast: LogLineBroadcast, board: StatusBoard) {
+        self.engine = engine
+        self.rules = rules
+        self.lines = broadcast.subscribe()
+        self.board = board
+        let initial = rules.initialState
+        board.update(engine) { $0.observations.logs = initial }
+    }
+
+    public func run() async {
+        await cancelWhenGracefulShutdown { await consume() }
+    }
+
+    private func consume() async {
+        var state = rules.initialState
+        for await line in lines {
+            let before = state
+            rules.apply(line, to: &state)
+            if state != before {
+                let snapshot = state
+                board.update(engine) { $0.observations.logs = snapshot }
+            }
+        }
+    }
+}

@@ -1,0 +1,148 @@
+import Foundation
+import Testing
+@testable import WardenKit
+
+/// Every seed failure the demo engine can simulate must move its metric, and only its metric.
+struct FaultDetectionTests {
+    struct FaultCase: Sendable, CustomTestStringConvertible {
+        let fault: String
+        /// The series that must rise above `threshold` once the fault is on.
+        let series: String
+        let threshold: Double
+        /// Series that belong to this failure too, and so may move with it.
+        var related: Set<String> = []
+        var testDescription: String { fault }
+    }
+
+    /// What each watched series looks like while the demo engine is healthy. The mismatch may read 1 for an
+    /// instant: open positions and monitoring tasks are read by two probes at two moments.
+    static let healthy: [String: ClosedRange<Double>] = [
+        "warden_monitor_mismatch{engine=\"demo\"}": 0...1,
+        "warden_overdue_positions{engine=\"demo\"}": 0...0,
+        "warden_unprotected_positions{engine=\"demo\"}": 0...0,
+        "warden_locks_stale{engine=\"demo\"}": 0...0,
+        "warden_lock_contention_total{engine=\"demo\",result=\"busy\"}": 0...0,
+        "warden_lock_contention_total{engine=\"demo\",result=\"recently_executed\"}": 0...0,
+        "warden_log_rule_matches_total{engine=\"demo\",rule=\"broker_refused\"}": 0...0,
+        "warden_pnl_source_deviation_ratio{engine=\"demo\"}": 0...0.01,
+        "warden_websocket_lag_seconds{engine=\"demo\",stream=\"market\"}": 0...3,
+        "warden_decision_age_seconds{engine=\"demo\"}": 0...3,
+        "warden_engine_connections{engine=\"demo\",endpoint=\"broker\"}": 0...2,
+    ]
+
+    static let cases: [FaultCase] = [
+        FaultCase(fault: "drop_monitoring", series: "warden_monitor_mismatch{engine=\"demo\"}", threshold: 2,
+                  related: ["warden_overdue_positions{engine=\"demo\"}"]),
+        FaultCase(fault: "overdue_positions", series: "warden_overdue_positions{engine=\"demo\"}", threshold: 0),
+        FaultCase(fault: "remove_stops", series: "warden_unprotected_positions{engine=\"demo\"}", threshold: 0),
+        FaultCase(fault: "stale_locks", series: "warden_locks_stale{engine=\"demo\"}", threshold: 0),
+        FaultCase(fault: "lock_contention", series: "warden_lock_contention_total{engine=\"demo\",result=\"busy\"}", threshold: 0,
+                  related: ["warden_lock_contention_total{engine=\"demo\",result=\"recently_executed\"}"]),
+        FaultCase(fault: "pnl_divergence", series: "warden_pnl_source_deviation_ratio{engine=\"demo\"}", threshold: 0.03),
+        FaultCase(fault: "stale_ws", series: "warden_websocket_lag_seconds{engine=\"demo\",stream=\"market\"}", threshold: 4),
+        FaultCase(fault: "silent_decisions", series: "warden_decision_age_seconds{engine=\"demo\"}", threshold: 4),
+        FaultCase(fault: "connection_flood", series: "warden_engine_connections{engine=\"demo\",endpoint=\"broker\"}", threshold: 4,
+                  related: ["warden_log_rule_matches_total{engine=\"demo\",rule=\"broker_refused\"}"]),
+    ]
+
+    @Test(arguments: cases)
+    func theFaultMovesItsMetricAndNothingElse(_ fault: FaultCase) async throws {
+        let directory = TempDirectory("fault-\(fault.fault)")
+        let enginePort = freePort()
+        let brokerPort = freePort()
+        let broker = try BrokerStandIn(port: brokerPort)
+        defer { broker.stop() }
+        let warden = try WardenProcess(directory: directory, engines: """
+              - name: demo
+                command: ["\(productsDirectory)/warden-demo-engine", --db, engine.sqlite, --listen, "127.0.0.1:\(enginePort)",
+                          --broker, "127.0.0.1:\(brokerPort)", --tick, "0.2", --decision-interval, "0.5", --lock-ttl, "2", --seed, "42"]
+                working_dir: \(directory.path)
+                sampling_interval: 500ms
+                probes:
+                  - {name: status, http: {url: "http://127.0.0.1:\(enginePort)/status"}, interval: 500ms, timeout: 2s}
+                  - {name: db, sqlite: {path: engine.sqlite}, interval: 500ms, timeout: 2s}
+                log_rules:
+                  - {name: decision, match: "^DECISION ", kind: heartbeat}
+                  - {name: broker_refused, match: "connections limitation is hit"}
+                checks:
+                  positions:
+                    database: db
+                    monitored: {probe: status, pointer: /monitored_positions}
+                    overdue_grace: 2s
+                  locks: {database: db}
+                  pnl: {probe: status}
+                  websocket:
+                    - stream: market
+                      last_message: {probe: status, pointer: /websocket/last_message_time}
+                      reconnects: {probe: status, pointer: /websocket/reconnects}
+                  decisions: {log_rule: decision}
+                  connections:
+                    - {name: broker, endpoint: "127.0.0.1:\(brokerPort)", limit: 10}
+            """)
+        try await warden.waitReady()
+
+        var metrics = ""
+        try await eventually(timeout: .seconds(20), "every watched series is present and healthy") {
+            metrics = try await warden.metrics()
+            return Self.healthy.allSatisfy { series, range in metric(metrics, series).map(range.contains) ?? false }
+        }
+
+        let switched = try await http("http://127.0.0.1:\(enginePort)/admin/faults/\(fault.fault)", method: "POST")
+        #expect(switched.status == 200)
+        try await eventually(timeout: .seconds(30), "\(fault.series) rises above \(fault.threshold)") {
+            metrics = try await warden.metrics()
+            return (metric(metrics, fault.series) ?? 0) > fault.threshold
+        }
+        for (series, range) in Self.healthy where series != fault.series && !fault.related.contains(series) {
+            let value = metric(metrics, series)
+            #expect(value.map(range.contains) == true, "\(series) moved to \(value.map { "\($0)" } ?? "nothing") with \(fault.fault)")
+        }
+    }
+}
+
+/// A stand-in broker for the tests: accepts up to 10 connections and holds them, refuses more with the
+/// message of seed 004, the way the real broker did.
+final class BrokerStandIn: @unchecked Sendable {
+    private let fd: Int32
+    private var clients: [Int32] = []
+    private let lock = NSLock()
+    private var thread: Thread?
+    private var stopped = false
+
+    init(port: Int) throws {
+        let (fd, bound) = boundLoopbackSocket(listening: false, port: port)
+        guard bound == port else { throw TimedOut() }
+        listen(fd, 64)
+        self.fd = fd
+        let thread = Thread { [unowned self] in self.acceptLoop() }
+        thread.start()
+        self.thread = thread
+    }
+
+    private func acceptLoop() {
+        while true {
+            let client = accept(fd, nil, nil)
+            if client < 0 { return }
+            lock.lock()
+            if stopped { lock.unlock(); close(client); return }
+            if clients.count >= 10 {
+                let message = "connections limitation is hit, limit = 10, online = 10\n"
+                _ = message.withCString { send(client, $0, strlen($0), Int32(MSG_NOSIGNAL)) }
+                close(client)
+            } else {
+                clients.append(client)
+            }
+            lock.unlock()
+        }
+    }
+
+    func stop() {
+        lock.lock()
+        stopped = true
+        clients.forEach { close($0) }
+        clients.removeAll()
+        lock.unlock()
+        shutdown(fd, Int32(SHUT_RDWR))
+        close(fd)
+    }
+}
