@@ -52,33 +52,8 @@ struct FaultDetectionTests {
         let brokerPort = freePort()
         let broker = try BrokerStandIn(port: brokerPort)
         defer { broker.stop() }
-        let warden = try WardenProcess(directory: directory, engines: """
-              - name: demo
-                command: ["\(productsDirectory)/warden-demo-engine", --db, engine.sqlite, --listen, "127.0.0.1:\(enginePort)",
-                          --broker, "127.0.0.1:\(brokerPort)", --tick, "0.2", --decision-interval, "0.5", --lock-ttl, "2", --seed, "42"]
-                working_dir: \(directory.path)
-                sampling_interval: 500ms
-                probes:
-                  - {name: status, http: {url: "http://127.0.0.1:\(enginePort)/status"}, interval: 500ms, timeout: 2s}
-                  - {name: db, sqlite: {path: engine.sqlite}, interval: 500ms, timeout: 2s}
-                log_rules:
-                  - {name: decision, match: "^DECISION ", kind: heartbeat}
-                  - {name: broker_refused, match: "connections limitation is hit"}
-                checks:
-                  positions:
-                    database: db
-                    monitored: {probe: status, pointer: /monitored_positions}
-                    overdue_grace: 2s
-                  locks: {database: db}
-                  pnl: {probe: status}
-                  websocket:
-                    - stream: market
-                      last_message: {probe: status, pointer: /websocket/last_message_time}
-                      reconnects: {probe: status, pointer: /websocket/reconnects}
-                  decisions: {log_rule: decision}
-                  connections:
-                    - {name: broker, endpoint: "127.0.0.1:\(brokerPort)", limit: 10}
-            """)
+        let warden = try WardenProcess(directory: directory,
+                                       engines: demoEngineYAML(directory: directory, enginePort: enginePort, brokerPort: brokerPort))
         try await warden.waitReady()
 
         var metrics = ""
@@ -144,5 +119,34 @@ final class BrokerStandIn: @unchecked Sendable {
         lock.unlock()
         shutdown(fd, Int32(SHUT_RDWR))
         close(fd)
+    }
+}
+
+extension FaultDetectionTests {
+    /// Seed 001: the process is alive, nothing is decided, the endpoint never answers. Supervision alone sees
+    /// nothing wrong; the HTTP probe and the decision heartbeat do.
+    @Test func aHungEngineFailsItsProbeAndStopsDeciding() async throws {
+        let directory = TempDirectory("fault-hang")
+        let enginePort = freePort()
+        let brokerPort = freePort()
+        let broker = try BrokerStandIn(port: brokerPort)
+        defer { broker.stop() }
+        let warden = try WardenProcess(directory: directory,
+                                       engines: demoEngineYAML(directory: directory, enginePort: enginePort, brokerPort: brokerPort))
+        try await warden.waitReady()
+        try await eventually(timeout: .seconds(20), "the status probe succeeds") {
+            metric(try await warden.metrics(), "warden_probe_success{engine=\"demo\",probe=\"status\"}") == 1
+        }
+        let pid = try await warden.enginePid("demo")
+        _ = try await http("http://127.0.0.1:\(enginePort)/admin/faults/hang", method: "POST")
+        var metrics = ""
+        try await eventually(timeout: .seconds(20), "the status probe fails and decisions age") {
+            metrics = try await warden.metrics()
+            return metric(metrics, "warden_probe_success{engine=\"demo\",probe=\"status\"}") == 0
+                && (metric(metrics, "warden_decision_age_seconds{engine=\"demo\"}") ?? 0) > 4
+        }
+        #expect(metric(metrics, "warden_engine_up{engine=\"demo\"}") == 1, "the process is alive")
+        #expect(try await warden.enginePid("demo") == pid, "and was not restarted: deciding that is issue 4's job")
+        #expect(metric(metrics, "warden_monitored_positions{engine=\"demo\"}") == nil, "no data from a failed probe, not a false zero")
     }
 }

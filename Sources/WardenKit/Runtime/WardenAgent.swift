@@ -72,14 +72,16 @@ public struct WardenAgent: Sendable {
             },
             logger: Self.quiet(logger))
 
-        let services: [any Service] = [
-            app,
-            EngineFleet(supervisors: supervisors),
+        // The observers may have nothing to do (no probes, no rules); their ending is no reason to stop Warden.
+        let observers: [any Service] = [
             ResourceSampler(engines: config.engines, board: board, system: system),
             ProbeRunner(probes: probes, board: board),
         ] + watchers
+        let services: [ServiceGroupConfiguration.ServiceConfiguration] =
+            [.init(service: app), .init(service: EngineFleet(supervisors: supervisors))]
+            + observers.map { .init(service: $0, successTerminationBehavior: .ignore) }
         let group = ServiceGroup(configuration: .init(
-            services: services.map { .init(service: $0) },
+            services: services,
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: Self.quiet(logger)))
         logger.info("warden starting", metadata: [
