@@ -1,0 +1,167 @@
+import Foundation
+import Testing
+@testable import WardenKit
+
+struct SymbolAndPnLTests {
+    @Test func symbolFormsOfOneAssetMeet() {
+        for form in ["ETH", "ETHUSDT", "ETH_USDT", "ETH-USDT", "eth/usdt", "ETHUSDC", "ETHBUSD"] {
+            #expect(SymbolNormalizer.normalize(form) == "ETH", "\(form)")
+        }
+        #expect(SymbolNormalizer.normalize("BTC") == "BTC", "a bare quote currency stays itself")
+        #expect(SymbolNormalizer.normalize("SOL_USD") == "SOL")
+        #expect(SymbolNormalizer.normalize("1000PEPEUSDT") == "1000PEPE")
+        #expect(SymbolNormalizer.normalizeSide("LONG") == "long")
+        #expect(SymbolNormalizer.normalizeSide("sell") == "short")
+    }
+
+    @Test func deviationArithmetic() {
+        #expect(PnLAgreement.deviation([100, 100, 100]) == 0)
+        #expect(PnLAgreement.deviation([100, 95]) == 0.05)
+        #expect(PnLAgreement.deviation([-10, 10]) == 2, "opposite signs are a full disagreement")
+        #expect(PnLAgreement.deviation([0.01, 0.02], minimumScale: 1) == 0.01, "near zero, the floor keeps it small")
+        #expect(PnLAgreement.deviation([0, 0]) == 0)
+        #expect(PnLAgreement.deviation([42]) == nil, "one source compares with nothing")
+    }
+
+    @Test func pnlCheckMatchesPositionsAcrossSymbolFormsAndUsesTheNotional() throws {
+        let body = """
+            {"positions": [
+              {"symbol": "ETHUSDT", "side": "LONG", "entry_price": 2000, "quantity": 0.5, "pnl": {"mark": 10, "last": 10.5}},
+              {"symbol": "ETH_USDT", "side": "long", "pnl": {"websocket": 60}},
+              {"symbol": "BTCUSDT", "side": "SHORT", "entry_price": 50000, "quantity": 0.01, "pnl": {"mark": -3, "last": -3}}
+            ]}
+            """
+        var observations = EngineObservations()
+        observations.probes["status"] = ProbeOutcome(success: true, durationSeconds: 0, at: 0, failure: nil,
+                                                     output: .json(try JSONValue.parse(Data(body.utf8))))
+        let check = PnLCheck(probe: "status", positions: JSONPointer("/positions")!, symbol: JSONPointer("/symbol")!,
+                             side: JSONPointer("/side"), sources: [("mark", JSONPointer("/pnl/mark")!), ("last", JSONPointer("/pnl/last")!),
+                                                                   ("websocket", JSONPointer("/pnl/websocket")!)],
+                             entryPrice: JSONPointer("/entry_price"), quantity: JSONPointer("/quantity"), minimumScale: 1)
+        let samples = check.samples(observations, now: 0)
+        // ETH long: 10, 10.5 and 60 over a notional of 1000 → 0.05; BTC agrees.
+        #expect(samples.first { $0.family == Catalog.pnlDeviation }?.value == 0.05)
+        #expect(samples.filter { $0.family == Catalog.pnlSourceUp }.map(\.value) == [1, 1, 1])
+
+        observations.probes["status"]?.success = false
+        #expect(check.samples(observations, now: 0).isEmpty, "a failed probe is no data, not a zero")
+    }
+}
+
+struct TimestampTests {
+    let utc = TimestampParser()
+
+    @Test func everyFormEnginesUseIsRead() {
+        let expected = 1_732_160_096.0   // 2024-11-21T03:34:56Z
+        #expect(utc.parse(text: "2024-11-21T03:34:56Z") == expected)
+        #expect(utc.parse(text: "2024-11-21 03:34:56") == expected, "SQL text without a zone is UTC")
+        #expect(utc.parse(text: "2024-11-21T11:34:56+08:00") == expected)
+        #expect(utc.parse(text: "2024-11-21T11:34:56+0800") == expected)
+        #expect(utc.parse(text: "2024-11-20T22:34:56-05:00") == expected)
+        #expect(utc.parse(text: "2024-11-21T03:34:56.250Z") == expected + 0.25)
+        #expect(utc.parse(text: "2024-11-21T03:34") == expected - 56)
+        #expect(utc.parse(.integer(1_732_160_096)) == expected)
+        #expect(utc.parse(.integer(1_732_160_096_000)) == expected, "milliseconds")
+        #expect(utc.parse(.real(1_732_160_096.5)) == expected + 0.5)
+        #expect(utc.parse(.text("1732160096000")) == expected)
+        #expect(utc.parse(JSONValue.number(1_732_160_096)) == expected)
+    }
+
+    @Test func zonelessTextFollowsTheConfiguredOffset() {
+        let shanghai = TimestampParser(defaultOffset: TimestampParser.parseOffset("+08:00")!)
+        #expect(shanghai.parse(text: "2024-11-21 11:34:56") == 1_732_160_096)
+        #expect(shanghai.parse(text: "2024-11-21T03:34:56Z") == 1_732_160_096, "an explicit zone wins")
+        #expect(TimestampParser.parseOffset("Z") == 0)
+        #expect(TimestampParser.parseOffset("-05:30") == -19_800)
+        #expect(TimestampParser.parseOffset("Asia/Shanghai") == nil)
+    }
+
+    @Test func garbageIsNoTimestamp() {
+        for text in ["", "yesterday", "2024-13-01 00:00:00", "2024-11-21T25:00:00", "2024-11-21T03:34:56Zjunk", "2024/11/21 03:34"] {
+            #expect(utc.parse(text: text) == nil, "\(text)")
+        }
+        #expect(utc.parse(SQLValue.null) == nil)
+        #expect(utc.parse(.integer(-5)) == nil)
+        #expect(TimestampParser.daysFromCivil(year: 1970, month: 1, day: 1) == 0)
+        #expect(TimestampParser.daysFromCivil(year: 2000, month: 3, day: 1) == 11_017)
+    }
+}
+
+struct JSONPointerTests {
+    @Test func pointersFollowRFC6901() throws {
+        let document = try JSONValue.parse(Data(#"{"a": {"b/c": [10, {"d~e": "x"}]}, "": 7, "n": "12.5"}"#.utf8))
+        #expect(JSONPointer("/a/b~1c/0")?.resolve(in: document) == .number(10))
+        #expect(JSONPointer("/a/b~1c/1/d~0e")?.resolve(in: document) == .string("x"))
+        #expect(JSONPointer("/")?.resolve(in: document) == .number(7))
+        #expect(JSONPointer("")?.resolve(in: document) == document)
+        #expect(JSONPointer("/n")?.resolve(in: document)?.number == 12.5, "numeric strings read as numbers")
+        #expect(JSONPointer("/a/b~1c/2")?.resolve(in: document) == nil)
+        #expect(JSONPointer("/a/b~1c/01")?.resolve(in: document) == nil, "no leading zeros")
+        #expect(JSONPointer("/a/missing")?.resolve(in: document) == nil)
+        #expect(JSONPointer("a/b") == nil)
+    }
+}
+
+struct ProcNetTCPTests {
+    static let tcp = """
+          sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode
+           0: 0100007F:1F90 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 11111 1 0000000000000000 100 0 0 10 0
+           1: 0100007F:C350 0500000A:01BB 01 00000000:00000000 00:00000000 00000000  1000        0 22222 1 0000000000000000 20 4 30 10 -1
+        """
+    static let tcp6 = """
+          sl  local_address                         remote_address                        st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode
+           0: 00000000000000000000000001000000:C351 B80D0120000000000000000001000000:01BB 01 00000000:00000000 00:00000000 00000000  1000        0 33333 1 0000000000000000 20 4 30 10 -1
+           1: 0000000000000000FFFF00000100007F:C352 0000000000000000FFFF00000500000A:01BB 01 00000000:00000000 00:00000000 00000000  1000        0 44444 1 0000000000000000 20 4 30 10 -1
+        """
+
+    @Test func ipv4AndIPv6SocketsDecode() {
+        let v4 = ProcNetTCP.parse(Self.tcp)
+        #expect(v4.count == 2)
+        #expect(v4[0].isListening)
+        #expect(v4[1] == TCPSocket(remoteAddress: [10, 0, 0, 5], remotePort: 443, state: 1, inode: 22222))
+        let v6 = ProcNetTCP.parse(Self.tcp6)
+        #expect(v6[0].remoteAddress == [0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1])
+        #expect(v6[0].remotePort == 443)
+        #expect(v6[1].remoteAddress == [10, 0, 0, 5], "IPv4-mapped addresses compare as IPv4")
+        #expect(ProcNetTCP.socketInode(linkTarget: "socket:[22222]") == 22222)
+        #expect(ProcNetTCP.socketInode(linkTarget: "pipe:[1]") == nil)
+    }
+
+    @Test func endpointsMatchAddressesNetworksAndPorts() throws {
+        let sockets = ProcNetTCP.parse(Self.tcp) + ProcNetTCP.parse(Self.tcp6)
+        let exact = try #require(EndpointMatcher("10.0.0.5:443"))
+        #expect(sockets.filter { !$0.isListening && exact.matches($0) }.map(\.inode) == [22222, 44444])
+        let network = try #require(EndpointMatcher("10.0.0.0/8:443"))
+        #expect(sockets.filter(network.matches).count == 2)
+        let v6 = try #require(EndpointMatcher("[2001:db8::]/32:443"))
+        #expect(sockets.filter(v6.matches).map(\.inode) == [33333])
+        #expect(EndpointMatcher("10.0.0.5:80")?.matches(sockets[1]) == false, "another port")
+        #expect(EndpointMatcher("10.0.0.5") == nil)
+        #expect(EndpointMatcher("10.0.0.0/33:443") == nil)
+        #expect(EndpointMatcher("broker.example.com:443") == nil, "names are not resolved: give addresses")
+    }
+}
+
+struct LogRuleTests {
+    func line(_ text: String, at time: Double = 5) -> LogLine {
+        LogLine(engine: "e", stream: .stdout, text: text, time: time, truncated: false)
+    }
+
+    @Test func heartbeatsRememberTheLastMatchAndCountersCount() throws {
+        let rules = try LogRuleSet([
+            LogRule(name: "decision", pattern: "^DECISION ", kind: .heartbeat),
+            LogRule(name: "busy", pattern: "lock_busy", kind: .counter),
+            LogRule(name: "refused", pattern: "limitation is hit, limit = [0-9]+", kind: .counter),
+        ])
+        var state = rules.initialState
+        #expect(state.counts == ["busy": 0, "refused": 0])
+        rules.apply(line("DECISION symbol=ETHUSDT action=hold", at: 1), to: &state)
+        rules.apply(line("no DECISION here", at: 2), to: &state)
+        rules.apply(line("tp stage1: lock_busy", at: 3), to: &state)
+        rules.apply(line("connections limitation is hit, limit = 10, online = 10", at: 4), to: &state)
+        rules.apply(line("connections limitation is hit, limit = ten", at: 5), to: &state)
+        #expect(state.lastMatch == ["decision": 1])
+        #expect(state.counts == ["busy": 1, "refused": 1])
+        #expect(throws: ProbeFailure.self) { try LinePattern("unclosed (group") }
+    }
+}
