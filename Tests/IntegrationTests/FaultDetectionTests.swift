@@ -150,3 +150,69 @@ extension FaultDetectionTests {
         #expect(metric(metrics, "warden_monitored_positions{engine=\"demo\"}") == nil, "no data from a failed probe, not a false zero")
     }
 }
+
+/// Engines that push what they know: the report endpoint, its token and limits, and checks reading reports.
+struct PushedReportIntegrationTests {
+    @Test func reportsAreAuthenticatedValidatedAndReadByTheChecks() async throws {
+        let directory = TempDirectory()
+        let warden = try WardenProcess(directory: directory, engines: """
+              - name: bot
+                command: [sh, -c, "env > engine.env; exec sleep 1000"]
+                working_dir: \(directory.path)
+                report: {max_body: 64KiB, max_age: 2s}
+                checks:
+                  positions: {database: db, monitored: {probe: report, pointer: /monitored_positions}}
+                  locks: {busy: {probe: report, pointer: /locks/busy}}
+                  pnl: {probe: report}
+                  websocket:
+                    - {stream: market, last_message: {probe: report, pointer: /websocket/0/last_message_time}}
+                  decisions: {probe: report, pointer: /last_decision_time}
+                probes:
+                  - {name: db, sqlite: {path: engine.sqlite}, interval: 10s}
+            """)
+        try await warden.waitReady()
+        try await eventually("the engine wrote its environment") { directory.read("engine.env")?.contains("WARDEN_REPORT_TOKEN=") == true }
+        let environment = directory.read("engine.env")!
+        let token = try #require(environment.split(separator: "\n").first { $0.hasPrefix("WARDEN_REPORT_TOKEN=") }?.dropFirst(20))
+        let url = try #require(environment.split(separator: "\n").first { $0.hasPrefix("WARDEN_REPORT_URL=") }?.dropFirst(18))
+        #expect(url == "\(warden.base)/api/v1/engines/bot/report")
+
+        func post(_ body: String, token: String? = String(token), to target: String = String(url)) async throws -> HTTPResult {
+            try await http(target, method: "POST", token: token, body: body)
+        }
+        #expect(try await post("{}", token: nil).status == 401)
+        #expect(try await post("{}", token: "wrong").status == 401)
+        #expect(try await post("{}", to: warden.base + "/api/v1/engines/ghost/report").status == 404)
+        let invalid = try await post(#"{"websocket": [{"stream": "market", "last_message_time": "never"}]}"#)
+        #expect(invalid.status == 400)
+        #expect(invalid.body.contains(#""field":"\/websocket\/0\/last_message_time""#), "\(invalid.body)")
+        #expect(try await post(String(repeating: " ", count: 100_000)).status == 413)
+        #expect(try await post("{not json").status == 400)
+
+        // The decision must fall in this run: before the engine's start, the age would count from the start.
+        try await eventually("the engine has run for 3 s") { (try await warden.status().engines[0].uptimeSeconds ?? 0) >= 3 }
+        let now = Date().timeIntervalSince1970
+        let accepted = try await post("""
+            {"monitored_positions": 4, "last_decision_time": \(now - 2), "locks": {"busy": 3},
+             "websocket": [{"stream": "market", "last_message_time": \((now - 12) * 1000)}],
+             "positions": [{"symbol": "ETH_USDT", "side": "LONG", "entry_price": 2000, "quantity": 1, "pnl": {"mark": 20, "last": 20, "websocket": 120}}]}
+            """)
+        #expect(accepted.status == 202)
+        let metrics = try await warden.metrics()
+        #expect(metric(metrics, "warden_probe_success{engine=\"bot\",probe=\"report\"}") == 1)
+        #expect(metric(metrics, "warden_monitored_positions{engine=\"bot\"}") == 4)
+        #expect(metric(metrics, "warden_lock_contention_total{engine=\"bot\",result=\"busy\"}") == 3)
+        #expect(metric(metrics, "warden_pnl_source_deviation_ratio{engine=\"bot\"}") == 0.05)
+        #expect((metric(metrics, "warden_websocket_lag_seconds{engine=\"bot\",stream=\"market\"}") ?? 0) >= 12)
+        let decisionAge = metric(metrics, "warden_decision_age_seconds{engine=\"bot\"}") ?? 0
+        #expect(decisionAge >= 2 && decisionAge < 3)
+        #expect(metric(metrics, "warden_probe_success{engine=\"bot\",probe=\"db\"}") == 0, "no database: that probe fails on its own")
+        #expect(!warden.log.contains(String(token)), "the report token never reaches the log")
+
+        try await eventually(timeout: .seconds(5), "an old report counts as missing") {
+            let metrics = try await warden.metrics()
+            return metric(metrics, "warden_probe_success{engine=\"bot\",probe=\"report\"}") == 0
+                && metric(metrics, "warden_monitored_positions{engine=\"bot\"}") == nil
+        }
+    }
+}

@@ -87,9 +87,11 @@ struct HTTPResult {
     var headers: [String: String]
 }
 
-func http(_ url: String, method: String = "GET", token: String? = nil, timeout: Double = 5) async throws -> HTTPResult {
+func http(_ url: String, method: String = "GET", token: String? = nil, body: String? = nil,
+          timeout: Double = 5) async throws -> HTTPResult {
     var request = URLRequest(url: URL(string: url)!, timeoutInterval: timeout)
     request.httpMethod = method
+    request.httpBody = body.map { Data($0.utf8) }
     if let token { request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization") }
     let (data, response) = try await URLSession.shared.data(for: request)
     let http = response as! HTTPURLResponse

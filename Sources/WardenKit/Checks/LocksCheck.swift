@@ -13,22 +13,23 @@ public struct LocksCheck: Check {
     public var database: String?
     public var query: String
     public var contentionQuery: String?
-    /// Log counter rules that count contention instead of (or besides) the history table: rule → result label.
-    public var contentionRules: [String: String]
+    /// Counts of contention outcomes from elsewhere (log counters, report fields), by result label; added to
+    /// the history table's.
+    public var contentionSources: [String: ValueSource]
 
     public init(database: String?, query: String = defaultQuery, contentionQuery: String? = defaultContentionQuery,
-                contentionRules: [String: String] = [:]) {
+                contentionSources: [String: ValueSource] = [:]) {
         self.database = database
         self.query = query
         self.contentionQuery = contentionQuery
-        self.contentionRules = contentionRules
+        self.contentionSources = contentionSources
     }
 
     public var queries: [SQLQuery] {
         guard database != nil else { return [] }
         var queries = [SQLQuery(name: "locks.held", sql: query)]
         if let contentionQuery { queries.append(SQLQuery(name: "locks.contention", sql: contentionQuery)) }
-        return queries
+        return queries + contentionSources.compactMap { $0.value.query(named: "locks.\($0.key)")?.query }
     }
 
     /// `lock_busy` is exposed as `busy`, the label DESIGN.md gives it.
@@ -52,8 +53,8 @@ public struct LocksCheck: Check {
                 if case .text(let outcome) = row[0] { contention[Self.resultLabel(outcome), default: 0] += row[1].number ?? 0 }
             }
         }
-        for (rule, result) in contentionRules {
-            if let count = observations.logs.counts[rule] { contention[result, default: 0] += count }
+        for (result, source) in contentionSources {
+            if let count = source.number(observations, queryName: "locks.\(result)") { contention[result, default: 0] += count }
         }
         for (result, count) in contention.sorted(by: { $0.key < $1.key }) {
             samples.append(CheckSample(Catalog.lockContention, [result], count))

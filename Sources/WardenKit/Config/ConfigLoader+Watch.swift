@@ -16,10 +16,19 @@ extension ConfigLoader {
             }
         }
         var probeKinds: [String: ProbeConfig.Kind] = [:]
+        if let report = map["report"]?.mapping() {
+            defer { report.finish() }
+            let maxBody = report["max_body"]?.byteSize() ?? Self.defaultMaxBody
+            let maxAge = report["max_age"]?.duration(allowZero: false) ?? .seconds(60)
+            let kind = ProbeConfig.Kind.pushed(maxBodyBytes: Int(maxBody), maxAge: maxAge)
+            probeKinds[PushedReport.probeName] = kind
+            watch.probes.append(ProbeConfig(name: PushedReport.probeName, interval: maxAge, timeout: maxAge, kind: kind))
+        }
         for item in map["probes"]?.sequence() ?? [] {
             guard let probe = probe(item, workingDirectory: workingDirectory) else { continue }
             if probeKinds[probe.name] != nil {
-                item.fail("duplicate probe name \"\(probe.name)\"")
+                let reserved = probe.name == PushedReport.probeName ? " (the name of pushed reports)" : ""
+                item.fail("duplicate probe name \"\(probe.name)\"\(reserved)")
                 continue
             }
             probeKinds[probe.name] = probe.kind
@@ -122,7 +131,7 @@ extension ConfigLoader {
 
         func require(_ name: String, _ kind: String, at value: YAMLValue) -> Bool {
             switch (kind, probes[name]) {
-            case ("sqlite", .sqlite?), ("http", .http(_, _, true)?): return true
+            case ("sqlite", .sqlite?), ("http", .http(_, _, true)?), ("http", .pushed?): return true
             case ("http", .http?):
                 value.fail("probe \"\(name)\" has json: false; this check reads its JSON body")
             case (_, nil):
@@ -154,17 +163,17 @@ extension ConfigLoader {
         if let locks = map["locks"]?.mapping() {
             defer { locks.finish() }
             let database = locks.has("database") ? databaseName(locks, references) : nil
-            var rules: [String: String] = [:]
-            for (result, key) in [("busy", "busy_rule"), ("recently_executed", "recently_executed_rule")] {
-                guard let value = locks[key], let rule = value.string() else { continue }
-                if references.rules[rule] == .counter { rules[rule] = result } else { value.fail("no counter log rule named \"\(rule)\"") }
+            var sources: [String: ValueSource] = [:]
+            for result in ["busy", "recently_executed"] {
+                if let source = locks[result].flatMap({ valueSource($0, references) }) { sources[result] = source }
             }
-            if database == nil && rules.isEmpty {
-                locks.fail("give database (lock rows and history) or busy_rule / recently_executed_rule (log counters)")
+            if database == nil && sources.isEmpty {
+                locks.fail("give database (lock rows and history), or busy / recently_executed (log counters or report fields)")
             }
             checks.append(LocksCheck(database: database, query: locks["query"]?.string() ?? LocksCheck.defaultQuery,
-                                     contentionQuery: locks["contention_query"]?.string() ?? LocksCheck.defaultContentionQuery,
-                                     contentionRules: rules))
+                                     contentionQuery: database == nil ? nil
+                                         : (locks["contention_query"]?.string() ?? LocksCheck.defaultContentionQuery),
+                                     contentionSources: sources))
         }
         if let pnl = map["pnl"]?.mapping() {
             defer { pnl.finish() }

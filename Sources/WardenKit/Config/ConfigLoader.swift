@@ -65,6 +65,11 @@ public struct ConfigLoader {
         }
 
         var engines: [EngineConfig] = []
+        defer {
+            if listen.port == 0, engines.contains(where: { $0.watch.report != nil }) {
+                top["listen"]?.fail("engines that push reports need a fixed port to send them to, not port 0")
+            }
+        }
         if let list = top["engines"]?.sequence() {
             var names: [String: Int] = [:]
             for item in list {

@@ -42,6 +42,15 @@ public struct ListenAddress: Sendable, Equatable, CustomStringConvertible {
     }
 
     public var description: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
+
+    /// The address a local engine uses to reach Warden: a wildcard listener is reached through loopback.
+    public var reachable: String {
+        switch host {
+        case "0.0.0.0": "127.0.0.1:\(port)"
+        case "::": "[::1]:\(port)"
+        default: description
+        }
+    }
 }
 
 public enum RestartMode: String, Sendable, CaseIterable {

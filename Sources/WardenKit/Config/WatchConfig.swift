@@ -6,6 +6,8 @@ public struct ProbeConfig: Sendable {
         case http(url: URL, maxBodyBytes: Int, expectJSON: Bool)
         case sqlite(path: String, busyTimeout: Duration)
         case heartbeatFile(path: String)
+        /// Reports the engine pushes to Warden; older than `maxAge` they count as missing.
+        case pushed(maxBodyBytes: Int, maxAge: Duration)
     }
 
     public var name: String
@@ -28,10 +30,20 @@ public struct WatchConfig: Sendable {
 
     public var timestamps: TimestampParser { TimestampParser(defaultOffset: timestampOffset) }
 
+    /// The pushed-report settings, when the engine reports.
+    public var report: (maxBodyBytes: Int, maxAge: Duration)? {
+        for probe in probes {
+            if case .pushed(let maxBodyBytes, let maxAge) = probe.kind { return (maxBodyBytes, maxAge) }
+        }
+        return nil
+    }
+
     /// The runnable probes; each SQLite probe gets the queries of the checks that read its database.
     public func makeProbes() -> [any Probe] {
-        probes.map { probe -> any Probe in
+        probes.compactMap { probe -> (any Probe)? in
             switch probe.kind {
+            case .pushed:
+                return nil
             case .http(let url, let maxBodyBytes, let expectJSON):
                 return HTTPProbe(name: probe.name, url: url, interval: probe.interval, timeout: probe.timeout,
                                  maxBodyBytes: maxBodyBytes, expectJSON: expectJSON)

@@ -11,15 +11,32 @@ public struct WardenHTTP: Sendable {
     let supervisors: [String: EngineSupervisor]
     let auth: AdminAuth
     let storeOpen: Bool
+    let reports: [String: ReportIntake]
+
+    /// How one engine's pushed reports are accepted.
+    public struct ReportIntake: Sendable {
+        public var auth: AdminAuth
+        public var maxBodyBytes: Int
+        public var maxAge: Duration
+        public var timestamps: TimestampParser
+
+        public init(token: String, maxBodyBytes: Int, maxAge: Duration, timestamps: TimestampParser) {
+            auth = AdminAuth(token: token)
+            self.maxBodyBytes = maxBodyBytes
+            self.maxAge = maxAge
+            self.timestamps = timestamps
+        }
+    }
 
     public init(version: String, board: StatusBoard, metrics: WardenMetrics, supervisors: [EngineSupervisor],
-                auth: AdminAuth, storeOpen: Bool) {
+                auth: AdminAuth, storeOpen: Bool, reports: [String: ReportIntake] = [:]) {
         self.version = version
         self.board = board
         self.metrics = metrics
         self.supervisors = Dictionary(uniqueKeysWithValues: supervisors.map { ($0.config.name, $0) })
         self.auth = auth
         self.storeOpen = storeOpen
+        self.reports = reports
     }
 
     public func router() -> Router<BasicRequestContext> {
@@ -48,6 +65,35 @@ public struct WardenHTTP: Sendable {
             }
             supervisor.requestRestart(.manual)
             return Self.json(.accepted, ["status": "restart requested", "engine": name])
+        }
+        router.post("/api/v1/engines/:name/report") { request, context in
+            let name = context.parameters.get("name") ?? ""
+            guard let intake = reports[name] else {
+                return Self.error(.notFound, "engine \(name) does not accept reports (no report: in its config)")
+            }
+            if intake.auth.check(authorization: request.headers[.authorization]) != .allowed {
+                return Self.error(.unauthorized, "unauthorized")
+            }
+            let body: ByteBuffer
+            do {
+                body = try await request.body.collect(upTo: intake.maxBodyBytes)
+            } catch {
+                return Self.error(.contentTooLarge, "a report is at most \(intake.maxBodyBytes) bytes")
+            }
+            let document: JSONValue
+            do {
+                document = try JSONValue.parse(Data(body.readableBytesView))
+            } catch {
+                return Self.json(.badRequest, ["error": "invalid report", "field": "", "message": "the body is not valid JSON"])
+            }
+            if let invalid = PushedReport.validate(document, timestamps: intake.timestamps) {
+                return Self.json(.badRequest, ["error": "invalid report", "field": invalid.field, "message": invalid.message])
+            }
+            let now = Date().timeIntervalSince1970
+            let outcome = ProbeOutcome(success: true, durationSeconds: 0, at: now, failure: nil, output: .json(document),
+                                       expiresAt: now + intake.maxAge.seconds)
+            board.update(name) { $0.observations.probes[PushedReport.probeName] = outcome }
+            return Self.json(.accepted, ["status": "accepted"])
         }
         return router
     }

@@ -63,6 +63,7 @@ public struct WardenMetrics: Sendable {
         for engine in engines {
             var observations = engine.observations
             observations.engineStartedAt = engine.startedAt
+            observations.probes = observations.probes.mapValues { $0.current(now: now) }
             for (name, outcome) in observations.probes.sorted(by: { $0.key < $1.key }) {
                 add(Catalog.probeSuccess, engine.name, [name], outcome.success ? 1 : 0)
                 add(Catalog.probeDuration, engine.name, [name], outcome.durationSeconds)

@@ -34,4 +34,24 @@ public struct ProbeOutcome: Sendable, Equatable {
     public var failure: String?
     /// Only a successful run's output is kept: a check whose probe failed has no data, never stale data.
     public var output: ProbeOutput
+    /// For pushed reports: after this time the report counts as missing.
+    public var expiresAt: Double?
+
+    public init(success: Bool, durationSeconds: Double, at: Double, failure: String?, output: ProbeOutput,
+                expiresAt: Double? = nil) {
+        self.success = success
+        self.durationSeconds = durationSeconds
+        self.at = at
+        self.failure = failure
+        self.output = output
+        self.expiresAt = expiresAt
+    }
+
+    /// This outcome as seen at `now`: an expired report is a failure without data.
+    public func current(now: Double) -> ProbeOutcome {
+        guard let expiresAt, now > expiresAt, success else { return self }
+        return ProbeOutcome(success: false, durationSeconds: durationSeconds, at: at,
+                            failure: "no report for \(Units.formatDuration(.seconds(double: now - at)))", output: .none,
+                            expiresAt: expiresAt)
+    }
 }

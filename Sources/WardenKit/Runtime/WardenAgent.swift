@@ -42,9 +42,19 @@ public struct WardenAgent: Sendable {
         let system = ProcSystem()
 
         let withheld: Set<String> = if case .environment(let name) = config.adminToken { [name] } else { [] }
+        var reports: [String: WardenHTTP.ReportIntake] = [:]
         let supervisors = config.engines.map { engine in
-            EngineSupervisor(config: engine, board: board, history: store, orphanGuard: orphanGuard,
-                             withheldEnvironment: withheld, logger: logger)
+            var extra: [String: String] = [:]
+            if let report = engine.watch.report {
+                // A fresh token per run: the engine learns it from its environment, nobody else needs it.
+                let token = (0..<4).map { _ in String(UInt64.random(in: .min ... .max), radix: 16) }.joined()
+                reports[engine.name] = .init(token: token, maxBodyBytes: report.maxBodyBytes, maxAge: report.maxAge,
+                                             timestamps: engine.watch.timestamps)
+                extra["WARDEN_REPORT_URL"] = "http://\(config.listen.reachable)/api/v1/engines/\(engine.name)/report"
+                extra["WARDEN_REPORT_TOKEN"] = token
+            }
+            return EngineSupervisor(config: engine, board: board, history: store, orphanGuard: orphanGuard,
+                                    extraEnvironment: extra, withheldEnvironment: withheld, logger: logger)
         }
         var checks: [String: [any Check]] = [:]
         var probes: [(engine: String, probe: any Probe)] = []
@@ -60,7 +70,7 @@ public struct WardenAgent: Sendable {
         let metrics = WardenMetrics(version: WardenVersion.current, board: board, store: store, system: system,
                                     checks: checks)
         let http = WardenHTTP(version: WardenVersion.current, board: board, metrics: metrics, supervisors: supervisors,
-                              auth: AdminAuth(token: adminToken), storeOpen: true)
+                              auth: AdminAuth(token: adminToken), storeOpen: true, reports: reports)
         let onListening = self.onListening
         let app = Application(
             router: http.router(),
