@@ -211,6 +211,39 @@ struct DocumentationTests {
         #expect(config.engines.map(\.name) == ["python-bot"])
         #expect(config.adminToken == .environment("WARDEN_ADMIN_TOKEN"))
     }
+
+    /// One example per seed scenario, each with the checks its incident needs.
+    @Test(arguments: [
+        ("seed-000-smart-exit", [Catalog.monitorMismatch, Catalog.overduePositions]),
+        ("seed-001-guardian", [Catalog.decisionAge]),
+        ("seed-002-take-profit", [Catalog.locksStale, Catalog.lockContention]),
+        ("seed-003-four-state", [Catalog.websocketLag, Catalog.pnlDeviation]),
+        ("seed-004-stop-loss", [Catalog.unprotectedPositions, Catalog.engineConnections]),
+    ])
+    func theSeedExamplesAreValidAndWatchTheirFailure(_ name: String, _ families: [MetricFamily]) throws {
+        let config: WardenConfig
+        do {
+            config = try ConfigLoader().load(file: Self.root + "/examples/\(name)/warden.yml")
+        } catch {
+            Issue.record("examples/\(name)/warden.yml: \(error)")
+            return
+        }
+        let engine = try #require(config.engines.first)
+        #expect(!engine.watch.checks.isEmpty)
+        // Feed every check empty observations: which families could each produce? Compare declared intent.
+        let declared = Set(engine.watch.checks.flatMap { check -> [String] in
+            switch check {
+            case is PositionsCheck: [Catalog.monitorMismatch, Catalog.overduePositions, Catalog.unprotectedPositions].map(\.name)
+            case is LocksCheck: [Catalog.locksStale, Catalog.lockContention].map(\.name)
+            case is WebSocketCheck: [Catalog.websocketLag.name]
+            case is PnLCheck: [Catalog.pnlDeviation.name]
+            case is DecisionsCheck: [Catalog.decisionAge.name]
+            case is ConnectionsCheck: [Catalog.engineConnections.name]
+            default: []
+            }
+        })
+        for family in families { #expect(declared.contains(family.name), "\(name) watches \(family.name)") }
+    }
 }
 
 extension WardenBinaryTests {
