@@ -20,7 +20,7 @@ let package = Package(
     targets: [
         // Linux process plumbing that Swift cannot express safely: fork/exec with a new process group,
         // the orphan guard, wait-status decoding.
-        .target(name: "CWardenSys"),
+        .target(name: "CWardenSys", linkerSettings: [.linkedLibrary("sqlite3"), .linkedLibrary("m")]),
         .target(
             name: "WardenKit",
             dependencies: [
@@ -46,6 +46,11 @@ let package = Package(
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]
+        ),
+        // Figures for benchmarks/run: the check cycle at scale and log-rule throughput.
+        .executableTarget(
+            name: "warden-bench",
+            dependencies: ["WardenKit", .product(name: "GRDB", package: "GRDB.swift")]
         ),
         .testTarget(name: "WardenKitTests", dependencies: ["WardenKit"]),
         .testTarget(

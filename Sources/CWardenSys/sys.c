@@ -176,3 +176,111 @@ void warden_ensure_standard_fds(void) {
 int warden_contains(const void *haystack, size_t haystack_length, const void *needle, size_t needle_length) {
     return memmem(haystack, haystack_length, needle, needle_length) != NULL;
 }
+
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <sqlite3.h>
+
+static int digits(const char *s, size_t length, size_t at, size_t count, int *value) {
+    if (at + count > length) return 0;
+    int v = 0;
+    for (size_t i = at; i < at + count; i++) {
+        if (s[i] < '0' || s[i] > '9') return 0;
+        v = v * 10 + (s[i] - '0');
+    }
+    *value = v;
+    return 1;
+}
+
+static int from_number(double value, double *out) {
+    if (!isfinite(value) || value <= 0) return 0;
+    *out = value >= 1e11 ? value / 1000.0 : value;
+    return 1;
+}
+
+/// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's algorithm).
+static long days_from_civil(long y, int m, int d) {
+    y -= m <= 2;
+    long era = (y >= 0 ? y : y - 399) / 400;
+    long yoe = y - era * 400;
+    long doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    long doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + doe - 719468;
+}
+
+int warden_parse_timestamp(const char *s, size_t n, int default_offset, double *out) {
+    while (n > 0 && (s[0] == ' ' || s[0] == '\t')) { s++; n--; }
+    while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t')) n--;
+    if (n == 0 || n > 64) return 0;
+    // A plain number: seconds or milliseconds.
+    int numeric = 1;
+    for (size_t i = 0; i < n; i++) {
+        if (!((s[i] >= '0' && s[i] <= '9') || s[i] == '.' || (i == 0 && (s[i] == '-' || s[i] == '+')))) { numeric = 0; break; }
+    }
+    if (numeric) {
+        char buffer[65];
+        memcpy(buffer, s, n);
+        buffer[n] = 0;
+        char *end;
+        double value = strtod(buffer, &end);
+        return *end == 0 ? from_number(value, out) : 0;
+    }
+    int year, month, day, hour, minute, whole = 0;
+    if (!digits(s, n, 0, 4, &year) || n < 16 || s[4] != '-' || !digits(s, n, 5, 2, &month) || s[7] != '-' ||
+        !digits(s, n, 8, 2, &day) || (s[10] != 'T' && s[10] != ' ') || !digits(s, n, 11, 2, &hour) || s[13] != ':' ||
+        !digits(s, n, 14, 2, &minute)) return 0;
+    size_t i = 16;
+    double second = 0;
+    if (i < n && s[i] == ':') {
+        if (!digits(s, n, i + 1, 2, &whole)) return 0;
+        second = whole;
+        i += 3;
+        if (i < n && s[i] == '.') {
+            double scale = 0.1;
+            for (i++; i < n && s[i] >= '0' && s[i] <= '9'; i++) { second += (s[i] - '0') * scale; scale /= 10; }
+        }
+    }
+    int has_zone = 0, offset = 0;
+    if (i < n) {
+        if (s[i] == 'Z' || s[i] == 'z') { has_zone = 1; i++; }
+        else if (s[i] == '+' || s[i] == '-') {
+            int sign = s[i] == '+' ? 1 : -1, hours, minutes = 0;
+            if (!digits(s, n, i + 1, 2, &hours)) return 0;
+            size_t next = i + 3;
+            if (next < n && s[next] == ':') next++;
+            if (digits(s, n, next, 2, &minutes)) next += 2;
+            offset = sign * (hours * 3600 + minutes * 60);
+            has_zone = 1;
+            i = next;
+        } else return 0;
+    }
+    if (i != n || month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 || second >= 61) return 0;
+    double local = (double)(days_from_civil(year, month, day) * 86400L + hour * 3600L + minute * 60L) + second;
+    *out = local - (has_zone ? offset : default_offset);
+    return 1;
+}
+
+static void unixtime(sqlite3_context *context, int argc, sqlite3_value **argv) {
+    (void)argc;
+    int offset = (int)(intptr_t)sqlite3_user_data(context);
+    double value;
+    int ok = 0;
+    switch (sqlite3_value_type(argv[0])) {
+    case SQLITE_INTEGER:
+    case SQLITE_FLOAT:
+        ok = from_number(sqlite3_value_double(argv[0]), &value);
+        break;
+    case SQLITE_TEXT:
+        ok = warden_parse_timestamp((const char *)sqlite3_value_text(argv[0]), (size_t)sqlite3_value_bytes(argv[0]), offset, &value);
+        break;
+    default:
+        break;
+    }
+    if (ok) sqlite3_result_double(context, value); else sqlite3_result_null(context);
+}
+
+int warden_register_unixtime(void *connection, int default_offset) {
+    return sqlite3_create_function_v2((sqlite3 *)connection, "warden_unixtime", 1, SQLITE_UTF8 | SQLITE_DETERMINISTIC,
+                                      (void *)(intptr_t)default_offset, unixtime, NULL, NULL, NULL);
+}

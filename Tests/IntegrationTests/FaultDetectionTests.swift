@@ -14,10 +14,12 @@ struct FaultDetectionTests {
         var testDescription: String { fault }
     }
 
-    /// What each watched series looks like while the demo engine is healthy. The mismatch may read 1 for an
-    /// instant: open positions and monitoring tasks are read by two probes at two moments.
+    /// What each watched series looks like while the demo engine is healthy. The mismatch may read 1 or 2 for
+    /// an instant: open positions and monitoring tasks are read by two probes at two moments while positions
+    /// open and close every few ticks (health's hysteresis is there for exactly this). With monitoring
+    /// dropped it reads every open position, and the demo keeps at least 3 open.
     static let healthy: [String: ClosedRange<Double>] = [
-        "warden_monitor_mismatch{engine=\"demo\"}": 0...1,
+        "warden_monitor_mismatch{engine=\"demo\"}": 0...2,
         "warden_overdue_positions{engine=\"demo\"}": 0...0,
         "warden_unprotected_positions{engine=\"demo\"}": 0...0,
         "warden_locks_stale{engine=\"demo\"}": 0...0,

@@ -82,8 +82,9 @@ struct TimestampTests {
         }
         #expect(utc.parse(SQLValue.null) == nil)
         #expect(utc.parse(.integer(-5)) == nil)
-        #expect(TimestampParser.daysFromCivil(year: 1970, month: 1, day: 1) == 0)
-        #expect(TimestampParser.daysFromCivil(year: 2000, month: 3, day: 1) == 11_017)
+        #expect(utc.parse(text: "1970-01-02T00:00:00Z") == 86_400)
+        #expect(utc.parse(text: "2000-03-01T00:00:00Z") == 951_868_800, "after a leap day of a century leap year")
+        #expect(utc.parse(text: "2024-02-29 12:00:00") == 1_709_208_000)
     }
 }
 

@@ -37,3 +37,13 @@ void warden_ensure_standard_fds(void);
 
 /// memmem(3), a GNU extension the Glibc module does not expose: 1 when `needle` occurs in `haystack`.
 int warden_contains(const void *haystack, size_t haystack_length, const void *needle, size_t needle_length);
+
+/// Unix seconds from a timestamp as engines write it: ISO-8601 or SQL text (`T` or space, fraction and zone
+/// optional), or a number (seconds; above 1e11, milliseconds). Text without a zone is taken at
+/// `default_offset` seconds east of UTC. Returns 1 and stores the value, or 0 for no timestamp.
+/// One implementation for Swift (JSON values) and SQL (`warden_unixtime`), so both read alike.
+int warden_parse_timestamp(const char *text, size_t length, int default_offset, double *out);
+
+/// Registers `warden_unixtime(x)` on a SQLite connection (an `sqlite3 *`), deterministic, in C so that an
+/// aggregate over 100,000 rows costs microseconds per row, not a Swift call with boxed values.
+int warden_register_unixtime(void *sqlite_connection, int default_offset);

@@ -8,10 +8,13 @@ public struct PositionsCheck: Check {
         WHERE status = 'open' AND warden_unixtime(planned_close_time) < :now - :grace
         """
     /// Seed 004's `position_stops` has no position id: a stop protects the open positions of its symbol.
+    /// `NOT IN` rather than a correlated `NOT EXISTS`: SQLite builds one temporary index for it, so the cost
+    /// stays linear on an engine database without an index on `position_stops(symbol)`, where `NOT EXISTS`
+    /// goes quadratic (measured: 284 s at 100,000 positions).
     public static let defaultUnprotectedQuery = """
-        SELECT COUNT(*) FROM futures_positions p WHERE p.status = 'open' AND NOT EXISTS (\
-        SELECT 1 FROM position_stops s WHERE s.symbol = p.symbol AND s.status = 'active' \
-        AND (s.stop_loss IS NOT NULL OR s.take_profit IS NOT NULL))
+        SELECT COUNT(*) FROM futures_positions WHERE status = 'open' AND symbol NOT IN (\
+        SELECT symbol FROM position_stops WHERE status = 'active' AND symbol IS NOT NULL \
+        AND (stop_loss IS NOT NULL OR take_profit IS NOT NULL))
         """
 
     public var database: String?

@@ -1,3 +1,4 @@
+import CWardenSys
 import Foundation
 import GRDB
 
@@ -87,12 +88,12 @@ public struct SQLiteProbe: Probe {
         configuration.readonly = true
         configuration.busyMode = .timeout(busyTimeout.seconds)
         configuration.label = "warden-probe-\(name)"
-        let timestamps = self.timestamps
+        let offset = Int32(timestamps.defaultOffset)
         configuration.prepareDatabase { db in
             try db.execute(sql: "PRAGMA query_only = ON")
-            db.add(function: DatabaseFunction("warden_unixtime", argumentCount: 1, pure: true) { values in
-                timestamps.parse(SQLValue(values[0]))
-            })
+            guard let connection = db.sqliteConnection, warden_register_unixtime(UnsafeMutableRawPointer(connection), offset) == 0 else {
+                throw ProbeFailure("cannot register warden_unixtime on the connection")
+            }
         }
         return configuration
     }

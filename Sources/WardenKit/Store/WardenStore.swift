@@ -14,17 +14,28 @@ public final class WardenStore: Sendable {
     private let logger: Logger
     private let failures = Mutex<(count: Int, failing: Bool)>((0, false))
 
-    public init(path: String, logger: Logger) throws {
+    /// Throws before delegating to a non-throwing init: a designated init of this class that throws trips
+    /// the Swift 6.3 optimizer (CopyPropagation, "Found ownership error") in release builds.
+    public convenience init(path: String, logger: Logger) throws {
+        self.init(path: path, logger: logger, pool: try Self.open(path: path))
+    }
+
+    private init(path: String, logger: Logger, pool: DatabasePool) {
         self.path = path
         self.logger = logger
+        self.pool = pool
+    }
+
+    private static func open(path: String) throws -> DatabasePool {
         var configuration = Configuration()
         configuration.busyMode = .timeout(5)
         configuration.label = "warden-store"
         do {
-            pool = try DatabasePool(path: path, configuration: configuration)
-            try Self.migrator.migrate(pool)
+            let pool = try DatabasePool(path: path, configuration: configuration)
+            try migrator.migrate(pool)
+            return pool
         } catch {
-            throw StoreError(description: "cannot open Warden's database at \(path): \(Self.describe(error))")
+            throw StoreError(description: "cannot open Warden's database at \(path): \(describe(error))")
         }
     }
 

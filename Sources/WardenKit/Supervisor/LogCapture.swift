@@ -11,6 +11,14 @@ public struct LogLine: Sendable, Equatable {
     /// Wall-clock seconds when Warden read the line.
     public var time: Double
     public var truncated: Bool
+
+    public init(engine: String, stream: Stream, text: String, time: Double, truncated: Bool) {
+        self.engine = engine
+        self.stream = stream
+        self.text = text
+        self.time = time
+        self.truncated = truncated
+    }
 }
 
 /// Fans an engine's lines out to any number of subscribers. A slow subscriber loses its oldest lines
