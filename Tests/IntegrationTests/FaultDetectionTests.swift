@@ -49,14 +49,9 @@ struct FaultDetectionTests {
 
     @Test(arguments: cases)
     func theFaultMovesItsMetricAndNothingElse(_ fault: FaultCase) async throws {
-        let directory = TempDirectory("fault-\(fault.fault)")
-        let enginePort = freePort()
-        let brokerPort = freePort()
-        let broker = try BrokerStandIn(port: brokerPort)
-        defer { broker.stop() }
-        let warden = try WardenProcess(directory: directory,
-                                       engines: demoEngineYAML(directory: directory, enginePort: enginePort, brokerPort: brokerPort))
-        try await warden.waitReady()
+        let demo = try await DemoWarden.start("fault-\(fault.fault)")
+        defer { demo.stop() }
+        let (warden, enginePort) = (demo.warden, demo.enginePort)
 
         var metrics = ""
         try await eventually(timeout: .seconds(20), "every watched series is present and healthy") {
@@ -128,14 +123,9 @@ extension FaultDetectionTests {
     /// Seed 001: the process is alive, nothing is decided, the endpoint never answers. Supervision alone sees
     /// nothing wrong; the HTTP probe and the decision heartbeat do.
     @Test func aHungEngineFailsItsProbeAndStopsDeciding() async throws {
-        let directory = TempDirectory("fault-hang")
-        let enginePort = freePort()
-        let brokerPort = freePort()
-        let broker = try BrokerStandIn(port: brokerPort)
-        defer { broker.stop() }
-        let warden = try WardenProcess(directory: directory,
-                                       engines: demoEngineYAML(directory: directory, enginePort: enginePort, brokerPort: brokerPort))
-        try await warden.waitReady()
+        let demo = try await DemoWarden.start("fault-hang")
+        defer { demo.stop() }
+        let (warden, enginePort) = (demo.warden, demo.enginePort)
         try await eventually(timeout: .seconds(20), "the status probe succeeds") {
             metric(try await warden.metrics(), "warden_probe_success{engine=\"demo\",probe=\"status\"}") == 1
         }

@@ -140,6 +140,33 @@ func demoEngineYAML(directory: TempDirectory, enginePort: Int, brokerPort: Int) 
     """
 }
 
+/// A running Warden around the demo engine (`demoEngineYAML`) with a stand-in broker, ready to scrape.
+struct DemoWarden {
+    let directory: TempDirectory
+    let warden: WardenProcess
+    let broker: BrokerStandIn
+    let enginePort: Int
+
+    static func start(_ name: String = #function) async throws -> DemoWarden {
+        let directory = TempDirectory(name)
+        let enginePort = freePort()
+        let brokerPort = freePort()
+        let broker = try BrokerStandIn(port: brokerPort)
+        let warden = try WardenProcess(directory: directory,
+                                       engines: demoEngineYAML(directory: directory, enginePort: enginePort, brokerPort: brokerPort))
+        let demo = DemoWarden(directory: directory, warden: warden, broker: broker, enginePort: enginePort)
+        do {
+            try await warden.waitReady()
+        } catch {
+            demo.stop()
+            throw error
+        }
+        return demo
+    }
+
+    func stop() { broker.stop() }
+}
+
 /// A real `warden` process started from the built binary.
 final class WardenProcess {
     let process = Process()

@@ -42,14 +42,9 @@ struct WardenBinaryTests {
     }
 
     @Test func metricsPassPromtoolAndDescribeTheEngine() async throws {
-        let directory = TempDirectory()
-        let enginePort = freePort()
-        let brokerPort = freePort()
-        let broker = try BrokerStandIn(port: brokerPort)
-        defer { broker.stop() }
-        let warden = try WardenProcess(directory: directory,
-                                       engines: demoEngineYAML(directory: directory, enginePort: enginePort, brokerPort: brokerPort))
-        try await warden.waitReady()
+        let demo = try await DemoWarden.start()
+        defer { demo.stop() }
+        let warden = demo.warden
         // Every family of the catalog, the trading checks included, is exposed once the demo engine runs.
         try await eventually(timeout: .seconds(20), "every metric family is exposed") {
             let body = try await warden.metrics()
