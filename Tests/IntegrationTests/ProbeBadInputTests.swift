@@ -240,3 +240,15 @@ final class MisbehavingServer: @unchecked Sendable {
         close(fd)
     }
 }
+
+extension SQLiteProbeBadInputTests {
+    @Test func aQueryWithAParameterNobodyProvidesFailsInsteadOfCrashing() async throws {
+        let directory = TempDirectory()
+        _ = try fixture(directory)
+        let probe = SQLiteProbe(name: "db", path: directory.file("engine.sqlite"), interval: .seconds(1), timeout: .seconds(2),
+                                busyTimeout: .milliseconds(200), timestamps: TimestampParser(),
+                                queries: [SQLQuery(name: "mine", sql: "SELECT COUNT(*) FROM futures_positions WHERE id > :since OR id > ?")])
+        let text = try #require(failure(await probe.run()))
+        #expect(text.contains("query mine") && text.contains("missing statement argument: since"), "\(text)")
+    }
+}

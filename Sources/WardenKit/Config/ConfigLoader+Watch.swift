@@ -83,7 +83,11 @@ extension ConfigLoader {
             defer { sqlite.finish() }
             let path = sqlite["path"]?.string().map { absolute($0, relativeTo: workingDirectory) }
             if !sqlite.has("path") { sqlite.fail("missing required key \"path\"") }
-            let busy = sqlite["busy_timeout"]?.duration() ?? .seconds(1)
+            var busy = sqlite["busy_timeout"]?.duration() ?? .seconds(1)
+            if busy > timeout {
+                sqlite["busy_timeout"]?.fail("must not exceed the probe's timeout (\(Units.formatDuration(timeout)))")
+                busy = timeout
+            }
             if let path { kinds.append(.sqlite(path: path, busyTimeout: busy)) }
         }
         if let file = map["heartbeat_file"]?.mapping() {

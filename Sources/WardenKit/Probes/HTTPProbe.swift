@@ -52,6 +52,7 @@ final class CappedFetch: NSObject, URLSessionDataDelegate, @unchecked Sendable {
         var status = 0
         var overCap = false
         var continuation: CheckedContinuation<Result<(Int, Data), ProbeFailure>, Never>?
+        var deadline: Task<Void, Never>?
     }
 
     private let maxBytes: Int
@@ -68,24 +69,27 @@ final class CappedFetch: NSObject, URLSessionDataDelegate, @unchecked Sendable {
         let session = URLSession(configuration: configuration, delegate: self, delegateQueue: nil)
         defer { session.finishTasksAndInvalidate() }
         let task = session.dataTask(with: request)
-        let deadline = Task {
-            guard (try? await Task.sleep(for: timeout)) != nil else { return }
-            self.finish(.failure(ProbeFailure("GET \(url): no complete answer within \(Units.formatDuration(timeout))")))
-            task.cancel()
-        }
-        defer { deadline.cancel() }
         return await withCheckedContinuation { continuation in
             state.withLock { $0.continuation = continuation }
+            // The deadline starts only once the continuation is stored, so no outcome can arrive to nobody.
+            let deadline = Task {
+                guard (try? await Task.sleep(for: timeout)) != nil else { return }
+                self.finish(.failure(ProbeFailure("GET \(url): no complete answer within \(Units.formatDuration(timeout))")))
+                task.cancel()
+            }
+            state.withLock { $0.deadline = deadline }
             task.resume()
         }
     }
 
+    /// The first outcome wins; later ones (a completion after the deadline) are dropped.
     private func finish(_ result: Result<(Int, Data), ProbeFailure>) {
-        state.withLock { state in
-            let continuation = state.continuation
-            state.continuation = nil
-            return continuation
-        }?.resume(returning: result)
+        let (continuation, deadline) = state.withLock { state in
+            defer { state.continuation = nil }
+            return (state.continuation, state.deadline)
+        }
+        deadline?.cancel()
+        continuation?.resume(returning: result)
     }
 
     func urlSession(_ session: URLSession, dataTask: URLSessionDataTask, didReceive response: URLResponse,

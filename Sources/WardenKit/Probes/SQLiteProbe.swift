@@ -53,9 +53,14 @@ public struct SQLiteProbe: Probe {
         } catch {
             return .failure(ProbeFailure("cannot open database \(path): \(Self.describe(error))"))
         }
+        // sqlite3_interrupt only stops a statement that is running: one landing between two queries would be
+        // lost, so the watchdog keeps interrupting until the read returns.
         let watchdog = Task {
             guard (try? await Task.sleep(for: timeout)) != nil else { return }
-            database.interrupt()
+            while !Task.isCancelled {
+                database.interrupt()
+                try? await Task.sleep(for: .milliseconds(20))
+            }
         }
         defer { watchdog.cancel() }
         let queries = self.queries
@@ -108,7 +113,8 @@ public struct SQLiteProbe: Probe {
             let statement = try db.makeStatement(sql: query.sql)
             // Named values a query does not use are ignored; one it uses but lacks is a clear error.
             let values = query.parameters.merging(["now": Date().timeIntervalSince1970]) { current, _ in current }
-            statement.arguments = StatementArguments(values)
+            // setArguments throws where the `arguments` setter would trap on a parameter nobody provides.
+            try statement.setArguments(StatementArguments(values))
             return try Row.fetchAll(statement).map { row in row.databaseValues.map(SQLValue.init) }
         } catch {
             throw QueryError(query: query.name, underlying: error)
