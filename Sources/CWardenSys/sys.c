@@ -210,8 +210,8 @@ static long days_from_civil(long y, int m, int d) {
 }
 
 int warden_parse_timestamp(const char *s, size_t n, int default_offset, double *out) {
-    while (n > 0 && (s[0] == ' ' || s[0] == '\t')) { s++; n--; }
-    while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t')) n--;
+    while (n > 0 && (s[0] == ' ' || s[0] == '\t' || s[0] == '\n' || s[0] == '\r')) { s++; n--; }
+    while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\n' || s[n - 1] == '\r')) n--;
     if (n == 0 || n > 64) return 0;
     // A plain number: seconds or milliseconds.
     int numeric = 1;
@@ -246,10 +246,16 @@ int warden_parse_timestamp(const char *s, size_t n, int default_offset, double *
         if (s[i] == 'Z' || s[i] == 'z') { has_zone = 1; i++; }
         else if (s[i] == '+' || s[i] == '-') {
             int sign = s[i] == '+' ? 1 : -1, hours, minutes = 0;
-            if (!digits(s, n, i + 1, 2, &hours)) return 0;
+            if (!digits(s, n, i + 1, 2, &hours) || hours > 23) return 0;
             size_t next = i + 3;
-            if (next < n && s[next] == ':') next++;
-            if (digits(s, n, next, 2, &minutes)) next += 2;
+            if (next < n && s[next] == ':') {
+                // A colon must be followed by the minutes.
+                if (!digits(s, n, next + 1, 2, &minutes)) return 0;
+                next += 3;
+            } else if (digits(s, n, next, 2, &minutes)) {
+                next += 2;
+            }
+            if (minutes > 59) return 0;
             offset = sign * (hours * 3600 + minutes * 60);
             has_zone = 1;
             i = next;
@@ -257,8 +263,8 @@ int warden_parse_timestamp(const char *s, size_t n, int default_offset, double *
     }
     if (i != n || month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 || second >= 61) return 0;
     double local = (double)(days_from_civil(year, month, day) * 86400L + hour * 3600L + minute * 60L) + second;
-    *out = local - (has_zone ? offset : default_offset);
-    return 1;
+    // Like numbers, nothing at or before 1970 is a timestamp an engine meant (a zeroed or default column).
+    return from_number(local - (has_zone ? offset : default_offset), out);
 }
 
 static void unixtime(sqlite3_context *context, int argc, sqlite3_value **argv) {

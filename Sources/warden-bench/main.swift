@@ -71,7 +71,7 @@ func checkCycle(positions: Int, runs: Int) async throws -> String {
         LocksCheck(database: "db"),
     ]
     let probe = SQLiteProbe(name: "db", path: path, interval: .seconds(15), timeout: .seconds(10), busyTimeout: .seconds(1),
-                            timestamps: TimestampParser(), queries: checks.flatMap(\.queries))
+                            timestamps: TimestampParser(), queries: checks.flatMap(\.queries).map(\.query))
     var durations: [Double] = []
     var samples: [CheckSample] = []
     for _ in 0..<runs {

@@ -23,7 +23,7 @@ struct SQLiteProbeBadInputTests {
         }
         let check = PositionsCheck(database: "db", monitored: nil, overdueGrace: .seconds(60))
         let probe = SQLiteProbe(name: "db", path: path, interval: .seconds(1), timeout: timeout, busyTimeout: .milliseconds(200),
-                                timestamps: TimestampParser(), queries: check.queries)
+                                timestamps: TimestampParser(), queries: check.queries.map(\.query))
         return (writer, probe)
     }
 

@@ -120,6 +120,7 @@ func demoEngineYAML(directory: TempDirectory, enginePort: Int, brokerPort: Int) 
         probes:
           - {name: status, http: {url: "http://127.0.0.1:\(enginePort)/status"}, interval: 500ms, timeout: 2s}
           - {name: db, sqlite: {path: engine.sqlite}, interval: 500ms, timeout: 2s}
+          - {name: wal, heartbeat_file: {path: engine.sqlite-wal}, interval: 500ms}
         log_rules:
           - {name: decision, match: "^DECISION ", kind: heartbeat}
           - {name: broker_refused, match: "connections limitation is hit"}

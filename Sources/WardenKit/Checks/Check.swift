@@ -44,18 +44,27 @@ public struct CheckSample: Sendable, Equatable {
     }
 }
 
-/// The shape every check shares: the queries it needs run by the database probe, and a pure function from
-/// observations to samples. A check whose inputs are missing produces no sample: no data, never a false zero.
+/// A query a check needs run, and the SQLite probe that runs it.
+public struct ProbeQuery: Sendable, Equatable {
+    public var probe: String
+    public var query: SQLQuery
+
+    public init(probe: String, query: SQLQuery) {
+        self.probe = probe
+        self.query = query
+    }
+}
+
+/// The shape every check shares: the queries it needs run (each on its own SQLite probe), and a pure
+/// function from observations to samples. A check whose inputs are missing produces no sample: no data, never
+/// a false zero.
 public protocol Check: Sendable {
-    /// Queries for the SQLite probe named `database`, if any.
-    var database: String? { get }
-    var queries: [SQLQuery] { get }
+    var queries: [ProbeQuery] { get }
     func samples(_ observations: EngineObservations, now: Double) -> [CheckSample]
 }
 
 extension Check {
-    public var database: String? { nil }
-    public var queries: [SQLQuery] { [] }
+    public var queries: [ProbeQuery] { [] }
 }
 
 /// Where a check reads one value: a JSON pointer into an HTTP probe's body, a SQL query on a database probe,
@@ -67,8 +76,8 @@ public enum ValueSource: Sendable, Equatable {
     case logCounter(rule: String)
 
     /// The query this source needs run, under the name `queryName`.
-    func query(named queryName: String) -> (probe: String, query: SQLQuery)? {
-        if case .sql(let probe, let sql) = self { return (probe, SQLQuery(name: queryName, sql: sql)) }
+    func query(named queryName: String) -> ProbeQuery? {
+        if case .sql(let probe, let sql) = self { return ProbeQuery(probe: probe, query: SQLQuery(name: queryName, sql: sql)) }
         return nil
     }
 

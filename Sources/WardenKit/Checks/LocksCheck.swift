@@ -25,11 +25,15 @@ public struct LocksCheck: Check {
         self.contentionSources = contentionSources
     }
 
-    public var queries: [SQLQuery] {
-        guard database != nil else { return [] }
-        var queries = [SQLQuery(name: "locks.held", sql: query)]
-        if let contentionQuery { queries.append(SQLQuery(name: "locks.contention", sql: contentionQuery)) }
-        return queries + contentionSources.compactMap { $0.value.query(named: "locks.\($0.key)")?.query }
+    public var queries: [ProbeQuery] {
+        var queries: [ProbeQuery] = []
+        if let database {
+            queries.append(ProbeQuery(probe: database, query: SQLQuery(name: "locks.held", sql: query)))
+            if let contentionQuery {
+                queries.append(ProbeQuery(probe: database, query: SQLQuery(name: "locks.contention", sql: contentionQuery)))
+            }
+        }
+        return queries + contentionSources.sorted { $0.key < $1.key }.compactMap { $0.value.query(named: "locks.\($0.key)") }
     }
 
     /// `lock_busy` is exposed as `busy`, the label DESIGN.md gives it.

@@ -12,11 +12,9 @@ public struct WebSocketCheck: Check {
         self.timestamps = timestamps
     }
 
-    public var database: String? { lastMessage.query(named: "")?.probe ?? reconnects?.query(named: "")?.probe }
-
-    public var queries: [SQLQuery] {
+    public var queries: [ProbeQuery] {
         [lastMessage.query(named: "websocket.\(stream).last"), reconnects?.query(named: "websocket.\(stream).reconnects")]
-            .compactMap { $0?.query }
+            .compactMap { $0 }
     }
 
     public func samples(_ observations: EngineObservations, now: Double) -> [CheckSample] {
@@ -25,7 +23,7 @@ public struct WebSocketCheck: Check {
             samples.append(CheckSample(Catalog.websocketLag, [stream], max(0, now - last)))
         }
         if let count = reconnects?.number(observations, queryName: "websocket.\(stream).reconnects") {
-            samples.append(CheckSample(Catalog.websocketReconnects, count))
+            samples.append(CheckSample(Catalog.websocketReconnects, [stream], count))
         }
         return samples
     }
@@ -43,8 +41,7 @@ public struct DecisionsCheck: Check {
         self.timestamps = timestamps
     }
 
-    public var database: String? { source.query(named: "")?.probe }
-    public var queries: [SQLQuery] { [source.query(named: "decisions.last")?.query].compactMap { $0 } }
+    public var queries: [ProbeQuery] { [source.query(named: "decisions.last")].compactMap { $0 } }
 
     public func samples(_ observations: EngineObservations, now: Double) -> [CheckSample] {
         let last = source.time(observations, queryName: "decisions.last", parser: timestamps)

@@ -42,13 +42,15 @@ public struct PnLCheck: Check {
             guard let symbol = symbol.resolve(in: entry)?.string else { continue }
             let sideText = side.flatMap { $0.resolve(in: entry)?.string } ?? ""
             let key = SymbolNormalizer.normalize(symbol) + "/" + SymbolNormalizer.normalizeSide(sideText)
+            // Entries of one symbol and side add up per source (two real positions); the notional is the
+            // largest an entry gives, since an engine that reports each source in its own entry repeats it.
             if let price = entryPrice.flatMap({ $0.resolve(in: entry)?.number }),
                let amount = quantity.flatMap({ $0.resolve(in: entry)?.number }) {
-                scales[key, default: 0] += abs(price * amount)
+                scales[key] = max(scales[key] ?? 0, abs(price * amount))
             }
             for source in sources {
                 if let value = source.pointer.resolve(in: entry)?.number, value.isFinite {
-                    groups[key, default: [:]][source.name] = value
+                    groups[key, default: [:]][source.name, default: 0] += value
                     delivered.insert(source.name)
                 }
             }
@@ -56,10 +58,15 @@ public struct PnLCheck: Check {
         var samples = sources.map { source in
             CheckSample(Catalog.pnlSourceUp, [source.name], entries.isEmpty || delivered.contains(source.name) ? 1 : 0)
         }
-        let worst = groups.compactMap { key, values in
+        let deviations = groups.compactMap { key, values in
             PnLAgreement.deviation(Array(values.values), minimumScale: max(minimumScale, scales[key] ?? 0))
-        }.max()
-        samples.append(CheckSample(Catalog.pnlDeviation, worst ?? 0))
+        }
+        // No open position: nothing disagrees (0). Positions, but none with two sources: no data, not a 0.
+        if entries.isEmpty {
+            samples.append(CheckSample(Catalog.pnlDeviation, 0))
+        } else if let worst = deviations.max() {
+            samples.append(CheckSample(Catalog.pnlDeviation, worst))
+        }
         return samples
     }
 }

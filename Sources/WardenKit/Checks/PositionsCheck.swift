@@ -35,13 +35,15 @@ public struct PositionsCheck: Check {
         self.unprotectedQuery = unprotectedQuery
     }
 
-    public var queries: [SQLQuery] {
+    public var queries: [ProbeQuery] {
+        guard let database else { return [] }
         var queries = [
             SQLQuery(name: "positions.open", sql: openQuery),
             SQLQuery(name: "positions.overdue", sql: overdueQuery, parameters: ["grace": overdueGrace.seconds]),
         ]
         if let unprotectedQuery { queries.append(SQLQuery(name: "positions.unprotected", sql: unprotectedQuery)) }
-        return queries
+        return queries.map { ProbeQuery(probe: database, query: $0) }
+            + [monitored?.query(named: "positions.monitored")].compactMap { $0 }
     }
 
     public func samples(_ observations: EngineObservations, now: Double) -> [CheckSample] {

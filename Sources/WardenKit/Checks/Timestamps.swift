@@ -54,7 +54,8 @@ public struct TimestampParser: Sendable {
     /// `+08:00`, `-0530`, `Z` or `UTC` as seconds east of UTC, for the config.
     public static func parseOffset(_ text: String) -> Int? {
         if ["Z", "UTC", "z", "utc"].contains(text) { return 0 }
-        guard let probe = TimestampParser().parse(text: "1970-01-01T00:00:00" + text) else { return nil }
-        return Int(-probe)
+        guard text.hasPrefix("+") || text.hasPrefix("-"),
+              let probe = TimestampParser().parse(text: "2000-01-01T00:00:00" + text) else { return nil }
+        return 946_684_800 - Int(probe)
     }
 }

@@ -153,7 +153,7 @@ extension ConfigLoader {
         if let positions = map["positions"]?.mapping() {
             defer { positions.finish() }
             let database = databaseName(positions, references)
-            let monitored = positions["monitored"].flatMap { valueSource($0, references) }
+            let monitored = positions["monitored"].flatMap { valueSource($0, references, expecting: .count) }
             if let database {
                 checks.append(PositionsCheck(
                     database: database,
@@ -169,7 +169,7 @@ extension ConfigLoader {
             let database = locks.has("database") ? databaseName(locks, references) : nil
             var sources: [String: ValueSource] = [:]
             for result in ["busy", "recently_executed"] {
-                if let source = locks[result].flatMap({ valueSource($0, references) }) { sources[result] = source }
+                if let source = locks[result].flatMap({ valueSource($0, references, expecting: .count) }) { sources[result] = source }
             }
             if database == nil && sources.isEmpty {
                 locks.fail("give database (lock rows and history), or busy / recently_executed (log counters or report fields)")
@@ -208,18 +208,20 @@ extension ConfigLoader {
                                        quantity: quantity, minimumScale: minimumScale))
             }
         }
+        var streams: Set<String> = []
         for item in map["websocket"]?.sequence() ?? [] {
             guard let stream = item.mapping() else { continue }
             defer { stream.finish() }
             let name = stream["stream"]?.string() ?? "default"
-            let last = stream["last_message"].flatMap { valueSource($0, references) }
+            if !streams.insert(name).inserted { item.fail("duplicate stream name \"\(name)\"") }
+            let last = stream["last_message"].flatMap { valueSource($0, references, expecting: .time) }
             if !stream.has("last_message") { stream.fail("missing required key \"last_message\"") }
-            let reconnects = stream["reconnects"].flatMap { valueSource($0, references) }
+            let reconnects = stream["reconnects"].flatMap { valueSource($0, references, expecting: .count) }
             if let last {
                 checks.append(WebSocketCheck(stream: name, lastMessage: last, reconnects: reconnects, timestamps: timestamps))
             }
         }
-        if let decisions = map["decisions"], let source = valueSource(decisions, references) {
+        if let decisions = map["decisions"], let source = valueSource(decisions, references, expecting: .time) {
             checks.append(DecisionsCheck(source: source, timestamps: timestamps))
         }
         return checks
@@ -270,16 +272,25 @@ extension ConfigLoader {
         return pointer
     }
 
-    /// `{probe: NAME, pointer: /x}`, `{probe: NAME, query: SQL}` or `{log_rule: NAME}`.
-    private func valueSource(_ value: YAMLValue, _ references: References) -> ValueSource? {
+    enum Expected { case time, count }
+
+    /// `{probe: NAME, pointer: /x}`, `{probe: NAME, query: SQL}` or `{log_rule: NAME}`. A log rule must be of
+    /// the kind the value needs: a heartbeat gives a time, a counter a count.
+    private func valueSource(_ value: YAMLValue, _ references: References, expecting expected: Expected) -> ValueSource? {
         guard let map = value.mapping() else { return nil }
         defer { map.finish() }
         if let ruleValue = map["log_rule"] {
             guard let rule = ruleValue.string() else { return nil }
-            switch references.rules[rule] {
-            case .heartbeat?: return .logHeartbeat(rule: rule)
-            case .counter?: return .logCounter(rule: rule)
-            case nil:
+            switch (references.rules[rule], expected) {
+            case (.heartbeat?, .time): return .logHeartbeat(rule: rule)
+            case (.counter?, .count): return .logCounter(rule: rule)
+            case (.heartbeat?, .count):
+                ruleValue.fail("log rule \"\(rule)\" is a heartbeat (a time); this needs a counter")
+                return nil
+            case (.counter?, .time):
+                ruleValue.fail("log rule \"\(rule)\" is a counter; this needs a heartbeat (the time of the last match)")
+                return nil
+            case (nil, _):
                 ruleValue.fail("no log rule named \"\(rule)\"")
                 return nil
             }

@@ -48,7 +48,7 @@ public struct WatchConfig: Sendable {
                 return HTTPProbe(name: probe.name, url: url, interval: probe.interval, timeout: probe.timeout,
                                  maxBodyBytes: maxBodyBytes, expectJSON: expectJSON)
             case .sqlite(let path, let busyTimeout):
-                let queries = checks.filter { $0.database == probe.name }.flatMap(\.queries)
+                let queries = checks.flatMap(\.queries).filter { $0.probe == probe.name }.map(\.query)
                 return SQLiteProbe(name: probe.name, path: path, interval: probe.interval, timeout: probe.timeout,
                                    busyTimeout: busyTimeout, timestamps: timestamps, queries: queries)
             case .heartbeatFile(let path):

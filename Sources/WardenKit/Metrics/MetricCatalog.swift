@@ -54,6 +54,8 @@ public enum Catalog {
     public static let probeDuration = MetricFamily(name: "warden_probe_duration_seconds", kind: .gauge,
         help: "How long the probe's last run took: API latency for HTTP probes, query time for SQLite probes.",
         labels: ["engine", "probe"])
+    public static let heartbeatFileAge = MetricFamily(name: "warden_heartbeat_file_age_seconds", kind: .gauge,
+        help: "Seconds since a heartbeat file was last modified, as of the probe's last run.", labels: ["engine", "probe"])
     public static let logRuleMatches = MetricFamily(name: "warden_log_rule_matches_total", kind: .counter,
         help: "Lines matched by each counter log rule since Warden started.", labels: ["engine", "rule"])
     public static let logRuleLastMatch = MetricFamily(name: "warden_log_rule_last_match_timestamp_seconds", kind: .gauge,
@@ -87,7 +89,7 @@ public enum Catalog {
     public static let websocketLag = MetricFamily(name: "warden_websocket_lag_seconds", kind: .gauge,
         help: "Seconds since the stream's last message or pong (seed 003).", labels: ["engine", "stream"])
     public static let websocketReconnects = MetricFamily(name: "warden_websocket_reconnects_total", kind: .counter,
-        help: "WebSocket reconnects the engine reports.", labels: ["engine"])
+        help: "WebSocket reconnects the engine reports, per stream.", labels: ["engine", "stream"])
     public static let decisionAge = MetricFamily(name: "warden_decision_age_seconds", kind: .gauge,
         help: "Seconds since the engine last decided, or since it started when it has not yet (seed 001).",
         labels: ["engine"])
@@ -99,7 +101,7 @@ public enum Catalog {
 
     /// The families checks and probes fill, in exposition order.
     public static let observed: [MetricFamily] = [
-        probeSuccess, probeDuration, logRuleMatches, logRuleLastMatch,
+        probeSuccess, probeDuration, heartbeatFileAge, logRuleMatches, logRuleLastMatch,
         openPositions, monitoredPositions, monitorMismatch, overduePositions, overdueMaxAge, unprotectedPositions,
         locksHeld, locksStale, lockMaxHold, lockContention, pnlDeviation, pnlSourceUp, websocketLag,
         websocketReconnects, decisionAge, engineConnections, engineConnectionLimit,

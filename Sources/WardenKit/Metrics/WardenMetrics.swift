@@ -67,6 +67,10 @@ public struct WardenMetrics: Sendable {
             for (name, outcome) in observations.probes.sorted(by: { $0.key < $1.key }) {
                 add(Catalog.probeSuccess, engine.name, [name], outcome.success ? 1 : 0)
                 add(Catalog.probeDuration, engine.name, [name], outcome.durationSeconds)
+                if case .fileAge(let age) = outcome.output {
+                    // Aged to now: a file last touched 10 s before a probe 5 s ago is 15 s old.
+                    add(Catalog.heartbeatFileAge, engine.name, [name], age + max(0, now - outcome.at))
+                }
             }
             for (rule, count) in observations.logs.counts.sorted(by: { $0.key < $1.key }) {
                 add(Catalog.logRuleMatches, engine.name, [rule], count)

@@ -34,11 +34,13 @@ public enum PushedReport {
         checker.count(top["monitored_positions"], "/monitored_positions")
         checker.timestamp(top["last_decision_time"], "/last_decision_time")
         checker.objects(top["websocket"], "/websocket") { stream, path, checker in
+            checker.known(stream, ["stream", "last_message_time", "reconnects"], path)
             checker.string(stream["stream"], path + "/stream", required: true)
             checker.timestamp(stream["last_message_time"], path + "/last_message_time", required: true)
             checker.count(stream["reconnects"], path + "/reconnects")
         }
         checker.objects(top["positions"], "/positions") { position, path, checker in
+            checker.known(position, ["symbol", "side", "entry_price", "quantity", "pnl"], path)
             checker.string(position["symbol"], path + "/symbol", required: true)
             checker.string(position["side"], path + "/side")
             checker.number(position["entry_price"], path + "/entry_price")
@@ -65,6 +67,12 @@ public enum PushedReport {
 
         mutating func fail(_ field: String, _ message: String) {
             if invalid == nil { invalid = Invalid(field: field, message: message) }
+        }
+
+        mutating func known(_ object: [String: JSONValue], _ keys: Set<String>, _ path: String) {
+            if let unknown = object.keys.sorted().first(where: { !keys.contains($0) }) {
+                fail("\(path)/\(unknown)", "unknown field (known: \(keys.sorted().joined(separator: ", ")))")
+            }
         }
 
         mutating func timestamp(_ value: JSONValue?, _ field: String, required: Bool = false) {

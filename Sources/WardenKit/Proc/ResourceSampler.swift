@@ -28,7 +28,7 @@ public struct ResourceSampler: Service {
                 let tree = ProcParsers.tree(root: pid, in: system.allProcesses())
                 let sample = sample(tree: tree, account: &account)
                 let connections = engine.watch.connectionEndpoints.isEmpty
-                    ? [:] : countConnections(root: pid, tree: tree, endpoints: engine.watch.connectionEndpoints)
+                    ? [:] : countConnections(root: pid, tree: tree, endpoints: engine.watch.connectionEndpoints) ?? [:]
                 board.update(engine.name) {
                     $0.resources = sample
                     $0.observations.connections = connections
@@ -36,6 +36,7 @@ public struct ResourceSampler: Service {
             } else {
                 let cpu = account.update([])
                 board.update(engine.name) { status in
+                    status.observations.connections = [:]   // a stopped engine holds none; say nothing rather than the last count
                     status.resources = ResourceSample(cpuSeconds: Double(cpu) / system.ticksPerSecond, residentBytes: 0,
                                                       memoryRatio: 0, threads: 0, openFDs: 0, processes: 0,
                                                       sampledAt: Date().timeIntervalSince1970)
@@ -52,7 +53,8 @@ public struct ResourceSampler: Service {
 
     /// Sockets held by the tree's processes, matched against `/proc/ROOT/net/tcp{,6}` (the engine's own
     /// network namespace).
-    func countConnections(root: Int32, tree: [ProcStat], endpoints: [ConnectionEndpoint]) -> [String: Int] {
+    /// nil when the engine's socket table cannot be read: no data, not a count of zero.
+    func countConnections(root: Int32, tree: [ProcStat], endpoints: [ConnectionEndpoint]) -> [String: Int]? {
         var inodes: Set<UInt64> = []
         for process in tree {
             let directory = "/proc/\(process.pid)/fd"
@@ -63,7 +65,9 @@ public struct ResourceSampler: Service {
                 }
             }
         }
-        let sockets = ["tcp", "tcp6"].flatMap { ProcSystem.read("/proc/\(root)/net/\($0)").map(ProcNetTCP.parse) ?? [] }
+        let tables = ["tcp", "tcp6"].compactMap { ProcSystem.read("/proc/\(root)/net/\($0)") }
+        guard !tables.isEmpty, !tree.isEmpty else { return nil }
+        let sockets = tables.flatMap(ProcNetTCP.parse)
         var counts = Dictionary(uniqueKeysWithValues: endpoints.map { ($0.name, 0) })
         for socket in sockets where !socket.isListening && inodes.contains(socket.inode) {
             for endpoint in endpoints where endpoint.matcher.matches(socket) {
