@@ -20,12 +20,15 @@ final class BrokerStandIn: Sendable {
     private let listener: Int32
     private let online = Mutex(0)
 
-    static func start(host: String = "127.0.0.1") throws -> BrokerStandIn {
+    /// `port` 0 picks a free one.
+    static func start(host: String = "127.0.0.1", port: Int = 0) throws -> BrokerStandIn {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw SocketError.last("socket") }
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = 0
+        address.sin_port = UInt16(port).bigEndian
+        var reuse: Int32 = 1
+        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &reuse, socklen_t(MemoryLayout<Int32>.size))
         guard inet_pton(AF_INET, host, &address.sin_addr) == 1 else {
             close(fd)
             throw SocketError.message("not an IPv4 address: \(host)")

@@ -59,6 +59,9 @@ struct DemoEngineCommand: ParsableCommand {
     @Option(help: "Seconds before a partial take-profit lock row expires (seed 002: 30).")
     var lockTtl: Int = 30
 
+    @Option(help: "Port of the stand-in broker started when --broker is not given (0 picks a free one).")
+    var brokerPort: Int = 0
+
     @Option(help: "Broker API address; without it a loopback stand-in broker is started.")
     var broker: Endpoint?
 
@@ -85,6 +88,7 @@ struct EngineConfig: Sendable {
     var initialFaults: [Fault]
     var faultAfter: Double
     var lockSeconds: Int
+    var brokerStandInPort: Int
 
     var tickDuration: Duration { .seconds(tick) }
     var decisionDuration: Duration { .seconds(decisionInterval) }
@@ -118,7 +122,8 @@ extension EngineConfig {
             seed: command.seed ?? UInt64.random(in: .min ... .max),
             initialFaults: faults,
             faultAfter: command.faultAfter,
-            lockSeconds: max(1, command.lockTtl)
+            lockSeconds: max(1, command.lockTtl),
+            brokerStandInPort: min(max(0, command.brokerPort), 65535)
         )
     }
 }

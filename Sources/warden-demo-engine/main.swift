@@ -21,7 +21,7 @@ do {
     if let broker = config.broker {
         brokerEndpoint = broker
     } else {
-        let standIn = try BrokerStandIn.start()
+        let standIn = try BrokerStandIn.start(port: config.brokerStandInPort)
         brokerEndpoint = standIn.endpoint
         Console.info("broker stand-in listening on \(standIn.endpoint) (limit \(BrokerLimit.maxConnections) connections)")
     }

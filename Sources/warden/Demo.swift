@@ -78,13 +78,42 @@ struct DemoConfig {
             throw ValidationError("the demo engine is missing at \(engine); build it with `swift build --product warden-demo-engine`")
         }
         stateDirectory = NSTemporaryDirectory() + "warden-demo-\(getpid())"
+        // Warden on the given port, the engine's status one above, its stand-in broker two above.
         let enginePort = listen.port == 0 ? 0 : listen.port + 1
+        let brokerPort = listen.port == 0 ? 0 : listen.port + 2
         engineURL = "http://127.0.0.1:\(enginePort)"
         // A fresh token per run, handed to the loader through the environment like a real deployment would.
         adminToken = (0..<4).map { _ in String(UInt32.random(in: .min ... .max), radix: 16) }.joined()
         setenv(Self.tokenVariable, adminToken, 1)
-        var command = [engine, "--db", "\(stateDirectory)/engine.sqlite", "--listen", "127.0.0.1:\(enginePort)"]
+        var command = [engine, "--db", "\(stateDirectory)/engine.sqlite", "--listen", "127.0.0.1:\(enginePort)",
+                       "--broker-port", "\(brokerPort)"]
         if let fault { command += ["--fault", fault, "--fault-after", "\(faultAfter)"] }
+        // Everything Warden can watch, as a user would configure it for this engine (see README).
+        let connections = brokerPort == 0 ? "" : """
+
+                  connections:
+                    - {name: broker, endpoint: "127.0.0.1:\(brokerPort)", limit: 10}
+            """
+        let watch = enginePort == 0 ? "" : """
+
+                probes:
+                  - {name: status, http: {url: "\(engineURL)/status"}, interval: 2s, timeout: 2s}
+                  - {name: db, sqlite: {path: "\(stateDirectory)/engine.sqlite"}, interval: 2s, timeout: 2s}
+                log_rules:
+                  - {name: decision, match: "^DECISION ", kind: heartbeat}
+                  - {name: broker_refused, match: "connections limitation is hit"}
+                checks:
+                  positions:
+                    database: db
+                    monitored: {probe: status, pointer: /monitored_positions}
+                    overdue_grace: 10s
+                  locks: {database: db}
+                  pnl: {probe: status}
+                  websocket:
+                    - {stream: market, last_message: {probe: status, pointer: /websocket/last_message_time},
+                       reconnects: {probe: status, pointer: /websocket/reconnects}}
+                  decisions: {log_rule: decision}\(connections)
+            """
         yaml = """
             listen: "\(listen)"
             state_dir: "\(stateDirectory)"
@@ -94,7 +123,7 @@ struct DemoConfig {
                 command: [\(command.map { "\"\($0)\"" }.joined(separator: ", "))]
                 stop: {signal: SIGTERM, grace_period: 5s}
                 restart: {initial_backoff: 1s, max_backoff: 30s, budget: 10, budget_window: 1h}
-                sampling_interval: 2s
+                sampling_interval: 2s\(watch)
             """
     }
 

@@ -53,6 +53,19 @@ struct DemoTests {
         #expect(try await demo.stop() == 0, "Ctrl-C stops the demo cleanly")
     }
 
+    @Test func theDemoWatchesTheTradingToo() async throws {
+        let demo = try DemoRun(fault: "drop_monitoring", after: 2)
+        try await eventually(timeout: .seconds(20), "the demo engine's positions are watched") {
+            let open = await demo.metric("warden_open_positions{engine=\"demo\"}") ?? 0
+            let connections = await demo.metric("warden_engine_connections{engine=\"demo\",endpoint=\"broker\"}")
+            return open > 0 && connections == 2
+        }
+        try await eventually(timeout: .seconds(20), "dropped monitoring shows as a mismatch") {
+            (await demo.metric("warden_monitor_mismatch{engine=\"demo\"}") ?? 0) >= 3
+        }
+        #expect(try await demo.stop() == 0)
+    }
+
     @Test func theDemoShowsAMemoryLeak() async throws {
         let demo = try DemoRun(fault: "leak_memory", after: 0.5)
         var baseline = 0.0
