@@ -61,10 +61,7 @@ struct Demo: AsyncParsableCommand {
 
 /// The demo's built-in config, written as YAML and read by the same loader as any user's config.
 struct DemoConfig {
-    static let faults = [
-        "crash", "hang", "leak_memory", "drop_monitoring", "overdue_positions", "stale_ws", "stale_locks",
-        "lock_contention", "connection_flood", "pnl_divergence", "remove_stops", "silent_decisions",
-    ]
+    static let faults = DemoEngineConfig.faults
     static let tokenVariable = "WARDEN_DEMO_ADMIN_TOKEN"
 
     let stateDirectory: String
@@ -78,6 +75,8 @@ struct DemoConfig {
             throw ValidationError("the demo engine is missing at \(engine); build it with `swift build --product warden-demo-engine`")
         }
         stateDirectory = NSTemporaryDirectory() + "warden-demo-\(getpid())"
+        // The engine runs in it, and the loader checks that a working directory exists.
+        try FileManager.default.createDirectory(atPath: stateDirectory, withIntermediateDirectories: true)
         // Warden on the given port, the engine's status one above, its stand-in broker two above.
         let enginePort = listen.port == 0 ? 0 : listen.port + 1
         let brokerPort = listen.port == 0 ? 0 : listen.port + 2
@@ -88,42 +87,21 @@ struct DemoConfig {
         var command = [engine, "--db", "\(stateDirectory)/engine.sqlite", "--listen", "127.0.0.1:\(enginePort)",
                        "--broker-port", "\(brokerPort)"]
         if let fault { command += ["--fault", fault, "--fault-after", "\(faultAfter)"] }
-        // Everything Warden can watch, as a user would configure it for this engine (see README).
-        let connections = brokerPort == 0 ? "" : """
+        let engineEntry = enginePort == 0
+            ? "  - name: demo\n    command: [\(command.map { "\"\($0)\"" }.joined(separator: ", "))]\n"
+            : DemoEngineConfig.yaml(command: command, workingDirectory: stateDirectory, database: "\(stateDirectory)/engine.sqlite",
+                                    statusURL: "\(engineURL)/status", brokerPort: brokerPort, interval: "2s", overdueGrace: "10s",
+                                    extra: """
 
-                  connections:
-                    - {name: broker, endpoint: "127.0.0.1:\(brokerPort)", limit: 10}
-            """
-        let watch = enginePort == 0 ? "" : """
-
-                probes:
-                  - {name: status, http: {url: "\(engineURL)/status"}, interval: 2s, timeout: 2s}
-                  - {name: db, sqlite: {path: "\(stateDirectory)/engine.sqlite"}, interval: 2s, timeout: 2s}
-                log_rules:
-                  - {name: decision, match: "^DECISION ", kind: heartbeat}
-                  - {name: broker_refused, match: "connections limitation is hit"}
-                checks:
-                  positions:
-                    database: db
-                    monitored: {probe: status, pointer: /monitored_positions}
-                    overdue_grace: 10s
-                  locks: {database: db}
-                  pnl: {probe: status}
-                  websocket:
-                    - {stream: market, last_message: {probe: status, pointer: /websocket/last_message_time},
-                       reconnects: {probe: status, pointer: /websocket/reconnects}}
-                  decisions: {log_rule: decision}\(connections)
-            """
+                                        stop: {signal: SIGTERM, grace_period: 5s}
+                                        restart: {initial_backoff: 1s, max_backoff: 30s, budget: 10, budget_window: 1h}
+                                    """)
         yaml = """
             listen: "\(listen)"
             state_dir: "\(stateDirectory)"
             admin_token: {env: \(Self.tokenVariable)}
             engines:
-              - name: demo
-                command: [\(command.map { "\"\($0)\"" }.joined(separator: ", "))]
-                stop: {signal: SIGTERM, grace_period: 5s}
-                restart: {initial_backoff: 1s, max_backoff: 30s, budget: 10, budget_window: 1h}
-                sampling_interval: 2s\(watch)
+            \(engineEntry)
             """
     }
 

@@ -53,6 +53,21 @@ struct DemoTests {
         #expect(try await demo.stop() == 0, "Ctrl-C stops the demo cleanly")
     }
 
+    @Test func theDemoKnowsEveryFaultOfTheDemoEngine() throws {
+        let engine = Process()
+        engine.executableURL = URL(fileURLWithPath: productsDirectory + "/warden-demo-engine")
+        engine.arguments = ["--fault", "no_such_fault"]
+        let output = Pipe()
+        engine.standardOutput = output
+        engine.standardError = output
+        try engine.run()
+        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        engine.waitUntilExit()
+        #expect(engine.terminationStatus == 2)
+        let listed = try #require(text.components(separatedBy: "valid faults: ").last?.trimmingCharacters(in: .whitespacesAndNewlines))
+        #expect(Set(listed.components(separatedBy: ", ")) == Set(DemoEngineConfig.faults))
+    }
+
     @Test func theDemoWatchesTheTradingToo() async throws {
         let demo = try DemoRun(fault: "drop_monitoring", after: 2)
         try await eventually(timeout: .seconds(20), "the demo engine's positions are watched") {

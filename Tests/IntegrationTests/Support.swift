@@ -109,36 +109,14 @@ func metric(_ exposition: String, _ series: String) -> Double? {
 }
 
 /// The demo engine at test speed (0.2 s ticks, 2 s lock expiry) with every probe, log rule and check Warden
-/// has, in the YAML of one `engines:` entry. `brokerPort` is the test's `BrokerStandIn`.
+/// has: `warden demo`'s own configuration, faster. `brokerPort` is the test's `BrokerStandIn`.
 func demoEngineYAML(directory: TempDirectory, enginePort: Int, brokerPort: Int) -> String {
-    """
-      - name: demo
-        command: ["\(productsDirectory)/warden-demo-engine", --db, engine.sqlite, --listen, "127.0.0.1:\(enginePort)",
-                  --broker, "127.0.0.1:\(brokerPort)", --tick, "0.2", --decision-interval, "0.5", --lock-ttl, "2", --seed, "42"]
-        working_dir: \(directory.path)
-        sampling_interval: 500ms
-        probes:
-          - {name: status, http: {url: "http://127.0.0.1:\(enginePort)/status"}, interval: 500ms, timeout: 2s}
-          - {name: db, sqlite: {path: engine.sqlite}, interval: 500ms, timeout: 2s}
-          - {name: wal, heartbeat_file: {path: engine.sqlite-wal}, interval: 500ms}
-        log_rules:
-          - {name: decision, match: "^DECISION ", kind: heartbeat}
-          - {name: broker_refused, match: "connections limitation is hit"}
-        checks:
-          positions:
-            database: db
-            monitored: {probe: status, pointer: /monitored_positions}
-            overdue_grace: 2s
-          locks: {database: db}
-          pnl: {probe: status}
-          websocket:
-            - stream: market
-              last_message: {probe: status, pointer: /websocket/last_message_time}
-              reconnects: {probe: status, pointer: /websocket/reconnects}
-          decisions: {log_rule: decision}
-          connections:
-            - {name: broker, endpoint: "127.0.0.1:\(brokerPort)", limit: 10}
-    """
+    DemoEngineConfig.yaml(
+        command: [productsDirectory + "/warden-demo-engine", "--db", "engine.sqlite", "--listen", "127.0.0.1:\(enginePort)",
+                  "--broker", "127.0.0.1:\(brokerPort)", "--tick", "0.2", "--decision-interval", "0.5", "--lock-ttl", "2",
+                  "--seed", "42"],
+        workingDirectory: directory.path, database: directory.file("engine.sqlite"),
+        statusURL: "http://127.0.0.1:\(enginePort)/status", brokerPort: brokerPort, interval: "500ms", overdueGrace: "2s")
 }
 
 /// A running Warden around the demo engine (`demoEngineYAML`) with a stand-in broker, ready to scrape.
