@@ -113,6 +113,33 @@ struct SQLiteProbeBadInputTests {
     }
 }
 
+struct ProbeFailureVisibilityTests {
+    /// A failing probe's reason reaches the person: in Warden's log once, and in the status API.
+    @Test func theReasonIsLoggedOnceAndShownInTheStatus() async throws {
+        let directory = TempDirectory()
+        let database = try DatabaseQueue(path: directory.file("engine.sqlite"))
+        try await database.write { try $0.execute(sql: "CREATE TABLE futures_positions (id INTEGER PRIMARY KEY, status TEXT)") }
+        let warden = try WardenProcess(directory: directory, engines: """
+              - name: bot
+                command: [sleep, "1000"]
+                working_dir: \(directory.path)
+                probes:
+                  - {name: db, sqlite: {path: engine.sqlite}, interval: 200ms}
+                checks:
+                  positions: {database: db}
+            """)
+        try await warden.waitReady()
+        try await eventually("the probe has failed a few times") {
+            (try await warden.status().engines[0].probes["db"]?.success) == false && warden.log.contains("probe failing")
+        }
+        try await Task.sleep(for: .milliseconds(600))
+        let probe = try #require(try await warden.status().engines[0].probes["db"])
+        #expect(probe.failure?.contains("no such column: planned_close_time") == true, "\(probe.failure ?? "")")
+        #expect(warden.log.components(separatedBy: "probe failing").count == 2, "logged once, not on every run")
+        #expect(warden.log.contains("no such column: planned_close_time"))
+    }
+}
+
 struct HTTPProbeBadInputTests {
     func probe(_ server: MisbehavingServer, maxBody: Int = 1 << 20, timeout: Duration = .seconds(1)) -> HTTPProbe {
         HTTPProbe(name: "status", url: URL(string: "http://127.0.0.1:\(server.port)/status")!, interval: .seconds(1),

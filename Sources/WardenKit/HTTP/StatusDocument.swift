@@ -21,6 +21,16 @@ public struct StatusDocument: Codable, Sendable {
         public var lastExit: Exit?
         public var lastStartError: String?
         public var resources: Resources?
+        /// Each probe's last run: whether it succeeded, and if not, why (the place and SQLite's or the HTTP
+        /// client's words).
+        public var probes: [String: ProbeState]
+    }
+
+    public struct ProbeState: Codable, Sendable {
+        public var success: Bool
+        public var failure: String?
+        public var at: Double
+        public var durationSeconds: Double
     }
 
     public struct Budget: Codable, Sendable {
@@ -81,6 +91,11 @@ extension StatusDocument.Engine {
             return .init(description: exit.status.description, code: code, signal: signal, at: exit.at, ranForSeconds: exit.ranFor)
         }
         lastStartError = status.lastStartError
+        probes = status.observations.probes.mapValues { outcome in
+            let current = outcome.current(now: now)
+            return .init(success: current.success, failure: current.failure, at: current.at,
+                         durationSeconds: current.durationSeconds)
+        }
         resources = status.resources.map {
             .init(cpuSecondsTotal: $0.cpuSeconds, residentMemoryBytes: $0.residentBytes, memoryUsageRatio: $0.memoryRatio,
                   threads: $0.threads, openFds: $0.openFDs, processes: $0.processes, sampledAt: $0.sampledAt)

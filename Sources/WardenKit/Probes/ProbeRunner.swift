@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import ServiceLifecycle
 
 /// Runs every probe of every engine on its own interval and publishes each outcome to the status board.
@@ -6,10 +7,12 @@ import ServiceLifecycle
 public struct ProbeRunner: Service {
     let probes: [(engine: String, probe: any Probe)]
     let board: StatusBoard
+    let logger: Logger
 
-    public init(probes: [(engine: String, probe: any Probe)], board: StatusBoard) {
+    public init(probes: [(engine: String, probe: any Probe)], board: StatusBoard, logger: Logger) {
         self.probes = probes
         self.board = board
+        self.logger = logger
     }
 
     public func run() async {
@@ -21,9 +24,21 @@ public struct ProbeRunner: Service {
     }
 
     private func loop(engine: String, probe: any Probe) async {
+        var lastFailure: String?
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
             let outcome = await Self.runOnce(probe)
             board.update(engine) { $0.observations.probes[probe.name] = outcome }
+            // Said once when it starts failing, again when the reason changes, and once on recovery: the
+            // reason names the place (table, column, URL) and must reach a person, not only a 0 on /metrics.
+            if outcome.failure != lastFailure {
+                let metadata: Logger.Metadata = ["engine": "\(engine)", "probe": "\(probe.name)"]
+                if let failure = outcome.failure {
+                    logger.warning("probe failing: \(failure)", metadata: metadata)
+                } else {
+                    logger.info("probe recovered", metadata: metadata)
+                }
+                lastFailure = outcome.failure
+            }
             try? await cancelWhenGracefulShutdown { try await Task.sleep(for: probe.interval) }
         }
     }

@@ -89,7 +89,7 @@ public struct WardenAgent: Sendable {
         // The observers may have nothing to do (no probes, no rules); their ending is no reason to stop Warden.
         let observers: [any Service] = [
             ResourceSampler(engines: config.engines, board: board, system: system),
-            ProbeRunner(probes: probes, board: board),
+            ProbeRunner(probes: probes, board: board, logger: logger),
         ] + watchers
         let services: [ServiceGroupConfiguration.ServiceConfiguration] =
             [.init(service: app), .init(service: EngineFleet(supervisors: supervisors))]
