@@ -189,6 +189,16 @@ struct HTTPProbeBadInputTests {
         #expect(failure(await probe(server).run())?.hasSuffix("answered HTTP 503") == true)
     }
 
+    @Test func aCredentialInTheURLNeverReachesTheReason() async throws {
+        let server = try MisbehavingServer(.body(status: 500, "{}"))
+        defer { server.stop() }
+        let probe = HTTPProbe(name: "status", url: URL(string: "http://user:pa55@127.0.0.1:\(server.port)/status?apikey=s3cret")!,
+                              interval: .seconds(1), timeout: .seconds(1), maxBodyBytes: 1024, expectJSON: true)
+        let text = try #require(failure(await probe.run()))
+        #expect(!text.contains("s3cret") && !text.contains("pa55"), "\(text)")
+        #expect(text.contains("127.0.0.1:\(server.port)/status (query and credentials hidden)"))
+    }
+
     @Test func aGoodAnswerIsParsed() async throws {
         let server = try MisbehavingServer(.body(status: 200, #"{"monitored_positions": 3}"#))
         defer { server.stop() }

@@ -33,13 +33,13 @@ public struct HTTPProbe: Probe {
             return .failure(failure)
         case .success(let (status, body)):
             guard (200..<300).contains(status) else {
-                return .failure(ProbeFailure("GET \(url) answered HTTP \(status)"))
+                return .failure(ProbeFailure("GET \(url.redacted) answered HTTP \(status)"))
             }
             guard expectJSON else { return .success(.none) }
             do {
                 return .success(.json(try JSONValue.parse(body)))
             } catch {
-                return .failure(ProbeFailure("GET \(url): the body is not valid JSON"))
+                return .failure(ProbeFailure("GET \(url.redacted): the body is not valid JSON"))
             }
         }
     }
@@ -74,7 +74,7 @@ final class CappedFetch: NSObject, URLSessionDataDelegate, @unchecked Sendable {
             // The deadline starts only once the continuation is stored, so no outcome can arrive to nobody.
             let deadline = Task {
                 guard (try? await Task.sleep(for: timeout)) != nil else { return }
-                self.finish(.failure(ProbeFailure("GET \(url): no complete answer within \(Units.formatDuration(timeout))")))
+                self.finish(.failure(ProbeFailure("GET \(url.redacted): no complete answer within \(Units.formatDuration(timeout))")))
                 task.cancel()
             }
             state.withLock { $0.deadline = deadline }
@@ -110,18 +110,32 @@ final class CappedFetch: NSObject, URLSessionDataDelegate, @unchecked Sendable {
             return false
         }
         if overCap {
-            finish(.failure(ProbeFailure("GET \(dataTask.originalRequest?.url?.absoluteString ?? "?"): body larger than \(maxBytes) bytes")))
+            finish(.failure(ProbeFailure("GET \(dataTask.originalRequest?.url?.redacted ?? "?"): body larger than \(maxBytes) bytes")))
             dataTask.cancel()
         }
     }
 
     func urlSession(_ session: URLSession, task: URLSessionTask, didCompleteWithError error: (any Error)?) {
-        let url = task.originalRequest?.url?.absoluteString ?? "?"
+        let url = task.originalRequest?.url?.redacted ?? "?"
         if let error {
             finish(.failure(ProbeFailure("GET \(url): \(error.localizedDescription)")))
         } else {
             let (status, body) = state.withLock { ($0.status, $0.body) }
             finish(.success((status, body)))
         }
+    }
+}
+
+extension URL {
+    /// Scheme, host, port and path only: a query string or user info may carry an API key, and failure
+    /// reasons go to logs and the status API.
+    var redacted: String {
+        guard var components = URLComponents(url: self, resolvingAgainstBaseURL: false) else { return "<url>" }
+        let hidden = components.query != nil || components.user != nil || components.password != nil
+        components.query = nil
+        components.user = nil
+        components.password = nil
+        components.fragment = nil
+        return (components.string ?? "<url>") + (hidden ? " (query and credentials hidden)" : "")
     }
 }
