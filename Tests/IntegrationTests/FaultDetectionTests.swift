@@ -14,12 +14,12 @@ struct FaultDetectionTests {
         var testDescription: String { fault }
     }
 
-    /// What each watched series looks like while the demo engine is healthy. The mismatch may read 1 or 2 for
-    /// an instant: open positions and monitoring tasks are read by two probes at two moments while positions
-    /// open and close every few ticks (health's hysteresis is there for exactly this). With monitoring
-    /// dropped it reads every open position, and the demo keeps at least 3 open.
+    /// What each watched series looks like while the demo engine is healthy. Unrelated series are judged by
+    /// their lowest value over a few scrapes: open positions and monitoring tasks are read by two probes at
+    /// two moments while positions open and close every few ticks, so the mismatch can read 1 to 3 for an
+    /// instant on a loaded machine (health's hysteresis is there for exactly this); a fault persists.
     static let healthy: [String: ClosedRange<Double>] = [
-        "warden_monitor_mismatch{engine=\"demo\"}": 0...2,
+        "warden_monitor_mismatch{engine=\"demo\"}": 0...1,
         "warden_overdue_positions{engine=\"demo\"}": 0...0,
         "warden_unprotected_positions{engine=\"demo\"}": 0...0,
         "warden_locks_stale{engine=\"demo\"}": 0...0,
@@ -67,9 +67,14 @@ struct FaultDetectionTests {
             metrics = try await warden.metrics()
             return (metric(metrics, fault.series) ?? 0) > fault.threshold
         }
+        var scrapes = [metrics]
+        for _ in 0..<4 {
+            try await Task.sleep(for: .milliseconds(300))
+            scrapes.append(try await warden.metrics())
+        }
         for (series, range) in Self.healthy where series != fault.series && !fault.related.contains(series) {
-            let value = metric(metrics, series)
-            #expect(value.map(range.contains) == true, "\(series) moved to \(value.map { "\($0)" } ?? "nothing") with \(fault.fault)")
+            let lowest = scrapes.compactMap { metric($0, series) }.min()
+            #expect(lowest.map(range.contains) == true, "\(series) moved to \(lowest.map { "\($0)" } ?? "nothing") with \(fault.fault)")
         }
     }
 }

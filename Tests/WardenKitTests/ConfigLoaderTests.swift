@@ -115,6 +115,17 @@ struct ConfigLoaderTests {
         #expect(found.contains { $0.line == 3 && $0.message.hasPrefix("invalid engine name \"bad name!\"") })
         #expect(found.contains { $0.line == 4 && $0.message.hasPrefix("command must be a list of arguments") })
         #expect(found.contains { $0.line == 5 && $0.message == "must be greater than zero" })
+
+        let environment = issues("""
+            engines:
+              - name: bot
+                command: [sh]
+                env: {"A=B": x, 9LIVES: y, GOOD_1: z}
+            """)
+        #expect(environment.map(\.message) == [
+            "invalid environment variable name \"9LIVES\": use letters, digits and _, not starting with a digit",
+            "invalid environment variable name \"A=B\": use letters, digits and _, not starting with a digit",
+        ])
     }
 
     @Test func secretsMustBeReferencesAndRemoteListenersNeedOne() {

@@ -127,7 +127,11 @@ public struct ConfigLoader {
                 workingDirectoryValue.fail("directory \(workingDirectory) does not exist")
             }
         }
-        let environment = map["env"]?.stringMap() ?? [:]
+        let environmentValue = map["env"]
+        let environment = environmentValue?.stringMap() ?? [:]
+        for name in environment.keys.sorted() where !Self.isValidVariableName(name) {
+            environmentValue?.fail("invalid environment variable name \"\(name)\": use letters, digits and _, not starting with a digit")
+        }
         let inheritEnvironment = map["inherit_env"]?.bool() ?? true
 
         var executable: String?
@@ -228,6 +232,11 @@ public struct ConfigLoader {
         }
         let maxFiles = map["max_files"]?.int(in: 1...1000) ?? Defaults.logMaxFiles
         return LogPolicy(file: file, maxBytes: maxBytes, maxFiles: maxFiles)
+    }
+
+    static func isValidVariableName(_ name: String) -> Bool {
+        guard let first = name.utf8.first, !(0x30...0x39).contains(first) else { return false }
+        return name.utf8.allSatisfy { ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x41 && $0 <= 0x5A) || ($0 >= 0x61 && $0 <= 0x7A) || $0 == 0x5F }
     }
 
     static func isValidName(_ name: String) -> Bool {
