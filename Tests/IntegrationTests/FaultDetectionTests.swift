@@ -82,6 +82,7 @@ struct FaultDetectionTests {
 /// A stand-in broker for the tests: accepts up to 10 connections and holds them, refuses more with the
 /// message of seed 004, the way the real broker did.
 final class BrokerStandIn: @unchecked Sendable {
+    let port: Int
     private let fd: Int32
     private var clients: [Int32] = []
     private let lock = NSLock()
@@ -93,6 +94,7 @@ final class BrokerStandIn: @unchecked Sendable {
         guard bound == port else { throw TimedOut() }
         listen(fd, 64)
         self.fd = fd
+        self.port = port
         let thread = Thread { [unowned self] in self.acceptLoop() }
         thread.start()
         self.thread = thread

@@ -330,3 +330,49 @@ extension WardenBinaryTests {
         try await eventually(timeout: .seconds(5), "the engine dies with Warden, through the new guard") { isGone(engine) }
     }
 }
+
+extension WardenBinaryTests {
+    /// A helper that escaped the engine's process group (setsid) and still holds its stdout must not hold up
+    /// Warden's shutdown: the log drain gives up after its timeout.
+    @Test func anEscapedHelperHoldingTheOutputDoesNotHangShutdown() async throws {
+        let directory = TempDirectory()
+        let warden = try WardenProcess(directory: directory, engines: """
+              - name: bot
+                command: [sh, -c, "setsid sleep 1000 & echo $! > escaped.pid; exec sleep 1000"]
+                working_dir: \(directory.path)
+                stop: {grace_period: 1s}
+            """)
+        try await warden.waitReady()
+        try await eventually("the helper has escaped") { directory.read("escaped.pid") != nil }
+        let escaped = Int32(directory.read("escaped.pid")!.trimmingCharacters(in: .whitespacesAndNewlines))!
+        defer { kill(escaped, SIGKILL) }
+        let started = ContinuousClock.now
+        warden.signal(SIGTERM)
+        #expect(try await warden.waitExit(timeout: .seconds(10)) == 0)
+        #expect(ContinuousClock.now - started < .seconds(6), "grace period plus the 2 s drain limit, not forever")
+    }
+
+    /// Connection counts belong to a running engine: once it has exited, the series goes away instead of
+    /// repeating the last count.
+    @Test func connectionCountsDisappearWhenTheEngineStops() async throws {
+        let directory = TempDirectory()
+        let broker = try BrokerStandIn(port: freePort())
+        defer { broker.stop() }
+        let warden = try WardenProcess(directory: directory, engines: """
+              - name: bot
+                command: [python3, -c, "import socket, time; s = socket.create_connection(('127.0.0.1', \(broker.port))); time.sleep(3)"]
+                restart: {mode: never}
+                sampling_interval: 200ms
+                checks:
+                  connections: [{name: broker, endpoint: "127.0.0.1:\(broker.port)", limit: 10}]
+            """)
+        try await warden.waitReady()
+        let series = "warden_engine_connections{engine=\"bot\",endpoint=\"broker\"}"
+        try await eventually("the engine's connection is counted") { metric(try await warden.metrics(), series) == 1 }
+        try await eventually("the count goes away after the engine exits") {
+            let metrics = try await warden.metrics()
+            return metric(metrics, "warden_engine_up{engine=\"bot\"}") == 0 && metric(metrics, series) == nil
+        }
+        #expect(metric(try await warden.metrics(), "warden_engine_connection_limit{engine=\"bot\",endpoint=\"broker\"}") == 10)
+    }
+}
