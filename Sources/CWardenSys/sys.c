@@ -193,11 +193,12 @@ static int digits(const char *s, size_t length, size_t at, size_t count, int *va
     return 1;
 }
 
-static int from_number(double value, double *out) {
+int warden_timestamp_from_number(double value, double *out) {
     if (!isfinite(value) || value <= 0) return 0;
     *out = value >= 1e11 ? value / 1000.0 : value;
     return 1;
 }
+#define from_number warden_timestamp_from_number
 
 /// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's algorithm).
 static long days_from_civil(long y, int m, int d) {

@@ -44,6 +44,9 @@ int warden_contains(const void *haystack, size_t haystack_length, const void *ne
 /// One implementation for Swift (JSON values) and SQL (`warden_unixtime`), so both read alike.
 int warden_parse_timestamp(const char *text, size_t length, int default_offset, double *out);
 
+/// The numeric half of the same rule: seconds, or milliseconds above 1e11; nothing at or before 1970.
+int warden_timestamp_from_number(double value, double *out);
+
 /// Registers `warden_unixtime(x)` on a SQLite connection (an `sqlite3 *`), deterministic, in C so that an
 /// aggregate over 100,000 rows costs microseconds per row, not a Swift call with boxed values.
 int warden_register_unixtime(void *sqlite_connection, int default_offset);

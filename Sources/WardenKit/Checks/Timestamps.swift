@@ -33,10 +33,11 @@ public struct TimestampParser: Sendable {
         }
     }
 
-    /// Numbers above 10^11 are milliseconds: 10^11 seconds is the year 5138, 10^11 ms is 1973.
+    /// Numbers above 10^11 are milliseconds: 10^11 seconds is the year 5138, 10^11 ms is 1973. The rule
+    /// lives in C with the text grammar, so SQL and Swift apply the same one.
     static func fromNumber(_ value: Double) -> Double? {
-        guard value.isFinite, value > 0 else { return nil }
-        return value >= 1e11 ? value / 1000 : value
+        var seconds = 0.0
+        return warden_timestamp_from_number(value, &seconds) == 1 ? seconds : nil
     }
 
     /// The grammar lives in C (`warden_parse_timestamp`), shared with the SQL function `warden_unixtime`.

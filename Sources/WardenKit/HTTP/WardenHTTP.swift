@@ -10,7 +10,6 @@ public struct WardenHTTP: Sendable {
     let metrics: WardenMetrics
     let supervisors: [String: EngineSupervisor]
     let auth: AdminAuth
-    let storeOpen: Bool
     let reports: [String: ReportIntake]
 
     /// How one engine's pushed reports are accepted.
@@ -29,13 +28,12 @@ public struct WardenHTTP: Sendable {
     }
 
     public init(version: String, board: StatusBoard, metrics: WardenMetrics, supervisors: [EngineSupervisor],
-                auth: AdminAuth, storeOpen: Bool, reports: [String: ReportIntake] = [:]) {
+                auth: AdminAuth, reports: [String: ReportIntake] = [:]) {
         self.version = version
         self.board = board
         self.metrics = metrics
         self.supervisors = Dictionary(uniqueKeysWithValues: supervisors.map { ($0.config.name, $0) })
         self.auth = auth
-        self.storeOpen = storeOpen
         self.reports = reports
     }
 
@@ -49,11 +47,11 @@ public struct WardenHTTP: Sendable {
             Self.json(.ok, ["status": "ok"])
         }
         router.get("/readyz") { _, _ in
-            let ready = storeOpen && board.allStartsAttempted
+            let ready = board.allStartsAttempted
             return Self.json(ready ? .ok : .serviceUnavailable, ["status": ready ? "ready" : "starting"])
         }
         router.get("/api/v1/status") { _, _ in
-            let document = StatusDocument(version: version, ready: storeOpen && board.allStartsAttempted,
+            let document = StatusDocument(version: version, ready: board.allStartsAttempted,
                                           now: Date().timeIntervalSince1970, engines: board.snapshot())
             return Self.json(.ok, document)
         }

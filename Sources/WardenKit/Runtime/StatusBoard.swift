@@ -77,7 +77,8 @@ public final class StatusBoard: Sendable {
         return engineNames.compactMap { all[$0] }
     }
 
-    /// Readiness: every engine has had its first start attempt (whatever its outcome).
+    /// Readiness: every engine has had its first start attempt (whatever its outcome). The config is loaded and
+    /// the store open by then: Warden does not start serving without them.
     func markStartAttempted(_ name: String) {
         _ = startedOnce.withLock { $0.insert(name) }
     }

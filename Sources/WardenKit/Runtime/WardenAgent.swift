@@ -74,7 +74,7 @@ public struct WardenAgent: Sendable {
         let metrics = WardenMetrics(version: WardenVersion.current, board: board, store: store, system: system,
                                     checks: checks)
         let http = WardenHTTP(version: WardenVersion.current, board: board, metrics: metrics, supervisors: supervisors,
-                              auth: AdminAuth(token: adminToken), storeOpen: true, reports: reports)
+                              auth: AdminAuth(token: adminToken), reports: reports)
         let onListening = self.onListening
         let app = Application(
             router: http.router(),
