@@ -59,6 +59,8 @@ public struct ProbeQuery: Sendable, Equatable {
 /// function from observations to samples. A check whose inputs are missing produces no sample: no data, never
 /// a false zero.
 public protocol Check: Sendable {
+    /// The health component its samples are judged in.
+    var component: HealthComponent { get }
     var queries: [ProbeQuery] { get }
     func samples(_ observations: EngineObservations, now: Double) -> [CheckSample]
 }

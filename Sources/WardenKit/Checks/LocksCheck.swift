@@ -1,5 +1,7 @@
 /// Seed 002: lock rows held now, held past their expiry and for how long; contention outcomes.
 public struct LocksCheck: Check {
+    public var component: HealthComponent { .locks }
+
     public static let defaultQuery = """
         SELECT COUNT(*), COALESCE(SUM(warden_unixtime(expires_at) < :now), 0), \
         COALESCE(MAX(:now - warden_unixtime(updated_at)), 0) FROM system_config WHERE config_key LIKE 'partial_tp_%'

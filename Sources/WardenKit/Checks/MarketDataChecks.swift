@@ -1,5 +1,7 @@
 /// Seed 003: how long since each WebSocket stream last delivered a message or pong, and its reconnects.
 public struct WebSocketCheck: Check {
+    public var component: HealthComponent { .websocket }
+
     public var stream: String
     public var lastMessage: ValueSource
     public var reconnects: ValueSource?
@@ -33,6 +35,8 @@ public struct WebSocketCheck: Check {
 /// Before the first decision of a run, the age counts from the engine's start: an engine that never decides
 /// must show a growing age, not nothing.
 public struct DecisionsCheck: Check {
+    public var component: HealthComponent { .decisions }
+
     public var source: ValueSource
     public var timestamps: TimestampParser
 

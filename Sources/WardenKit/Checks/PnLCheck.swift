@@ -4,6 +4,8 @@
 /// source. Positions are matched by normalised symbol and side (`ETH`, `ETHUSDT`, `ETH_USDT` are one), so
 /// sources reported in separate entries still meet.
 public struct PnLCheck: Check {
+    public var component: HealthComponent { .pnl }
+
     public var probe: String
     public var positions: JSONPointer
     public var symbol: JSONPointer

@@ -1,6 +1,8 @@
 /// Seeds 000 and 004: open positions against monitored ones, positions past their planned close, positions
 /// without an active stop-loss or take-profit. Aggregated in SQL: the database returns counts, not rows.
 public struct PositionsCheck: Check {
+    public var component: HealthComponent { .positions }
+
     public static let defaultOpenQuery = "SELECT COUNT(*) FROM futures_positions WHERE status = 'open'"
     /// Count and age of the oldest; `:grace` is the configured grace period in seconds.
     public static let defaultOverdueQuery = """

@@ -36,6 +36,10 @@ public struct ProbeOutcome: Sendable, Equatable {
     public var output: ProbeOutput
     /// For pushed reports: after this time the report counts as missing.
     public var expiresAt: Double?
+    /// Failed runs in a row, this one included (0 after a success).
+    public var consecutiveFailures = 0
+    /// When the current run of failures began (nil after a success).
+    public var failingSince: Double?
 
     public init(success: Bool, durationSeconds: Double, at: Double, failure: String?, output: ProbeOutput,
                 expiresAt: Double? = nil) {
@@ -47,11 +51,27 @@ public struct ProbeOutcome: Sendable, Equatable {
         self.expiresAt = expiresAt
     }
 
+    /// Carries the failure streak over from the previous run of the same probe.
+    public func following(_ previous: ProbeOutcome?) -> ProbeOutcome {
+        var next = self
+        if success {
+            next.consecutiveFailures = 0
+            next.failingSince = nil
+        } else {
+            next.consecutiveFailures = (previous.map { $0.success ? 0 : $0.consecutiveFailures } ?? 0) + 1
+            next.failingSince = previous.flatMap { $0.success ? nil : $0.failingSince } ?? at
+        }
+        return next
+    }
+
     /// This outcome as seen at `now`: an expired report is a failure without data.
     public func current(now: Double) -> ProbeOutcome {
         guard let expiresAt, now > expiresAt, success else { return self }
-        return ProbeOutcome(success: false, durationSeconds: durationSeconds, at: at,
-                            failure: "no report for \(Units.formatDuration(.seconds(double: now - at)))", output: .none,
-                            expiresAt: expiresAt)
+        var expired = ProbeOutcome(success: false, durationSeconds: durationSeconds, at: at,
+                                   failure: "no report for \(Units.formatDuration(.seconds(double: now - at)))", output: .none,
+                                   expiresAt: expiresAt)
+        expired.consecutiveFailures = 1
+        expired.failingSince = expiresAt
+        return expired
     }
 }

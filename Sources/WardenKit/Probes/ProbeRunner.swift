@@ -27,7 +27,7 @@ public struct ProbeRunner: Service {
         var lastFailure: String?
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
             let outcome = await Self.runOnce(probe)
-            board.update(engine) { $0.observations.probes[probe.name] = outcome }
+            board.update(engine) { $0.observations.probes[probe.name] = outcome.following($0.observations.probes[probe.name]) }
             // Said once when it starts failing, again when the reason changes, and once on recovery: the
             // reason names the place (table, column, URL) and must reach a person, not only a 0 on /metrics.
             if outcome.failure != lastFailure {

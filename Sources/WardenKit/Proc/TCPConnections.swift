@@ -128,6 +128,8 @@ public struct ConnectionEndpoint: Sendable, Equatable {
 /// Seed 004: open TCP connections of the engine's whole tree to each endpoint, against its limit. The
 /// counts come from the resource sampler, which already walks the tree.
 public struct ConnectionsCheck: Check {
+    public var component: HealthComponent { .connections }
+
     public var endpoints: [ConnectionEndpoint]
 
     public init(endpoints: [ConnectionEndpoint]) { self.endpoints = endpoints }

@@ -51,8 +51,9 @@ public struct WardenAgent: Sendable {
                 reports[engine.name] = .init(token: token, maxBodyBytes: report.maxBodyBytes, maxAge: report.maxAge,
                                              timestamps: engine.watch.timestamps)
                 // Until the first report arrives, the report probe exists and reads as failed.
-                let waiting = ProbeOutcome(success: false, durationSeconds: 0, at: Date().timeIntervalSince1970,
+                var waiting = ProbeOutcome(success: false, durationSeconds: 0, at: Date().timeIntervalSince1970,
                                            failure: "no report received yet", output: .none)
+                waiting = waiting.following(nil)
                 board.update(engine.name) { $0.observations.probes[PushedReport.probeName] = waiting }
                 extra["WARDEN_REPORT_URL"] = "http://\(config.listen.reachable)/api/v1/engines/\(engine.name)/report"
                 extra["WARDEN_REPORT_TOKEN"] = token

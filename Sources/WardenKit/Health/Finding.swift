@@ -1,0 +1,63 @@
+/// One judged value: what was measured, against which bound, and the level it earns.
+public struct Finding: Sendable, Equatable {
+    public var check: HealthCheck
+    public var level: HealthLevel
+    public var value: Double?
+    /// The bound `value` reached, or the first bound it would reach when healthy.
+    public var threshold: Double?
+    /// Which one, when a check has several: a probe, a stream or an endpoint.
+    public var subject: String?
+    /// A sentence for people: "monitor mismatch 6 (UNHEALTHY at 1)".
+    public var message: String
+
+    public init(check: HealthCheck, level: HealthLevel, value: Double?, threshold: Double?, subject: String? = nil,
+                message: String) {
+        self.check = check
+        self.level = level
+        self.value = value
+        self.threshold = threshold
+        self.subject = subject
+        self.message = message
+    }
+
+    /// A value judged against its threshold; the message names both.
+    public static func judged(_ check: HealthCheck, _ value: Double, _ threshold: Threshold,
+                              subject: String? = nil) -> Finding {
+        let (level, bound) = threshold.judge(value, lowerIsWorse: check.lowerIsWorse)
+        let what = check.rawValue.replacingOccurrences(of: "_", with: " ") + (subject.map { " (\($0))" } ?? "")
+        let message = if level == .healthy {
+            "\(what) \(check.format(value))"
+        } else {
+            "\(what) \(check.format(value)) (\(level.name) at \(check.lowerIsWorse ? "≤" : "≥") \(check.format(bound ?? 0)))"
+        }
+        return Finding(check: check, level: level, value: value, threshold: bound, subject: subject, message: message)
+    }
+}
+
+/// A component's raw judgement from one evaluation.
+public struct Reading: Sendable, Equatable {
+    public var findings: [Finding]
+    /// A fact that cannot wait (the restart budget is spent, the engine is gone for good): no hysteresis.
+    public var urgent: Bool
+
+    public init(_ findings: [Finding], urgent: Bool = false) {
+        self.findings = findings
+        self.urgent = urgent
+    }
+
+    public var level: HealthLevel { findings.map(\.level).max() ?? .healthy }
+
+    /// The finding behind the level: the first of the worst.
+    public var worst: Finding? {
+        findings.first { $0.level == level }
+    }
+}
+
+/// What one evaluation saw of a component.
+public enum ComponentInput: Sendable, Equatable {
+    case reading(Reading)
+    /// The component is configured but none of its inputs produced a value.
+    case noData
+    /// Not judged now (the engine is not running, or is still starting): its level holds.
+    case notJudged
+}

@@ -1,0 +1,131 @@
+/// Turns one engine's latest values into a raw reading per component. Pure: the status, the check samples
+/// and the clock in, readings out.
+public struct HealthEvaluator: Sendable {
+    public var settings: HealthSettings
+    /// The component each probe reports to: HTTP and pushed reports → api, SQLite → database, heartbeat
+    /// files → decisions.
+    public var probeComponents: [String: HealthComponent]
+    /// Components with at least one configured input; the others are not judged at all.
+    public var components: Set<HealthComponent>
+
+    public init(settings: HealthSettings, watch: WatchConfig) {
+        self.settings = settings
+        var probeComponents: [String: HealthComponent] = [:]
+        for probe in watch.probes {
+            probeComponents[probe.name] = switch probe.kind {
+            case .http, .pushed: .api
+            case .sqlite: .database
+            case .heartbeatFile: .decisions
+            }
+        }
+        self.probeComponents = probeComponents
+        self.components = Set([.process, .resources] + probeComponents.values + watch.checks.map(\.component))
+    }
+
+    /// `cpuRatio` is CPU seconds per second of the engine's tree since the previous evaluation.
+    public func readings(_ status: EngineStatus, samples: [CheckSample], cpuRatio: Double?,
+                         now: Double) -> [HealthComponent: ComponentInput] {
+        var result: [HealthComponent: ComponentInput] = [.process: process(status.state)]
+        // Only a running engine past its startup grace is judged on what it does.
+        guard let startedAt = status.startedAt, case .running = status.state,
+              now - startedAt >= settings.startupGrace.seconds else {
+            for component in components where component != .process { result[component] = .notJudged }
+            return result
+        }
+        var findings: [HealthComponent: [Finding]] = [:]
+        func add(_ component: HealthComponent, _ finding: Finding) { findings[component, default: []].append(finding) }
+        func judge(_ check: HealthCheck, _ value: Double, subject: String? = nil) {
+            if let component = check.component { add(component, .judged(check, value, settings.threshold(check), subject: subject)) }
+        }
+
+        if let resources = status.resources, resources.sampledAt >= startedAt {
+            judge(.memoryRatio, resources.memoryRatio)
+            judge(.threads, Double(resources.threads))
+            if let cpuRatio { judge(.cpuRatio, cpuRatio) }
+        }
+        for (name, outcome) in status.observations.probes.sorted(by: { $0.key < $1.key }) {
+            guard let component = probeComponents[name] else { continue }
+            let current = outcome.current(now: now)
+            if current.success {
+                switch current.output {
+                case .fileAge(let age): judge(.heartbeatAge, age + max(0, now - current.at), subject: name)
+                default:
+                    if name != PushedReport.probeName, component == .api {
+                        judge(.apiLatency, current.durationSeconds, subject: name)
+                        judge(.apiFailures, 0, subject: name)
+                    } else {
+                        add(component, Self.missing(probe: name, for: 0, because: nil))
+                    }
+                }
+            } else if component == .api && name != PushedReport.probeName {
+                // Seed 001: one unanswered health check is a warning, three in a row a problem.
+                var finding = Finding.judged(.apiFailures, Double(current.consecutiveFailures), settings.threshold(.apiFailures),
+                                             subject: name)
+                finding.message += ": \(current.failure ?? "failed")"
+                add(component, finding)
+            } else {
+                let failingFor = now - (current.failingSince ?? current.at)
+                var finding = Self.missing(probe: name, for: failingFor, because: current.failure)
+                // A short failure is said, not judged: the next run may well read again.
+                if failingFor < settings.staleInputAfter.seconds { finding.level = .healthy }
+                add(component, finding)
+            }
+        }
+        var connections: [String: Double] = [:]
+        var limits: [String: Double] = [:]
+        for sample in samples {
+            let subject = sample.labels.first
+            switch sample.family {
+            case Catalog.monitorMismatch: judge(.monitorMismatch, sample.value)
+            case Catalog.overduePositions: judge(.overduePositions, sample.value)
+            case Catalog.unprotectedPositions: judge(.unprotectedPositions, sample.value)
+            case Catalog.locksStale: judge(.staleLocks, sample.value)
+            case Catalog.pnlDeviation: judge(.pnlDeviation, sample.value)
+            case Catalog.websocketLag: judge(.websocketLag, sample.value, subject: subject)
+            case Catalog.decisionAge: judge(.decisionAge, sample.value)
+            case Catalog.engineConnections: connections[subject ?? ""] = sample.value
+            case Catalog.engineConnectionLimit: limits[subject ?? ""] = sample.value
+            default: break
+            }
+        }
+        for (endpoint, limit) in limits.sorted(by: { $0.key < $1.key }) {
+            judge(.connectionHeadroom, limit - (connections[endpoint] ?? 0), subject: endpoint)
+        }
+
+        for component in components where component != .process {
+            result[component] = findings[component].map { .reading(Reading($0)) } ?? .noData
+        }
+        return result
+    }
+
+    private func process(_ state: EngineState) -> ComponentInput {
+        let finding = { (level: HealthLevel, message: String) in
+            Finding(check: .processState, level: level, value: nil, threshold: nil, message: message)
+        }
+        switch state {
+        case .idle:
+            return .notJudged
+        case .running:
+            return .reading(Reading([finding(.healthy, "running")]))
+        case .starting, .stopping, .backoff:
+            return .reading(Reading([finding(.degraded, "restarting (\(state.name))")]))
+        case .gaveUp:
+            return .reading(Reading([finding(.critical, "restart budget spent: Warden stopped restarting the engine; a human is needed")],
+                                    urgent: true))
+        case .stopped:
+            return .reading(Reading([finding(.critical, "the engine exited and its restart mode does not restart it")],
+                                    urgent: true))
+        }
+    }
+
+    /// How long an input has read nothing: DEGRADED, or HEALTHY for a probe that reads (0 s).
+    static func missing(probe: String?, for seconds: Double, because reason: String?) -> Finding {
+        if seconds == 0, let probe {
+            return Finding(check: .inputMissing, level: .healthy, value: 0, threshold: nil, subject: probe,
+                           message: "probe \(probe) reads")
+        }
+        let what = probe.map { "probe \($0) has read nothing" } ?? "no value"
+        return Finding(check: .inputMissing, level: .degraded, value: seconds, threshold: nil, subject: probe,
+                       message: "\(what) for \(HealthCheck.decisionAge.format(seconds))" + (reason.map { ": \($0)" } ?? ""))
+    }
+}

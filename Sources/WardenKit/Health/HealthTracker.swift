@@ -1,0 +1,116 @@
+/// One component's judged state: the level Warden believes, since when, and the raw reading behind it.
+public struct ComponentHealth: Sendable, Equatable {
+    public var level: HealthLevel = .healthy
+    public var since: Double
+    /// The latest raw reading (nil until the component is first judged).
+    public var reading: Reading?
+    /// Consecutive evaluations whose raw level differed from `level` in one direction.
+    var streak = 0
+    var streakUp = true
+    /// The level the streak would settle on: the lowest raw level of a rising streak, the highest of a falling one.
+    var streakTarget: HealthLevel = .healthy
+    /// When an input of the component last produced a value.
+    var lastDataAt: Double
+    /// The finding that raised the level last: a recovery is reported on the same value.
+    public var cause: Finding?
+
+    init(now: Double) {
+        since = now
+        lastDataAt = now
+    }
+
+    /// The raw level now, whatever the hysteresis still holds.
+    public var rawLevel: HealthLevel { reading?.level ?? level }
+}
+
+/// A change of a component's level.
+public struct HealthTransition: Sendable, Equatable {
+    public var component: HealthComponent
+    public var from: HealthLevel
+    public var to: HealthLevel
+    public var at: Double
+    /// The finding behind the new level (the worst one), or behind the old one on recovery.
+    public var finding: Finding?
+
+    public var reason: String { finding?.message ?? to.name }
+}
+
+/// The hysteresis of DESIGN.md §5, for the components of one engine: up only after the raw level has held for
+/// `escalateAfter` evaluations, down only after `recoverAfter` better ones, straight to the level for urgent
+/// facts. Pure: readings and the clock in, transitions out.
+public struct HealthTracker: Sendable {
+    public let settings: HealthSettings
+    public private(set) var components: [HealthComponent: ComponentHealth] = [:]
+
+    public init(settings: HealthSettings) {
+        self.settings = settings
+    }
+
+    /// The engine's level: its worst component.
+    public var level: HealthLevel { components.values.map(\.level).max() ?? .healthy }
+
+    public mutating func evaluate(_ inputs: [HealthComponent: ComponentInput], now: Double) -> [HealthTransition] {
+        var transitions: [HealthTransition] = []
+        for (component, input) in inputs.sorted(by: { $0.key < $1.key }) {
+            var state = components[component] ?? ComponentHealth(now: now)
+            if let transition = step(&state, input, now: now) {
+                transitions.append(HealthTransition(component: component, from: transition.from, to: state.level,
+                                                    at: now, finding: transition.finding))
+            }
+            components[component] = state
+        }
+        return transitions
+    }
+
+    private func step(_ state: inout ComponentHealth, _ input: ComponentInput,
+                      now: Double) -> (from: HealthLevel, finding: Finding?)? {
+        let reading: Reading
+        switch input {
+        case .notJudged:
+            // Nothing to count while the engine is down or starting; the clock for missing data restarts.
+            state.streak = 0
+            state.lastDataAt = now
+            return nil
+        case .noData:
+            let missingFor = now - state.lastDataAt
+            guard missingFor >= settings.staleInputAfter.seconds else { return nil }
+            reading = Reading([HealthEvaluator.missing(probe: nil, for: missingFor, because: nil)])
+        case .reading(let value):
+            reading = value
+            state.lastDataAt = now
+        }
+        state.reading = reading
+        let raw = reading.level
+        let from = state.level
+
+        if raw == from {
+            state.streak = 0
+            return nil
+        }
+        if reading.urgent && raw > from {
+            return settle(&state, at: raw, now: now, from: from, finding: reading.worst)
+        }
+        let up = raw > from
+        if state.streak == 0 || state.streakUp != up {
+            state.streak = 0
+            state.streakUp = up
+            state.streakTarget = raw
+        }
+        state.streak += 1
+        state.streakTarget = up ? min(state.streakTarget, raw) : max(state.streakTarget, raw)
+        guard state.streak >= (up ? settings.escalateAfter : settings.recoverAfter) else { return nil }
+        let target = state.streakTarget
+        let finding = up ? reading.findings.first { $0.level == target }
+            : reading.findings.first { $0.check == state.cause?.check && $0.subject == state.cause?.subject } ?? reading.worst
+        return settle(&state, at: target, now: now, from: from, finding: finding)
+    }
+
+    private func settle(_ state: inout ComponentHealth, at level: HealthLevel, now: Double, from: HealthLevel,
+                        finding: Finding?) -> (from: HealthLevel, finding: Finding?) {
+        if level > from { state.cause = finding }
+        state.level = level
+        state.since = now
+        state.streak = 0
+        return (from, finding)
+    }
+}

@@ -1,0 +1,135 @@
+/// The value a level is judged against, and how far it may go at each level.
+public struct Threshold: Sendable, Equatable {
+    public var degraded: Double?
+    public var unhealthy: Double?
+    public var critical: Double?
+
+    public init(degraded: Double? = nil, unhealthy: Double? = nil, critical: Double? = nil) {
+        self.degraded = degraded
+        self.unhealthy = unhealthy
+        self.critical = critical
+    }
+
+    /// Switched off: every value is healthy.
+    public static let off = Threshold()
+
+    /// The worst level whose bound `value` reaches (`>=`, or `<=` when lower is worse), and that bound.
+    func judge(_ value: Double, lowerIsWorse: Bool) -> (level: HealthLevel, bound: Double?) {
+        let bounds: [(HealthLevel, Double?)] = [(.critical, critical), (.unhealthy, unhealthy), (.degraded, degraded)]
+        for case (let level, let bound?) in bounds where lowerIsWorse ? value <= bound : value >= bound {
+            return (level, bound)
+        }
+        return (.healthy, degraded ?? unhealthy ?? critical)
+    }
+}
+
+/// Every value health is judged on: its component, its unit and its default threshold (from the seeds).
+/// The config's `health.thresholds` keys are these raw values.
+public enum HealthCheck: String, Sendable, CaseIterable, Codable {
+    case memoryRatio = "memory_ratio"
+    case cpuRatio = "cpu_ratio"
+    case threads
+    case apiLatency = "api_latency"
+    case apiFailures = "api_failures"
+    case websocketLag = "websocket_lag"
+    case decisionAge = "decision_age"
+    case heartbeatAge = "heartbeat_age"
+    case monitorMismatch = "monitor_mismatch"
+    case overduePositions = "overdue_positions"
+    case unprotectedPositions = "unprotected_positions"
+    case staleLocks = "stale_locks"
+    case pnlDeviation = "pnl_deviation"
+    case connectionHeadroom = "connection_headroom"
+    /// Not a threshold: the engine process's state (restarting, gave up, gone).
+    case processState = "process_state"
+    /// Not a threshold: an input that could not be read for `stale_input_after`.
+    case inputMissing = "input_missing"
+
+    public enum Unit: Sendable { case count, seconds, ratio }
+
+    /// The component it belongs to; a missing input belongs to whichever component reads it.
+    public var component: HealthComponent? {
+        switch self {
+        case .memoryRatio, .cpuRatio, .threads: .resources
+        case .apiLatency, .apiFailures: .api
+        case .websocketLag: .websocket
+        case .decisionAge, .heartbeatAge: .decisions
+        case .monitorMismatch, .overduePositions, .unprotectedPositions: .positions
+        case .staleLocks: .locks
+        case .pnlDeviation: .pnl
+        case .connectionHeadroom: .connections
+        case .processState: .process
+        case .inputMissing: nil
+        }
+    }
+
+    public var unit: Unit {
+        switch self {
+        case .apiLatency, .websocketLag, .decisionAge, .heartbeatAge: .seconds
+        case .memoryRatio, .cpuRatio, .pnlDeviation: .ratio
+        default: .count
+        }
+    }
+
+    /// Connection headroom (limit minus connections) gets worse as it falls.
+    public var lowerIsWorse: Bool { self == .connectionHeadroom }
+
+    /// Whether the config may set a threshold for it.
+    public var isConfigurable: Bool { self != .processState && self != .inputMissing }
+
+    /// Seed 003's thresholds (memory 85%, CPU 90%, 500 threads, API 5 s, WebSocket 60 s), seed 001's 300 s
+    /// without a decision and three unanswered health checks, seed 000's "any mismatch or overdue position",
+    /// seed 002's "any stale lock", seed 004's "any unprotected position" and broker limit.
+    public var defaultThreshold: Threshold {
+        switch self {
+        case .memoryRatio: Threshold(unhealthy: 0.85)
+        // CPU seconds per second: 0.9 is 90% of one core, a busy loop in a single-threaded bot.
+        case .cpuRatio: Threshold(degraded: 0.9)
+        case .threads: Threshold(unhealthy: 500)
+        case .apiLatency: Threshold(degraded: 5)
+        case .apiFailures: Threshold(degraded: 1, unhealthy: 3)
+        case .websocketLag: Threshold(unhealthy: 60)
+        case .decisionAge, .heartbeatAge: Threshold(unhealthy: 300)
+        case .monitorMismatch, .overduePositions, .staleLocks: Threshold(unhealthy: 1)
+        // Nothing protects such a position, and Warden cannot add a stop: a person must.
+        case .unprotectedPositions: Threshold(critical: 1)
+        case .pnlDeviation: Threshold(degraded: 0.01, unhealthy: 0.03)
+        // At the limit the broker refuses the next connection; one below is the warning.
+        case .connectionHeadroom: Threshold(degraded: 1, unhealthy: 0)
+        case .processState, .inputMissing: .off
+        }
+    }
+
+    /// `value` as people read it: 91% for ratios, 4m10s for seconds.
+    public func format(_ value: Double) -> String {
+        switch unit {
+        case .count:
+            return value == value.rounded() && abs(value) < 1e15 ? String(Int(value)) : String(value)
+        case .seconds:
+            return value < 1 ? "\(Int((value * 1000).rounded()))ms" : Units.formatDuration(.seconds(Int(value.rounded())))
+        case .ratio:
+            let percent = value * 100
+            return percent >= 10 || percent == percent.rounded() ? "\(Int(percent.rounded()))%" : "\((percent * 10).rounded() / 10)%"
+        }
+    }
+}
+
+/// How one engine is judged: how often, with what hysteresis, against which thresholds.
+public struct HealthSettings: Sendable, Equatable {
+    /// Seed 001 and 003 check every 60 s; Warden's inputs are cheaper, so it looks every 10 s and still
+    /// waits three evaluations (30 s) before it believes a problem.
+    public var evaluateEvery: Duration = .seconds(10)
+    public var escalateAfter = 3
+    public var recoverAfter = 3
+    /// Seed 001 waits 15 s after a start before it judges the engine: it is still connecting.
+    public var startupGrace: Duration = .seconds(15)
+    /// An input (probe, check value) missing for this long is itself a DEGRADED finding.
+    public var staleInputAfter: Duration = .seconds(60)
+    public var thresholds: [HealthCheck: Threshold] = [:]
+
+    public init() {}
+
+    public func threshold(_ check: HealthCheck) -> Threshold {
+        thresholds[check] ?? check.defaultThreshold
+    }
+}

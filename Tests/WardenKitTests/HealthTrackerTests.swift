@@ -1,0 +1,102 @@
+import Testing
+@testable import WardenKit
+
+/// The hysteresis of the four-level state machine, driven by raw level sequences.
+struct HealthTrackerTests {
+    typealias L = HealthLevel
+
+    static func reading(_ level: L, urgent: Bool = false) -> ComponentInput {
+        .reading(Reading([Finding(check: .monitorMismatch, level: level, value: Double(level.rawValue), threshold: 1,
+                                  message: "mismatch \(level.rawValue)")], urgent: urgent))
+    }
+
+    /// Feeds raw levels one evaluation apart and returns the believed level after each.
+    static func run(_ raw: [L], escalate: Int = 3, recover: Int = 3) -> [L] {
+        var settings = HealthSettings()
+        settings.escalateAfter = escalate
+        settings.recoverAfter = recover
+        var tracker = HealthTracker(settings: settings)
+        return raw.enumerated().map { index, level in
+            _ = tracker.evaluate([.positions: reading(level)], now: Double(index))
+            return tracker.components[.positions]!.level
+        }
+    }
+
+    struct Case: Sendable, CustomTestStringConvertible {
+        var raw: [L]
+        var expected: [L]
+        var escalate = 3
+        var recover = 3
+        var testDescription: String { raw.map { String($0.rawValue) }.joined() }
+    }
+
+    static let h = L.healthy, d = L.degraded, u = L.unhealthy, c = L.critical
+
+    @Test(arguments: [
+        // Up after three evaluations at the level, down after three good ones.
+        Case(raw: [h, u, u, u, u, h, h, h], expected: [h, h, h, u, u, u, u, h]),
+        // Flapping every evaluation never moves the level.
+        Case(raw: [h, u, h, u, h, u, h, u, h, u], expected: [h, h, h, h, h, h, h, h, h, h]),
+        // Two bad, one good, two bad: still no escalation (the streak restarts).
+        Case(raw: [u, u, h, u, u, h], expected: [h, h, h, h, h, h]),
+        // A mixed rise settles on the lowest level that held all along.
+        Case(raw: [u, c, c, c, c, c], expected: [h, h, u, u, u, c]),
+        // A partial recovery settles on the highest level seen while falling.
+        Case(raw: [c, c, c, h, d, h, h], expected: [h, h, c, c, c, d, d]),
+        // One bad reading while recovering restarts the recovery count.
+        Case(raw: [u, u, u, h, h, u, h, h, h], expected: [h, h, u, u, u, u, u, u, h]),
+        // escalate_after 1 reacts at once; recover_after 5 is slow to trust.
+        Case(raw: [u, h, h, h, h, h], expected: [u, u, u, u, u, h], escalate: 1, recover: 5),
+    ])
+    func levelSequences(_ test: Case) {
+        #expect(Self.run(test.raw, escalate: test.escalate, recover: test.recover) == test.expected)
+    }
+
+    @Test func urgentFactsSkipTheHysteresis() {
+        var tracker = HealthTracker(settings: HealthSettings())
+        let transitions = tracker.evaluate([.process: Self.reading(.critical, urgent: true)], now: 5)
+        #expect(transitions == [HealthTransition(component: .process, from: .healthy, to: .critical, at: 5,
+                                                 finding: Finding(check: .monitorMismatch, level: .critical, value: 3,
+                                                                  threshold: 1, message: "mismatch 3"))])
+        #expect(tracker.level == .critical)
+    }
+
+    @Test func transitionsNameTheFindingAndRecoveryReportsTheSameValue() {
+        var tracker = HealthTracker(settings: HealthSettings())
+        let bad = ComponentInput.reading(Reading([
+            .judged(.monitorMismatch, 6, Threshold(unhealthy: 1)),
+            .judged(.overduePositions, 0, Threshold(unhealthy: 1)),
+        ]))
+        var all: [HealthTransition] = []
+        for t in 0..<3 { all += tracker.evaluate([.positions: bad], now: Double(t)) }
+        #expect(all.map(\.to) == [.unhealthy])
+        #expect(all.first?.reason == "monitor mismatch 6 (UNHEALTHY at ≥ 1)")
+        #expect(tracker.components[.positions]?.since == 2)
+
+        let good = ComponentInput.reading(Reading([
+            .judged(.overduePositions, 0, Threshold(unhealthy: 1)),
+            .judged(.monitorMismatch, 0, Threshold(unhealthy: 1)),
+        ]))
+        all = []
+        for t in 3..<6 { all += tracker.evaluate([.positions: good], now: Double(t)) }
+        #expect(all.map(\.to) == [.healthy])
+        #expect(all.first?.reason == "monitor mismatch 0", "the recovery speaks of the value that was bad")
+    }
+
+    @Test func notJudgedHoldsTheLevelAndMissingDataBecomesDegradedAfterTheGrace() {
+        var settings = HealthSettings()
+        settings.staleInputAfter = .seconds(60)
+        var tracker = HealthTracker(settings: settings)
+        for t in 0..<3 { _ = tracker.evaluate([.locks: Self.reading(.unhealthy)], now: Double(t)) }
+        #expect(tracker.level == .unhealthy)
+        // The engine restarts: nothing is judged and nothing moves.
+        for t in 3..<10 { _ = tracker.evaluate([.locks: .notJudged], now: Double(t)) }
+        #expect(tracker.level == .unhealthy)
+        // Then no value at all: silent for a minute, then a finding of its own.
+        var transitions: [HealthTransition] = []
+        for t in stride(from: 10.0, through: 100, by: 10) { transitions += tracker.evaluate([.locks: .noData], now: t) }
+        #expect(transitions.map(\.to) == [.degraded])
+        #expect(transitions.first?.finding?.check == .inputMissing)
+        #expect(tracker.components[.locks]?.since == 90, "missing from t=9: first stale at 70, degraded after 3 evaluations")
+    }
+}
