@@ -31,7 +31,7 @@ struct ConfigLoaderTests {
         #expect(engine.executable == "/usr/bin/sh" || engine.executable == "/bin/sh")
         #expect(engine.workingDirectory == "/etc/warden")
         #expect(engine.stop == StopPolicy(signal: .term, gracePeriod: .seconds(10)))
-        #expect(engine.restart.budget == RestartBudget(maxRestarts: 10, window: .seconds(3600)))
+        #expect(engine.restart.budget == RestartBudget(limit: 10, window: .seconds(3600)))
         #expect(engine.restart.backoff.initial == .seconds(1))
         #expect(engine.logs == LogPolicy(file: "/var/lib/warden/logs/bot.log", maxBytes: 10_000_000, maxFiles: 5))
         #expect(engine.samplingInterval == .seconds(5))
@@ -70,7 +70,7 @@ struct ConfigLoaderTests {
         #expect(engine.restart.mode == .onFailure)
         #expect(engine.restart.backoff == Backoff(initial: .milliseconds(500), multiplier: 3, maximum: .seconds(600),
                                                   jitter: 0, resetAfter: .seconds(3600)))
-        #expect(engine.restart.budget == RestartBudget(maxRestarts: 4, window: .seconds(1800)))
+        #expect(engine.restart.budget == RestartBudget(limit: 4, window: .seconds(1800)))
         #expect(engine.logs == LogPolicy(file: "/etc/warden/logs/bot.log", maxBytes: 2 * 1_048_576, maxFiles: 3))
         #expect(engine.samplingInterval == .seconds(15))
     }

@@ -8,7 +8,7 @@ struct EngineLifecycleTests {
                        mode: RestartMode = .always) -> RestartPolicy {
         RestartPolicy(mode: mode,
                       backoff: Backoff(initial: initial, multiplier: multiplier, maximum: maximum, jitter: 0, resetAfter: resetAfter),
-                      budget: RestartBudget(maxRestarts: budget, window: window))
+                      budget: RestartBudget(limit: budget, window: window))
     }
 
     static let stop = StopPolicy(signal: .term, gracePeriod: .seconds(10))
@@ -93,7 +93,7 @@ struct EngineLifecycleTests {
     }
 
     @Test func theBudgetWindowSlides() {
-        var ledger = RestartLedger(budget: RestartBudget(maxRestarts: 2, window: .seconds(100)))
+        var ledger = BudgetLedger(budget: RestartBudget(limit: 2, window: .seconds(100)))
         ledger.record(now: 0)
         ledger.record(now: 50)
         #expect(ledger.remaining(now: 60) == 0)

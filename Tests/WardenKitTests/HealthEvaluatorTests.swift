@@ -17,7 +17,7 @@ struct HealthEvaluatorTests {
     }
 
     static func running(since: Double = 0) -> EngineStatus {
-        var status = EngineStatus(name: "bot", budget: RestartBudget(maxRestarts: 10, window: .seconds(3600)))
+        var status = EngineStatus(name: "bot", budget: RestartBudget(limit: 10, window: .seconds(3600)))
         status.state = .running(pid: 42, since: since)
         return status
     }

@@ -177,7 +177,7 @@ public struct ConfigLoader {
         mode: Defaults.restartMode,
         backoff: Backoff(initial: Defaults.initialBackoff, multiplier: Defaults.backoffMultiplier,
                          maximum: Defaults.maxBackoff, jitter: Defaults.backoffJitter, resetAfter: Defaults.resetBackoffAfter),
-        budget: RestartBudget(maxRestarts: Defaults.restartBudget, window: Defaults.restartBudgetWindow))
+        budget: RestartBudget(limit: Defaults.restartBudget, window: Defaults.restartBudgetWindow))
 
     private func stopPolicy(_ value: YAMLValue) -> StopPolicy? {
         guard let map = value.mapping() else { return nil }
@@ -216,7 +216,7 @@ public struct ConfigLoader {
             map["max_backoff"]?.fail("max_backoff (\(Units.formatDuration(backoff.maximum))) is shorter than initial_backoff (\(Units.formatDuration(backoff.initial)))")
         }
         var budget = defaults.budget
-        budget.maxRestarts = map["budget"]?.int(in: 0...100_000) ?? budget.maxRestarts
+        budget.limit = map["budget"]?.int(in: 0...100_000) ?? budget.limit
         budget.window = map["budget_window"]?.duration(allowZero: false) ?? budget.window
         return RestartPolicy(mode: mode, backoff: backoff, budget: budget)
     }

@@ -78,7 +78,7 @@ extension StatusDocument.Engine {
         backoffSeconds = status.backoffRemaining(now: now)
         consecutiveFailures = status.attempt
         let used = status.ledger.count(now: now)
-        budget = .init(max: status.ledger.budget.maxRestarts, windowSeconds: status.ledger.budget.window.seconds,
+        budget = .init(max: status.ledger.budget.limit, windowSeconds: status.ledger.budget.window.seconds,
                        used: used, remaining: status.ledger.remaining(now: now))
         needsHuman = status.needsHuman
         lastExit = status.lastExit.map { exit in

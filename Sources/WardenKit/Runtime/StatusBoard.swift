@@ -7,7 +7,7 @@ public struct EngineStatus: Sendable {
     public var state: EngineState = .idle
     public var attempt = 0
     public var restartCounts: [RestartReason: Int] = [:]
-    public var ledger: RestartLedger
+    public var ledger: BudgetLedger
     public var lastExit: ExitRecord?
     public var lastStartError: String?
     public var resources: ResourceSample?
@@ -16,7 +16,7 @@ public struct EngineStatus: Sendable {
 
     public init(name: String, budget: RestartBudget) {
         self.name = name
-        self.ledger = RestartLedger(budget: budget)
+        self.ledger = BudgetLedger(budget: budget)
     }
 
     public var pid: Int32? { state.pid }

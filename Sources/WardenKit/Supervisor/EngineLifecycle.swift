@@ -94,7 +94,7 @@ public struct EngineLifecycle: Sendable {
     public let restart: RestartPolicy
     public let stop: StopPolicy
     public private(set) var state: EngineState = .idle
-    public private(set) var ledger: RestartLedger
+    public private(set) var ledger: BudgetLedger
     /// Consecutive unstable runs, the exponent of the backoff.
     public private(set) var attempt = 0
     public private(set) var lastExit: ExitRecord?
@@ -106,7 +106,7 @@ public struct EngineLifecycle: Sendable {
     public init(restart: RestartPolicy, stop: StopPolicy, priorRestartTimes: [Double] = []) {
         self.restart = restart
         self.stop = stop
-        self.ledger = RestartLedger(budget: restart.budget, restartTimes: priorRestartTimes)
+        self.ledger = BudgetLedger(budget: restart.budget, times: priorRestartTimes)
     }
 
     /// Applies one event at wall-clock time `now`; `random` in [0, 1) feeds the backoff jitter.

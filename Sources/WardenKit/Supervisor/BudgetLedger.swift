@@ -1,45 +1,46 @@
-/// Restarts counted in a sliding window against a budget (seed 001: 10 per hour, then a human is needed).
+/// Events counted in a sliding window against a limit: the engine's restarts (seed 001: 10 per hour, then a
+/// human is needed), and the actions of each remediation policy and of Warden as a whole.
 ///
 /// Times are wall-clock seconds since 1970 so that the ledger can be rebuilt from the store after Warden
 /// itself restarts; a clock step moves the window by the same step, which is harmless at this scale.
-public struct RestartLedger: Sendable, Equatable {
+public struct BudgetLedger: Sendable, Equatable {
     public struct Budget: Sendable, Equatable {
-        public var maxRestarts: Int
+        public var limit: Int
         public var window: Duration
 
-        public init(maxRestarts: Int, window: Duration) {
-            self.maxRestarts = maxRestarts
+        public init(limit: Int, window: Duration) {
+            self.limit = limit
             self.window = window
         }
     }
 
     public let budget: Budget
-    public private(set) var restartTimes: [Double] = []
+    public private(set) var times: [Double] = []
 
-    public init(budget: Budget, restartTimes: [Double] = []) {
+    public init(budget: Budget, times: [Double] = []) {
         self.budget = budget
-        self.restartTimes = restartTimes.sorted()
+        self.times = times.sorted()
     }
 
     public func count(now: Double) -> Int {
         let cutoff = now - budget.window.seconds
-        return restartTimes.reduce(0) { $0 + ($1 > cutoff ? 1 : 0) }
+        return times.reduce(0) { $0 + ($1 > cutoff ? 1 : 0) }
     }
 
     public func remaining(now: Double) -> Int {
-        max(0, budget.maxRestarts - count(now: now))
+        max(0, budget.limit - count(now: now))
     }
 
     public mutating func record(now: Double) {
         let cutoff = now - budget.window.seconds
-        restartTimes.removeAll { $0 <= cutoff }
-        restartTimes.append(now)
+        times.removeAll { $0 <= cutoff }
+        times.append(now)
     }
 
     /// A human restarted the engine after Warden gave up: the window starts afresh.
     public mutating func clear() {
-        restartTimes.removeAll()
+        times.removeAll()
     }
 }
 
-public typealias RestartBudget = RestartLedger.Budget
+public typealias RestartBudget = BudgetLedger.Budget
