@@ -41,6 +41,8 @@ public struct HealthTransition: Sendable, Equatable {
 public struct HealthTracker: Sendable {
     public let settings: HealthSettings
     public private(set) var components: [HealthComponent: ComponentHealth] = [:]
+    /// Findings that hold a component at their level until lifted: "remediation exhausted, a human is needed".
+    public private(set) var pins: [HealthComponent: Finding] = [:]
 
     public init(settings: HealthSettings) {
         self.settings = settings
@@ -53,7 +55,7 @@ public struct HealthTracker: Sendable {
         var transitions: [HealthTransition] = []
         for (component, input) in inputs.sorted(by: { $0.key < $1.key }) {
             var state = components[component] ?? ComponentHealth(now: now)
-            if let transition = step(&state, input, now: now) {
+            if let transition = step(&state, input, pin: pins[component], now: now) {
                 transitions.append(HealthTransition(component: component, from: transition.from, to: state.level,
                                                     at: now, finding: transition.finding))
             }
@@ -62,9 +64,25 @@ public struct HealthTracker: Sendable {
         return transitions
     }
 
-    private func step(_ state: inout ComponentHealth, _ input: ComponentInput,
+    /// Holds `component` at the finding's level from now on, whatever its readings say, until `unpin`.
+    public mutating func pin(_ component: HealthComponent, _ finding: Finding, now: Double) -> HealthTransition? {
+        pins[component] = finding
+        var state = components[component] ?? ComponentHealth(now: now)
+        defer { components[component] = state }
+        guard finding.level > state.level else { return nil }
+        let from = state.level
+        _ = settle(&state, at: finding.level, now: now, from: from, finding: finding)
+        return HealthTransition(component: component, from: from, to: finding.level, at: now, finding: finding)
+    }
+
+    /// Lets the component's readings decide again (with the usual recovery hysteresis).
+    public mutating func unpin(_ component: HealthComponent) {
+        pins[component] = nil
+    }
+
+    private func step(_ state: inout ComponentHealth, _ input: ComponentInput, pin: Finding?,
                       now: Double) -> (from: HealthLevel, finding: Finding?)? {
-        let reading: Reading
+        var reading: Reading
         switch input {
         case .notJudged:
             // Nothing to count while the engine is down or starting; the clock for missing data restarts.
@@ -78,6 +96,10 @@ public struct HealthTracker: Sendable {
         case .reading(let value):
             reading = value
             state.lastDataAt = now
+        }
+        if let pin {
+            reading.findings.append(pin)
+            reading.urgent = true
         }
         state.reading = reading
         let raw = reading.level

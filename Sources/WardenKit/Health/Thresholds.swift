@@ -44,6 +44,8 @@ public enum HealthCheck: String, Sendable, CaseIterable, Codable {
     case processState = "process_state"
     /// Not a threshold: an input that could not be read for `stale_input_after`.
     case inputMissing = "input_missing"
+    /// Not a threshold: a remediation policy took every rung of its ladder and the condition stayed.
+    case remediationExhausted = "remediation_exhausted"
 
     public enum Unit: Sendable { case count, seconds, ratio }
 
@@ -59,7 +61,7 @@ public enum HealthCheck: String, Sendable, CaseIterable, Codable {
         case .pnlDeviation: .pnl
         case .connectionHeadroom: .connections
         case .processState: .process
-        case .inputMissing: nil
+        case .inputMissing, .remediationExhausted: nil
         }
     }
 
@@ -75,7 +77,7 @@ public enum HealthCheck: String, Sendable, CaseIterable, Codable {
     public var lowerIsWorse: Bool { self == .connectionHeadroom }
 
     /// Whether the config may set a threshold for it.
-    public var isConfigurable: Bool { self != .processState && self != .inputMissing }
+    public var isConfigurable: Bool { defaultThreshold != .off }
 
     /// Seed 003's thresholds (memory 85%, CPU 90%, 500 threads, API 5 s, WebSocket 60 s), seed 001's 300 s
     /// without a decision and three unanswered health checks, seed 000's "any mismatch or overdue position",
@@ -96,7 +98,7 @@ public enum HealthCheck: String, Sendable, CaseIterable, Codable {
         case .pnlDeviation: Threshold(degraded: 0.01, unhealthy: 0.03)
         // At the limit the broker refuses the next connection; one below is the warning.
         case .connectionHeadroom: Threshold(degraded: 1, unhealthy: 0)
-        case .processState, .inputMissing: .off
+        case .processState, .inputMissing, .remediationExhausted: .off
         }
     }
 

@@ -1,0 +1,129 @@
+import Testing
+@testable import WardenKit
+
+/// The remediation rules without I/O: ladder, verification, cooldown, budgets, deferral.
+struct RemediationPlannerTests {
+    struct Noop: RemediationAction {
+        var kind: String
+        var summary: String { kind }
+        func perform(_ incident: Incident, _ context: ActionContext) async -> ActionOutcome { ActionOutcome(.success, "") }
+    }
+
+    static func policy(ladder: [String] = ["http", "restart"], verifyAfter: Int = 2, cooldown: Duration = .seconds(300),
+                       budget: Int = 10, holdFor: Duration = .zero) -> RemediationPolicy {
+        RemediationPolicy(name: "rearm", component: .positions, checks: [.monitorMismatch], level: .unhealthy,
+                          holdFor: holdFor, ladder: ladder.map { Rung(action: Noop(kind: $0), verifyAfter: verifyAfter) },
+                          cooldown: cooldown, budget: .init(limit: budget, window: .seconds(3600)))
+    }
+
+    /// Drives one policy with the positions component at `level`, the mismatch `bad` or not.
+    struct Driver {
+        var planner: RemediationPlanner
+        var global = BudgetLedger(budget: .init(limit: 100, window: .seconds(3600)))
+        var now = 0.0
+
+        init(_ policy: RemediationPolicy) { planner = RemediationPlanner(engine: "bot", policies: [policy]) }
+
+        mutating func step(bad: Bool, level: HealthLevel? = nil, judged: Bool = true) -> [String] {
+            now += 10
+            var health = ComponentHealth(now: 0)
+            health.level = level ?? (bad ? .unhealthy : .healthy)
+            health.reading = Reading([.judged(.monitorMismatch, bad ? 6 : 0, Threshold(unhealthy: 1))])
+            return planner.evaluate([.positions: health], judged: judged ? [.positions] : [], now: now, global: &global)
+                .map(Self.describe)
+        }
+
+        mutating func finish(_ result: ActionResult) {
+            planner.finished(policy: 0, result: result, global: &global)
+        }
+
+        static func describe(_ decision: RemediationPlanner.Decision) -> String {
+            switch decision {
+            case .act(_, let incident): "act \(incident.rung)"
+            case .suppressed(_, _, let why): "suppressed \(why.prefix(while: { $0 != ":" }))"
+            case .resolved(_, let incident): "resolved \(incident.rung)"
+            case .gaveUp: "gave up"
+            case .recovered: "recovered"
+            }
+        }
+    }
+
+    @Test func ladderEscalatesWhenTheConditionStaysAndGivesUpAtTheTop() {
+        var d = Driver(Self.policy())
+        #expect(d.step(bad: true) == ["act 0"])
+        #expect(d.step(bad: true) == [], "nothing while the action runs")
+        d.finish(.success)
+        #expect(d.step(bad: true) == [])
+        #expect(d.step(bad: true) == ["act 1"], "two evaluations without clearing: next rung")
+        d.finish(.success)
+        #expect(d.step(bad: true) == [])
+        #expect(d.step(bad: true) == ["gave up"])
+        #expect(d.planner.exhausted == [.positions])
+        for _ in 0..<5 { #expect(d.step(bad: true) == [], "no action after giving up") }
+        #expect(d.step(bad: false, level: .critical) == ["recovered"])
+        #expect(d.planner.exhausted.isEmpty)
+    }
+
+    @Test func aClearedConditionResolvesTheIncidentAndTheCooldownHoldsTheNextOne() {
+        var d = Driver(Self.policy(cooldown: .seconds(60)))
+        #expect(d.step(bad: true) == ["act 0"])
+        d.finish(.success)
+        #expect(d.step(bad: false, level: .unhealthy) == ["resolved 0"], "the raw value cleared: hysteresis is not waited for")
+        #expect(d.step(bad: true) == ["suppressed cooldown"])
+        #expect(d.step(bad: true) == [], "said once")
+        #expect(d.step(bad: true) == [])
+        #expect(d.step(bad: true) == [])
+        #expect(d.step(bad: true) == ["act 0"], "60 s after the first action")
+    }
+
+    @Test func aFailedActionEscalatesAtOnce() {
+        var d = Driver(Self.policy(verifyAfter: 5))
+        #expect(d.step(bad: true) == ["act 0"])
+        d.finish(.failure)
+        #expect(d.step(bad: true) == ["act 1"])
+    }
+
+    @Test func aDeferredActionIsRetriedAndGivesItsBudgetBack() {
+        var d = Driver(Self.policy(ladder: ["restart"], budget: 1))
+        #expect(d.step(bad: true) == ["act 0"])
+        d.finish(.deferred)
+        #expect(d.step(bad: true) == ["act 0"], "tried again; the budget of 1 was given back")
+        d.finish(.success)
+        #expect(d.planner.states[0].ledger.count(now: d.now) == 1)
+    }
+
+    @Test func budgetsStopAStormWhateverTheInput() {
+        var d = Driver(Self.policy(ladder: ["http"], verifyAfter: 1, cooldown: .zero, budget: 3))
+        var acted = 0
+        var suppressed = 0
+        // The condition flaps every evaluation for an hour of evaluations.
+        for i in 0..<360 {
+            for decision in d.step(bad: i % 2 == 0) {
+                if decision.hasPrefix("act") { acted += 1; d.finish(.success) }
+                if decision.hasPrefix("suppressed") { suppressed += 1 }
+            }
+        }
+        #expect(acted == 3, "the policy budget: 3 per hour")
+        #expect(suppressed >= 1)
+
+        var global = Driver(Self.policy(ladder: ["http"], verifyAfter: 1, cooldown: .zero, budget: 100))
+        global.global = BudgetLedger(budget: .init(limit: 2, window: .seconds(3600)))
+        var globalActs = 0
+        for i in 0..<100 {
+            for decision in global.step(bad: i % 2 == 0) where decision.hasPrefix("act") {
+                globalActs += 1
+                global.finish(.success)
+            }
+        }
+        #expect(globalActs == 2, "Warden's own budget caps every policy together")
+    }
+
+    @Test func holdTimeAndStableLevelGateTheFirstAction() {
+        var d = Driver(Self.policy(holdFor: .seconds(25)))
+        #expect(d.step(bad: true, level: .healthy) == [], "raw bad but hysteresis not yet convinced")
+        #expect(d.step(bad: true) == [])
+        #expect(d.step(bad: true) == [])
+        #expect(d.step(bad: true, judged: false) == [], "not judged: no decision")
+        #expect(d.step(bad: true) == ["act 0"], "held 30 s ≥ 25 s")
+    }
+}
