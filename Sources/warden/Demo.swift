@@ -90,7 +90,7 @@ struct DemoConfig {
         let engineEntry = enginePort == 0
             ? "  - name: demo\n    command: [\(command.map { "\"\($0)\"" }.joined(separator: ", "))]\n"
             : DemoEngineConfig.yaml(command: command, workingDirectory: stateDirectory, database: "\(stateDirectory)/engine.sqlite",
-                                    statusURL: "\(engineURL)/status", brokerPort: brokerPort, interval: "2s", overdueGrace: "10s",
+                                    statusURL: "\(engineURL)/status", brokerPort: brokerPort, pace: .demo,
                                     extra: """
 
                                         stop: {signal: SIGTERM, grace_period: 5s}

@@ -28,6 +28,12 @@ final class TempDirectory {
     deinit { try? FileManager.default.removeItem(atPath: path) }
 }
 
+extension DemoEngineConfig.Pace {
+    /// Everything a few times faster than the demo: a fault is judged within seconds.
+    static let tests = DemoEngineConfig.Pace(interval: "500ms", overdueGrace: "2s", evaluateEvery: "500ms",
+                                             startupGrace: "2s", staleInputAfter: "5s", decisionAge: "4s")
+}
+
 /// The products directory of this build (`warden` and `warden-demo-engine` sit next to the test bundle).
 let productsDirectory: String = {
     let me = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
@@ -116,7 +122,7 @@ func demoEngineYAML(directory: TempDirectory, enginePort: Int, brokerPort: Int) 
                   "--broker", "127.0.0.1:\(brokerPort)", "--tick", "0.2", "--decision-interval", "0.5", "--lock-ttl", "2",
                   "--seed", "42"],
         workingDirectory: directory.path, database: directory.file("engine.sqlite"),
-        statusURL: "http://127.0.0.1:\(enginePort)/status", brokerPort: brokerPort, interval: "500ms", overdueGrace: "2s")
+        statusURL: "http://127.0.0.1:\(enginePort)/status", brokerPort: brokerPort, pace: .tests)
 }
 
 /// A running Warden around the demo engine (`demoEngineYAML`) with a stand-in broker, ready to scrape.

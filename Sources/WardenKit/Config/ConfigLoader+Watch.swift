@@ -64,6 +64,7 @@ extension ConfigLoader {
         let interval = map["interval"]?.duration(allowZero: false) ?? Self.defaultProbeInterval
         let timeout = map["timeout"]?.duration(allowZero: false) ?? Self.defaultProbeTimeout
         var kinds: [ProbeConfig.Kind] = []
+        var allowWrites = false
         if let http = map["http"]?.mapping() {
             defer { http.finish() }
             let urlValue = http["url"]
@@ -83,6 +84,7 @@ extension ConfigLoader {
             defer { sqlite.finish() }
             let path = sqlite["path"]?.string().map { absolute($0, relativeTo: workingDirectory) }
             if !sqlite.has("path") { sqlite.fail("missing required key \"path\"") }
+            allowWrites = sqlite["allow_writes"]?.bool() ?? false
             var busy = sqlite["busy_timeout"]?.duration() ?? .seconds(1)
             if busy > timeout {
                 sqlite["busy_timeout"]?.fail("must not exceed the probe's timeout (\(Units.formatDuration(timeout)))")
@@ -102,7 +104,9 @@ extension ConfigLoader {
             return nil
         }
         guard let name, let kind = kinds.first else { return nil }
-        return ProbeConfig(name: name, interval: interval, timeout: timeout, kind: kind)
+        var probe = ProbeConfig(name: name, interval: interval, timeout: timeout, kind: kind)
+        probe.allowWrites = allowWrites
+        return probe
     }
 
     private func logRule(_ value: YAMLValue) -> LogRule? {
@@ -132,6 +136,16 @@ extension ConfigLoader {
     struct References {
         var probes: [String: ProbeConfig.Kind]
         var rules: [String: LogRuleKind]
+
+        init(probes: [String: ProbeConfig.Kind], rules: [String: LogRuleKind]) {
+            self.probes = probes
+            self.rules = rules
+        }
+
+        init(_ watch: WatchConfig) {
+            probes = Dictionary(watch.probes.map { ($0.name, $0.kind) }) { first, _ in first }
+            rules = Dictionary(watch.logRules.map { ($0.name, $0.kind) }) { first, _ in first }
+        }
 
         func require(_ name: String, _ kind: String, at value: YAMLValue) -> Bool {
             switch (kind, probes[name]) {
@@ -276,7 +290,7 @@ extension ConfigLoader {
 
     /// `{probe: NAME, pointer: /x}`, `{probe: NAME, query: SQL}` or `{log_rule: NAME}`. A log rule must be of
     /// the kind the value needs: a heartbeat gives a time, a counter a count.
-    private func valueSource(_ value: YAMLValue, _ references: References, expecting expected: Expected) -> ValueSource? {
+    func valueSource(_ value: YAMLValue, _ references: References, expecting expected: Expected) -> ValueSource? {
         guard let map = value.mapping() else { return nil }
         defer { map.finish() }
         if let ruleValue = map["log_rule"] {

@@ -64,6 +64,7 @@ public struct ConfigLoader {
             top["listen"]?.fail("listening on \(listen.host), which is not loopback, requires admin_token: the restart endpoint would otherwise be open to the network")
         }
 
+        let remediation = remediationSettings(top["remediation"])
         var engines: [EngineConfig] = []
         defer {
             if listen.port == 0, engines.contains(where: { $0.watch.report != nil }) {
@@ -85,7 +86,8 @@ public struct ConfigLoader {
         } else if !top.has("engines") {
             top.fail("missing required key \"engines\"")
         }
-        return WardenConfig(listen: listen, stateDirectory: stateDirectory, adminToken: adminToken, engines: engines)
+        return WardenConfig(listen: listen, stateDirectory: stateDirectory, adminToken: adminToken, remediation: remediation,
+                            engines: engines)
     }
 
     private func secret(_ value: YAMLValue) -> SecretSource? {
@@ -164,12 +166,17 @@ public struct ConfigLoader {
         let sampling = map["sampling_interval"].flatMap { $0.duration(allowZero: false) } ?? Defaults.samplingInterval
 
         let watch = self.watch(map, base: base, workingDirectory: workingDirectory)
+        let health = self.health(map["health"])
+        let remediation = self.remediation(map["remediation"], watch: watch, workingDirectory: workingDirectory,
+                                           environment: inheritEnvironment ? environment : [:])
 
         guard let name, let command, let executable else { return nil }
         var engine = EngineConfig(name: name, command: command, executable: executable, workingDirectory: workingDirectory,
                                   environment: environment, inheritEnvironment: inheritEnvironment, stop: stop,
                                   restart: restart, logs: logs, samplingInterval: sampling)
         engine.watch = watch
+        engine.health = health
+        engine.remediation = remediation
         return engine
     }
 

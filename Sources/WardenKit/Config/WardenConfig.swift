@@ -6,6 +6,7 @@ public struct WardenConfig: Sendable {
     public var stateDirectory: String
     /// Required for mutating endpoints; without one they answer 403.
     public var adminToken: SecretSource?
+    public var remediation = RemediationSettings()
     public var engines: [EngineConfig]
 }
 
@@ -77,6 +78,17 @@ public struct EngineConfig: Sendable {
     public var samplingInterval: Duration
     /// Probes, log rules and checks: what Warden watches inside the engine.
     public var watch = WatchConfig()
+    /// How the engine is judged (thresholds, hysteresis) and what Warden does about it.
+    public var health = HealthSettings()
+    public var remediation = EngineRemediation()
+}
+
+/// An engine's remediation: policies driven by its health, and actions Alertmanager may ask for.
+public struct EngineRemediation: Sendable {
+    public var policies: [RemediationPolicy] = []
+    public var alertmanager: [AlertMapping] = []
+
+    public init() {}
 }
 
 public struct StopPolicy: Sendable, Equatable {

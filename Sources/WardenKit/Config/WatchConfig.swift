@@ -14,6 +14,15 @@ public struct ProbeConfig: Sendable {
     public var interval: Duration
     public var timeout: Duration
     public var kind: Kind
+    /// SQLite only: `sql` remediation actions may write to this database. Probes stay read-only regardless.
+    public var allowWrites = false
+
+    public init(name: String, interval: Duration, timeout: Duration, kind: Kind) {
+        self.name = name
+        self.interval = interval
+        self.timeout = timeout
+        self.kind = kind
+    }
 }
 
 /// What Warden watches inside one engine: its probes, log rules and checks.

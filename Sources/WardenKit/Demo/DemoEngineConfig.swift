@@ -1,5 +1,6 @@
-/// The demo engine as a user would configure Warden for it: every probe, log rule and check. One source for
-/// `warden demo` and for the integration tests, so what the demo shows is what the tests prove.
+/// The demo engine as a user would configure Warden for it: every probe, log rule, check, health threshold
+/// and remediation policy. One source for `warden demo` and for the integration tests, so what the demo shows
+/// is what the tests prove.
 public enum DemoEngineConfig {
     /// Faults the demo engine can simulate (its `Fault` enum; a test keeps the two in step).
     public static let faults = [
@@ -7,11 +8,41 @@ public enum DemoEngineConfig {
         "lock_contention", "connection_flood", "pnl_divergence", "remove_stops", "silent_decisions",
     ]
 
+    /// How fast everything moves: the demo runs at human pace, the tests faster.
+    public struct Pace: Sendable {
+        /// Probes and resource sampling.
+        public var interval: String
+        public var overdueGrace: String
+        public var evaluateEvery: String
+        public var startupGrace: String
+        public var staleInputAfter: String
+        /// No decision for this long is UNHEALTHY (the seeds' 300 s, shortened: the demo decides every few seconds).
+        public var decisionAge: String
+
+        public init(interval: String, overdueGrace: String, evaluateEvery: String, startupGrace: String,
+                    staleInputAfter: String, decisionAge: String) {
+            self.interval = interval
+            self.overdueGrace = overdueGrace
+            self.evaluateEvery = evaluateEvery
+            self.startupGrace = startupGrace
+            self.staleInputAfter = staleInputAfter
+            self.decisionAge = decisionAge
+        }
+
+        public static let demo = Pace(interval: "2s", overdueGrace: "10s", evaluateEvery: "2s", startupGrace: "5s",
+                                      staleInputAfter: "20s", decisionAge: "30s")
+    }
+
+    /// Held take-profit locks (seed 002): a restart waits while one is held and not yet expired.
+    static let heldLocks = "SELECT COUNT(*) FROM system_config WHERE config_key LIKE 'partial_tp_%' AND warden_unixtime(expires_at) >= :now"
+    static let releaseExpiredLocks = "DELETE FROM system_config WHERE config_key LIKE 'partial_tp_%' AND warden_unixtime(expires_at) < :now"
+
     /// One `engines:` entry (indented for the list). `database` is the engine's SQLite file, `statusURL`
-    /// its status endpoint; `brokerPort` adds the connections check; `interval` paces probes and sampling.
+    /// its status endpoint (its admin endpoints share the origin); `brokerPort` adds the connections check.
     public static func yaml(command: [String], workingDirectory: String, database: String, statusURL: String,
-                            brokerPort: Int?, interval: String, overdueGrace: String, extra: String = "") -> String {
+                            brokerPort: Int?, pace: Pace, extra: String = "") -> String {
         let argv = command.map { "\"\($0)\"" }.joined(separator: ", ")
+        let origin = statusURL.hasSuffix("/status") ? String(statusURL.dropLast("/status".count)) : statusURL
         let connections = brokerPort.map { port in """
 
                   connections:
@@ -21,11 +52,11 @@ public enum DemoEngineConfig {
               - name: demo
                 command: [\(argv)]
                 working_dir: "\(workingDirectory)"
-                sampling_interval: \(interval)\(extra)
+                sampling_interval: \(pace.interval)\(extra)
                 probes:
-                  - {name: status, http: {url: "\(statusURL)"}, interval: \(interval), timeout: 2s}
-                  - {name: db, sqlite: {path: "\(database)"}, interval: \(interval), timeout: 2s}
-                  - {name: wal, heartbeat_file: {path: "\(database)-wal"}, interval: \(interval)}
+                  - {name: status, http: {url: "\(statusURL)"}, interval: \(pace.interval), timeout: 2s}
+                  - {name: db, sqlite: {path: "\(database)", allow_writes: true}, interval: \(pace.interval), timeout: 2s}
+                  - {name: wal, heartbeat_file: {path: "\(database)-wal"}, interval: \(pace.interval)}
                 log_rules:
                   - {name: decision, match: "^DECISION ", kind: heartbeat}
                   - {name: broker_refused, match: "connections limitation is hit"}
@@ -33,13 +64,58 @@ public enum DemoEngineConfig {
                   positions:
                     database: db
                     monitored: {probe: status, pointer: /monitored_positions}
-                    overdue_grace: \(overdueGrace)
+                    overdue_grace: \(pace.overdueGrace)
                   locks: {database: db}
                   pnl: {probe: status}
                   websocket:
                     - {stream: market, last_message: {probe: status, pointer: /websocket/last_message_time},
                        reconnects: {probe: status, pointer: /websocket/reconnects}}
                   decisions: {log_rule: decision}\(connections)
+                health:
+                  evaluate_every: \(pace.evaluateEvery)
+                  startup_grace: \(pace.startupGrace)
+                  stale_input_after: \(pace.staleInputAfter)
+                  thresholds:
+                    decision_age: {unhealthy: \(pace.decisionAge)}
+                    heartbeat_age: {unhealthy: \(pace.decisionAge)}
+                    memory_bytes: {unhealthy: 150MB}
+                remediation:
+                  policies:
+                    # Seed 000: lost monitoring tasks. Re-arm, check, and restart if that did not help.
+                    - name: rearm-monitoring
+                      component: positions
+                      checks: [monitor_mismatch, overdue_positions]
+                      ladder:
+                        - {http: {url: "\(origin)/admin/rearm-monitoring?reason=warden", method: POST}, verify_after: 2}
+                        - {restart: {}, verify_after: 3}
+                    # Seed 001: no decision for too long, or the health endpoint unanswered three times.
+                    - name: restart-when-not-deciding
+                      component: decisions
+                      ladder: [{restart: {}}]
+                      cooldown: 1m
+                      budget: {max: 10, window: 1h}
+                    - name: restart-when-unanswered
+                      component: api
+                      checks: [api_failures]
+                      ladder: [{restart: {}}]
+                      cooldown: 1m
+                      budget: {max: 10, window: 1h}
+                    # Seed 001's leak: restart, but never in the middle of a partial take-profit (seed 002).
+                    - name: restart-on-memory
+                      component: resources
+                      checks: [memory_ratio, memory_bytes]
+                      ladder:
+                        - restart: {defer_while: {probe: db, query: "\(heldLocks)"}, max_defer: 1m}
+                    # Seed 002: locks held past their expiry are released (the db probe allows this write).
+                    - name: release-stale-locks
+                      component: locks
+                      checks: [stale_locks]
+                      cooldown: 10s
+                      ladder:
+                        - sql: {probe: db, statement: "\(releaseExpiredLocks)"}
+                  # A stale WebSocket is left to Prometheus and Alertmanager (alerts/warden.rules.yml).
+                  alertmanager:
+                    - {alertname: WardenWebSocketStale, action: {restart: {}}}
             """
     }
 }

@@ -3,6 +3,8 @@ public struct StatusDocument: Codable, Sendable {
     public var version: String
     public var ready: Bool
     public var time: Double
+    /// Warden's level: its worst engine.
+    public var level: HealthLevel
     public var engines: [Engine]
 
     public struct Engine: Codable, Sendable {
@@ -24,6 +26,54 @@ public struct StatusDocument: Codable, Sendable {
         /// Each probe's last run: whether it succeeded, and if not, why (the place and SQLite's or the HTTP
         /// client's words).
         public var probes: [String: ProbeState]
+        public var health: Health
+        public var remediation: Remediation
+    }
+
+    public struct Health: Codable, Sendable {
+        /// The engine's level: its worst component.
+        public var level: HealthLevel
+        public var evaluatedAt: Double?
+        public var components: [String: Component]
+        /// Newest first.
+        public var recentTransitions: [Transition]
+    }
+
+    public struct Component: Codable, Sendable {
+        public var level: HealthLevel
+        public var since: Double
+        /// What the latest evaluation read, before hysteresis.
+        public var rawLevel: HealthLevel
+        /// The finding behind the level: the value, the bound it reached and a sentence.
+        public var check: String?
+        public var value: Double?
+        public var threshold: Double?
+        public var reason: String?
+        public var findings: [ComponentFinding]
+    }
+
+    public struct ComponentFinding: Codable, Sendable {
+        public var check: String
+        public var subject: String?
+        public var level: HealthLevel
+        public var value: Double?
+        public var threshold: Double?
+        public var message: String
+    }
+
+    public struct Transition: Codable, Sendable {
+        public var component: String
+        public var from: HealthLevel
+        public var to: HealthLevel
+        public var at: Double
+        public var reason: String
+    }
+
+    public struct Remediation: Codable, Sendable {
+        /// Newest first: what was done, why, when, and how it went.
+        public var recent: [AuditEntry]
+        /// Policies that took every rung without clearing their condition: a human is needed.
+        public var exhausted: [String]
     }
 
     public struct ProbeState: Codable, Sendable {
@@ -62,6 +112,7 @@ public struct StatusDocument: Codable, Sendable {
         self.version = version
         self.ready = ready
         self.time = now
+        self.level = engines.map(\.health.level).max() ?? .healthy
         self.engines = engines.map { Engine($0, now: now) }
     }
 }
@@ -96,6 +147,22 @@ extension StatusDocument.Engine {
             return .init(success: current.success, failure: current.failure, at: current.at,
                          durationSeconds: current.durationSeconds)
         }
+        health = .init(
+            level: status.health.level, evaluatedAt: status.health.evaluatedAt,
+            components: Dictionary(uniqueKeysWithValues: status.health.components.map { component, state in
+                let worst = state.level > .healthy ? (state.cause ?? state.reading?.worst) : state.reading?.worst
+                return (component.rawValue, StatusDocument.Component(
+                    level: state.level, since: state.since, rawLevel: state.rawLevel, check: worst?.check.rawValue,
+                    value: worst?.value, threshold: worst?.threshold, reason: worst?.message,
+                    findings: (state.reading?.findings ?? []).map {
+                        .init(check: $0.check.rawValue, subject: $0.subject, level: $0.level, value: $0.value,
+                              threshold: $0.threshold, message: $0.message)
+                    }))
+            }),
+            recentTransitions: status.health.recentTransitions.map {
+                .init(component: $0.component.rawValue, from: $0.from, to: $0.to, at: $0.at, reason: $0.reason)
+            })
+        remediation = .init(recent: status.remediation.recent, exhausted: status.remediation.exhausted)
         resources = status.resources.map {
             .init(cpuSecondsTotal: $0.cpuSeconds, residentMemoryBytes: $0.residentBytes, memoryUsageRatio: $0.memoryRatio,
                   threads: $0.threads, openFds: $0.openFDs, processes: $0.processes, sampledAt: $0.sampledAt)

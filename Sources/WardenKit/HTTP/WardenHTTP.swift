@@ -11,6 +11,9 @@ public struct WardenHTTP: Sendable {
     let supervisors: [String: EngineSupervisor]
     let auth: AdminAuth
     let reports: [String: ReportIntake]
+    let alertmanager: AlertmanagerReceiver?
+    /// Alertmanager groups alerts; a notification of many alerts stays well under this.
+    static let maxAlertmanagerBody = 1 << 20
 
     /// How one engine's pushed reports are accepted.
     public struct ReportIntake: Sendable {
@@ -28,13 +31,14 @@ public struct WardenHTTP: Sendable {
     }
 
     public init(version: String, board: StatusBoard, metrics: WardenMetrics, supervisors: [EngineSupervisor],
-                auth: AdminAuth, reports: [String: ReportIntake] = [:]) {
+                auth: AdminAuth, reports: [String: ReportIntake] = [:], alertmanager: AlertmanagerReceiver? = nil) {
         self.version = version
         self.board = board
         self.metrics = metrics
         self.supervisors = Dictionary(uniqueKeysWithValues: supervisors.map { ($0.config.name, $0) })
         self.auth = auth
         self.reports = reports
+        self.alertmanager = alertmanager
     }
 
     public func router() -> Router<BasicRequestContext> {
@@ -63,6 +67,27 @@ public struct WardenHTTP: Sendable {
             }
             supervisor.requestRestart(.manual)
             return Self.json(.accepted, ["status": "restart requested", "engine": name])
+        }
+        router.post("/api/v1/alertmanager") { request, _ in
+            if let refusal = authorize(request) { return refusal }
+            guard let alertmanager else { return Self.error(.notFound, "Alertmanager remediation is not configured") }
+            let body: ByteBuffer
+            do {
+                body = try await request.body.collect(upTo: Self.maxAlertmanagerBody)
+            } catch {
+                return Self.error(.contentTooLarge, "a notification is at most \(Self.maxAlertmanagerBody) bytes")
+            }
+            let alerts: [ReceivedAlert]
+            do {
+                alerts = try AlertmanagerWebhook.parse(try JSONValue.parse(Data(body.readableBytesView)))
+            } catch let invalid as PushedReport.Invalid {
+                return Self.json(.badRequest, ["error": "invalid notification", "field": invalid.field, "message": invalid.message])
+            } catch {
+                return Self.json(.badRequest, ["error": "invalid notification", "field": "", "message": "the body is not valid JSON"])
+            }
+            // De-duplication is recorded before answering; the actions themselves run in the background.
+            let summary = await alertmanager.receive(alerts)
+            return Self.json(.ok, summary)
         }
         router.post("/api/v1/engines/:name/report") { request, context in
             let name = context.parameters.get("name") ?? ""

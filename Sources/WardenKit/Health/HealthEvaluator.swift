@@ -40,6 +40,7 @@ public struct HealthEvaluator: Sendable {
 
         if let resources = status.resources, resources.sampledAt >= startedAt {
             judge(.memoryRatio, resources.memoryRatio)
+            judge(.memoryBytes, Double(resources.residentBytes))
             judge(.threads, Double(resources.threads))
             if let cpuRatio { judge(.cpuRatio, cpuRatio) }
         }

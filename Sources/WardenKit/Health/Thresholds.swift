@@ -27,6 +27,8 @@ public struct Threshold: Sendable, Equatable {
 /// The config's `health.thresholds` keys are these raw values.
 public enum HealthCheck: String, Sendable, CaseIterable, Codable {
     case memoryRatio = "memory_ratio"
+    /// Resident memory of the engine's tree in bytes: off by default, for a fixed ceiling ("restart above 2GB").
+    case memoryBytes = "memory_bytes"
     case cpuRatio = "cpu_ratio"
     case threads
     case apiLatency = "api_latency"
@@ -47,12 +49,12 @@ public enum HealthCheck: String, Sendable, CaseIterable, Codable {
     /// Not a threshold: a remediation policy took every rung of its ladder and the condition stayed.
     case remediationExhausted = "remediation_exhausted"
 
-    public enum Unit: Sendable { case count, seconds, ratio }
+    public enum Unit: Sendable { case count, seconds, ratio, bytes }
 
     /// The component it belongs to; a missing input belongs to whichever component reads it.
     public var component: HealthComponent? {
         switch self {
-        case .memoryRatio, .cpuRatio, .threads: .resources
+        case .memoryRatio, .memoryBytes, .cpuRatio, .threads: .resources
         case .apiLatency, .apiFailures: .api
         case .websocketLag: .websocket
         case .decisionAge, .heartbeatAge: .decisions
@@ -69,6 +71,7 @@ public enum HealthCheck: String, Sendable, CaseIterable, Codable {
         switch self {
         case .apiLatency, .websocketLag, .decisionAge, .heartbeatAge: .seconds
         case .memoryRatio, .cpuRatio, .pnlDeviation: .ratio
+        case .memoryBytes: .bytes
         default: .count
         }
     }
@@ -77,7 +80,7 @@ public enum HealthCheck: String, Sendable, CaseIterable, Codable {
     public var lowerIsWorse: Bool { self == .connectionHeadroom }
 
     /// Whether the config may set a threshold for it.
-    public var isConfigurable: Bool { defaultThreshold != .off }
+    public var isConfigurable: Bool { ![.processState, .inputMissing, .remediationExhausted].contains(self) }
 
     /// Seed 003's thresholds (memory 85%, CPU 90%, 500 threads, API 5 s, WebSocket 60 s), seed 001's 300 s
     /// without a decision and three unanswered health checks, seed 000's "any mismatch or overdue position",
@@ -98,7 +101,7 @@ public enum HealthCheck: String, Sendable, CaseIterable, Codable {
         case .pnlDeviation: Threshold(degraded: 0.01, unhealthy: 0.03)
         // At the limit the broker refuses the next connection; one below is the warning.
         case .connectionHeadroom: Threshold(degraded: 1, unhealthy: 0)
-        case .processState, .inputMissing, .remediationExhausted: .off
+        case .memoryBytes, .processState, .inputMissing, .remediationExhausted: .off
         }
     }
 
@@ -109,6 +112,8 @@ public enum HealthCheck: String, Sendable, CaseIterable, Codable {
             return value == value.rounded() && abs(value) < 1e15 ? String(Int(value)) : String(value)
         case .seconds:
             return value < 1 ? "\(Int((value * 1000).rounded()))ms" : Units.formatDuration(.seconds(Int(value.rounded())))
+        case .bytes:
+            return value >= 1_048_576 ? "\(Int((value / 1_048_576).rounded()))MiB" : "\(Int(value))B"
         case .ratio:
             let percent = value * 100
             return percent >= 10 || percent == percent.rounded() ? "\(Int(percent.rounded()))%" : "\((percent * 10).rounded() / 10)%"

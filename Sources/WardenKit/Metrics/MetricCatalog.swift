@@ -99,6 +99,18 @@ public enum Catalog {
     public static let engineConnectionLimit = MetricFamily(name: "warden_engine_connection_limit", kind: .gauge,
         help: "The configured connection limit of the endpoint (seed 004: 10).", labels: ["engine", "endpoint"])
 
+    // MARK: Health and remediation
+    public static let healthLevel = MetricFamily(name: "warden_health_level", kind: .gauge,
+        help: "Each component's judged level after hysteresis: 0 HEALTHY, 1 DEGRADED, 2 UNHEALTHY, 3 CRITICAL.",
+        labels: ["engine", "component"])
+    public static let engineHealthLevel = MetricFamily(name: "warden_engine_health_level", kind: .gauge,
+        help: "The engine's level, its worst component: 0 HEALTHY, 1 DEGRADED, 2 UNHEALTHY, 3 CRITICAL.", labels: ["engine"])
+    public static let healthTransitions = MetricFamily(name: "warden_health_transitions_total", kind: .counter,
+        help: "Level changes of each component, by the level moved to.", labels: ["engine", "component", "to"])
+    public static let remediations = MetricFamily(name: "warden_remediations_total", kind: .counter,
+        help: "Remediation actions by kind (restart, signal, http, exec, sql) and result (success, failure, deferred, skipped, suppressed, dry_run).",
+        labels: ["engine", "action", "result"])
+
     /// The families checks and probes fill, in exposition order.
     public static let observed: [MetricFamily] = [
         probeSuccess, probeDuration, heartbeatFileAge, logRuleMatches, logRuleLastMatch,
@@ -129,6 +141,8 @@ public enum Catalog {
         engineUp, engineRestarts, engineStartTime, engineBackoff, engineBudgetRemaining, engineGaveUp,
         engineCPU, engineRSS, engineMemoryRatio, engineThreads, engineOpenFDs, engineProcesses,
     ] + observed + [
+        healthLevel, engineHealthLevel, healthTransitions, remediations,
+    ] + [
         processCPU, processRSS, processVirtual, processStart, processOpenFDs, processMaxFDs, processThreads,
     ]
 }

@@ -9,14 +9,17 @@ public struct WardenMetrics: Sendable {
     let system: ProcSystem
     /// Each engine's checks, by engine name.
     let checks: [String: [any Check]]
+    /// The action kinds each engine's remediation can take: their counters start at 0.
+    let actionKinds: [String: Set<String>]
 
     public init(version: String, board: StatusBoard, store: WardenStore?, system: ProcSystem,
-                checks: [String: [any Check]] = [:]) {
+                checks: [String: [any Check]] = [:], actionKinds: [String: Set<String>] = [:]) {
         self.version = version
         self.board = board
         self.store = store
         self.system = system
         self.checks = checks
+        self.actionKinds = actionKinds
     }
 
     public func render(now: Double = Date().timeIntervalSince1970) -> String {
@@ -49,6 +52,7 @@ public struct WardenMetrics: Sendable {
         resource(Catalog.engineOpenFDs) { Double($0.openFDs) }
         resource(Catalog.engineProcesses) { Double($0.processes) }
         writeObservations(engines, now: now, into: &out)
+        writeHealth(engines, into: &out)
 
         writeSelf(into: &out)
         return out.output
@@ -61,9 +65,7 @@ public struct WardenMetrics: Sendable {
             byFamily[family.name, default: []].append(.init([engine] + labels, value))
         }
         for engine in engines {
-            var observations = engine.observations
-            observations.engineStartedAt = engine.startedAt
-            observations.probes = observations.probes.mapValues { $0.current(now: now) }
+            let observations = engine.currentObservations(now: now)
             for (name, outcome) in observations.probes.sorted(by: { $0.key < $1.key }) {
                 add(Catalog.probeSuccess, engine.name, [name], outcome.success ? 1 : 0)
                 add(Catalog.probeDuration, engine.name, [name], outcome.durationSeconds)
@@ -87,6 +89,34 @@ public struct WardenMetrics: Sendable {
         for family in Catalog.observed {
             out.write(family, byFamily[family.name] ?? [])
         }
+    }
+
+    /// Levels after hysteresis and the counters of transitions and actions, each series present from 0.
+    private func writeHealth(_ engines: [EngineStatus], into out: inout ExpositionWriter) {
+        typealias Sample = ExpositionWriter.Sample
+        let judged = engines.map { engine in (engine, engine.health.components.sorted { $0.key < $1.key }) }
+        out.write(Catalog.healthLevel, judged.flatMap { engine, components in
+            components.map { Sample([engine.name, $0.key.rawValue], Double($0.value.level.rawValue)) }
+        })
+        out.write(Catalog.engineHealthLevel, engines.compactMap { engine in
+            engine.health.evaluatedAt.map { _ in Sample([engine.name], Double(engine.health.level.rawValue)) }
+        })
+        out.write(Catalog.healthTransitions, judged.flatMap { engine, components in
+            components.flatMap { component, _ in
+                HealthLevel.allCases.map { level in
+                    Sample([engine.name, component.rawValue, level.name],
+                           Double(engine.health.transitionCounts[component]?[level] ?? 0))
+                }
+            }
+        })
+        out.write(Catalog.remediations, engines.flatMap { engine in
+            let kinds = (actionKinds[engine.name] ?? []).union(engine.remediation.counts.keys).sorted()
+            return kinds.flatMap { kind in
+                ActionResult.allCases.map { result in
+                    Sample([engine.name, kind, result.rawValue], Double(engine.remediation.counts[kind]?[result] ?? 0))
+                }
+            }
+        })
     }
 
     /// The standard `process_*` metrics of Warden itself, as the Go and Python clients expose them.

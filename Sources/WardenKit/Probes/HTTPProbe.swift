@@ -61,9 +61,16 @@ final class CappedFetch: NSObject, URLSessionDataDelegate, @unchecked Sendable {
     init(maxBytes: Int) { self.maxBytes = maxBytes }
 
     func get(_ url: URL, timeout: Duration) async -> Result<(Int, Data), ProbeFailure> {
+        await send("GET", url, headers: ["Accept": "application/json"], body: nil, timeout: timeout)
+    }
+
+    /// One request; failures name the method and the redacted URL.
+    func send(_ method: String, _ url: URL, headers: [String: String], body: Data?,
+              timeout: Duration) async -> Result<(Int, Data), ProbeFailure> {
         var request = URLRequest(url: url, timeoutInterval: max(timeout.seconds, 0.001))
-        request.httpMethod = "GET"
-        request.setValue("application/json", forHTTPHeaderField: "Accept")
+        request.httpMethod = method
+        request.httpBody = body
+        for (name, value) in headers { request.setValue(value, forHTTPHeaderField: name) }
         let configuration = URLSessionConfiguration.ephemeral
         configuration.timeoutIntervalForResource = max(timeout.seconds, 0.001)
         let session = URLSession(configuration: configuration, delegate: self, delegateQueue: nil)
@@ -74,7 +81,7 @@ final class CappedFetch: NSObject, URLSessionDataDelegate, @unchecked Sendable {
             // The deadline starts only once the continuation is stored, so no outcome can arrive to nobody.
             let deadline = Task {
                 guard (try? await Task.sleep(for: timeout)) != nil else { return }
-                self.finish(.failure(ProbeFailure("GET \(url.redacted): no complete answer within \(Units.formatDuration(timeout))")))
+                self.finish(.failure(ProbeFailure("\(method) \(url.redacted): no complete answer within \(Units.formatDuration(timeout))")))
                 task.cancel()
             }
             state.withLock { $0.deadline = deadline }
@@ -110,7 +117,7 @@ final class CappedFetch: NSObject, URLSessionDataDelegate, @unchecked Sendable {
             return false
         }
         if overCap {
-            finish(.failure(ProbeFailure("GET \(dataTask.originalRequest?.url?.redacted ?? "?"): body larger than \(maxBytes) bytes")))
+            finish(.failure(ProbeFailure("\(dataTask.originalRequest?.httpMethod ?? "GET") \(dataTask.originalRequest?.url?.redacted ?? "?"): body larger than \(maxBytes) bytes")))
             dataTask.cancel()
         }
     }
@@ -118,7 +125,7 @@ final class CappedFetch: NSObject, URLSessionDataDelegate, @unchecked Sendable {
     func urlSession(_ session: URLSession, task: URLSessionTask, didCompleteWithError error: (any Error)?) {
         let url = task.originalRequest?.url?.redacted ?? "?"
         if let error {
-            finish(.failure(ProbeFailure("GET \(url): \(error.localizedDescription)")))
+            finish(.failure(ProbeFailure("\(task.originalRequest?.httpMethod ?? "GET") \(url): \(error.localizedDescription)")))
         } else {
             let (status, body) = state.withLock { ($0.status, $0.body) }
             finish(.success((status, body)))

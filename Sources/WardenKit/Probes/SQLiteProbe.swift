@@ -53,15 +53,7 @@ public struct SQLiteProbe: Probe {
         } catch {
             return .failure(ProbeFailure("cannot open database \(path): \(Self.describe(error))"))
         }
-        // sqlite3_interrupt only stops a statement that is running: one landing between two queries would be
-        // lost, so the watchdog keeps interrupting until the read returns.
-        let watchdog = Task {
-            guard (try? await Task.sleep(for: timeout)) != nil else { return }
-            while !Task.isCancelled {
-                database.interrupt()
-                try? await Task.sleep(for: .milliseconds(20))
-            }
-        }
+        let watchdog = Self.interrupt(database, after: timeout)
         defer { watchdog.cancel() }
         let queries = self.queries
         do {
@@ -89,13 +81,32 @@ public struct SQLiteProbe: Probe {
     }
 
     private func configuration() -> Configuration {
+        Self.configuration(label: "warden-probe-\(name)", readonly: true, busyTimeout: busyTimeout, timestamps: timestamps)
+    }
+
+    /// sqlite3_interrupt only stops a statement that is running: one landing between two queries would be
+    /// lost, so the watchdog keeps interrupting until it is cancelled.
+    static func interrupt(_ database: DatabaseQueue, after timeout: Duration) -> Task<Void, Never> {
+        Task {
+            guard (try? await Task.sleep(for: timeout)) != nil else { return }
+            while !Task.isCancelled {
+                database.interrupt()
+                try? await Task.sleep(for: .milliseconds(20))
+            }
+        }
+    }
+
+    /// How Warden opens an engine's database: read-only with `query_only` for probes; read-write only for a
+    /// `sql` remediation on a probe whose config says `allow_writes: true`.
+    static func configuration(label: String, readonly: Bool, busyTimeout: Duration,
+                              timestamps: TimestampParser) -> Configuration {
         var configuration = Configuration()
-        configuration.readonly = true
+        configuration.readonly = readonly
         configuration.busyMode = .timeout(busyTimeout.seconds)
-        configuration.label = "warden-probe-\(name)"
+        configuration.label = label
         let offset = Int32(timestamps.defaultOffset)
         configuration.prepareDatabase { db in
-            try db.execute(sql: "PRAGMA query_only = ON")
+            if readonly { try db.execute(sql: "PRAGMA query_only = ON") }
             guard let connection = db.sqliteConnection, warden_register_unixtime(UnsafeMutableRawPointer(connection), offset) == 0 else {
                 throw ProbeFailure("cannot register warden_unixtime on the connection")
             }
@@ -121,7 +132,7 @@ public struct SQLiteProbe: Probe {
         }
     }
 
-    static func describe(_ error: any Error) -> String {
+    public static func describe(_ error: any Error) -> String {
         if let error = error as? DatabaseError { return error.message ?? "\(error.resultCode)" }
         return "\(error)"
     }

@@ -73,11 +73,14 @@ public struct ActionOutcome: Sendable, Equatable {
 public struct ActionContext: Sendable {
     public var supervisor: EngineSupervisor?
     public var board: StatusBoard
+    /// The environment of programs Warden runs: its own, without the admin token's variable.
+    public var environment: [String: String]
     public var logger: Logger
 
-    public init(supervisor: EngineSupervisor?, board: StatusBoard, logger: Logger) {
+    public init(supervisor: EngineSupervisor?, board: StatusBoard, environment: [String: String], logger: Logger) {
         self.supervisor = supervisor
         self.board = board
+        self.environment = environment
         self.logger = logger
     }
 

@@ -13,6 +13,9 @@ public struct EngineStatus: Sendable {
     public var resources: ResourceSample?
     /// Latest probe outcomes and log-rule state: the inputs of the checks.
     public var observations = EngineObservations()
+    /// The judgement of the health monitor, and what remediation did about it.
+    public var health = EngineHealth()
+    public var remediation = RemediationRecord()
 
     public init(name: String, budget: RestartBudget) {
         self.name = name
@@ -30,6 +33,14 @@ public struct EngineStatus: Sendable {
 
     public var isUp: Bool { pid != nil }
 
+    /// The observations as the checks read them at `now`: expired reports gone, the start time of this run set.
+    public func currentObservations(now: Double) -> EngineObservations {
+        var current = observations
+        current.engineStartedAt = startedAt
+        current.probes = current.probes.mapValues { $0.current(now: now) }
+        return current
+    }
+
     public func backoffRemaining(now: Double) -> Double {
         if case .backoff(let until, _) = state { return max(0, until - now) }
         return 0
@@ -39,6 +50,40 @@ public struct EngineStatus: Sendable {
     public var needsHuman: Bool {
         if case .gaveUp = state { return true }
         return false
+    }
+}
+
+/// What the health monitor last concluded about one engine.
+public struct EngineHealth: Sendable {
+    /// The worst component; HEALTHY before the first evaluation.
+    public var level: HealthLevel = .healthy
+    public var components: [HealthComponent: ComponentHealth] = [:]
+    /// Transitions since Warden started, by component and new level.
+    public var transitionCounts: [HealthComponent: [HealthLevel: Int]] = [:]
+    /// The latest transitions, newest first.
+    public var recentTransitions: [HealthTransition] = []
+    public var evaluatedAt: Double?
+}
+
+/// What remediation did for one engine since Warden started.
+public struct RemediationRecord: Sendable {
+    /// Actions by kind and result, for `warden_remediations_total`.
+    public var counts: [String: [ActionResult: Int]] = [:]
+    /// The latest audit entries, newest first.
+    public var recent: [AuditEntry] = []
+    /// Policies that took every rung and stopped acting: a person is needed.
+    public var exhausted: [String] = []
+
+    static let kept = 20
+
+    mutating func note(_ entry: AuditEntry) {
+        if let id = entry.id, let index = recent.firstIndex(where: { $0.id == id }) {
+            recent[index] = entry
+        } else {
+            recent.insert(entry, at: 0)
+            if recent.count > Self.kept { recent.removeLast() }
+        }
+        if let result = entry.result { counts[entry.action, default: [:]][result, default: 0] += 1 }
     }
 }
 

@@ -72,10 +72,22 @@ public struct WardenAgent: Sendable {
                 watchers.append(LogWatcher(engine: engine.name, rules: rules, broadcast: supervisor.logLines, board: board))
             }
         }
+        var helperEnvironment = ProcessInfo.processInfo.environment
+        for name in withheld { helperEnvironment.removeValue(forKey: name) }
+        let remediator = Remediator(board: board, store: store, supervisors: supervisors, settings: config.remediation,
+                                    environment: helperEnvironment, logger: logger)
+        if config.remediation.dryRun {
+            logger.notice("remediation runs dry: actions are logged and audited, none is taken")
+        }
+        let actionKinds = Dictionary(uniqueKeysWithValues: config.engines.map { engine in
+            (engine.name, Set(engine.remediation.policies.flatMap { $0.ladder.map(\.action.kind) }
+                              + engine.remediation.alertmanager.map(\.action.kind)))
+        })
         let metrics = WardenMetrics(version: WardenVersion.current, board: board, store: store, system: system,
-                                    checks: checks)
+                                    checks: checks, actionKinds: actionKinds)
         let http = WardenHTTP(version: WardenVersion.current, board: board, metrics: metrics, supervisors: supervisors,
-                              auth: AdminAuth(token: adminToken), reports: reports)
+                              auth: AdminAuth(token: adminToken), reports: reports,
+                              alertmanager: AlertmanagerReceiver(engines: config.engines, remediator: remediator, logger: logger))
         let onListening = self.onListening
         let app = Application(
             router: http.router(),
@@ -91,6 +103,7 @@ public struct WardenAgent: Sendable {
         let observers: [any Service] = [
             ResourceSampler(engines: config.engines, board: board, system: system),
             ProbeRunner(probes: probes, board: board, logger: logger),
+            HealthMonitor(engines: config.engines, board: board, store: store, remediator: remediator, logger: logger),
         ] + watchers
         let services: [ServiceGroupConfiguration.ServiceConfiguration] =
             [.init(service: app), .init(service: EngineFleet(supervisors: supervisors))]

@@ -10,7 +10,7 @@ import Synchronization
 /// history row is bad, losing the engine because of it is worse.
 public final class WardenStore: Sendable {
     public let path: String
-    private let pool: DatabasePool
+    let pool: DatabasePool
     private let logger: Logger
     private let failures = Mutex<(count: Int, failing: Bool)>((0, false))
 
@@ -57,6 +57,49 @@ public final class WardenStore: Sendable {
                 t.column("budget", .integer).notNull().defaults(to: 0)
             }
             try db.create(index: "engine_events_by_engine", on: "engine_events", columns: ["engine", "at"])
+        }
+        migrator.registerMigration("v2-health-and-remediation") { db in
+            try db.create(table: "health_transitions") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("engine", .text).notNull()
+                t.column("component", .text).notNull()
+                t.column("from_level", .text).notNull()
+                t.column("to_level", .text).notNull()
+                t.column("at", .double).notNull()
+                t.column("check_name", .text)
+                t.column("value", .double)
+                t.column("threshold", .double)
+                t.column("reason", .text).notNull()
+            }
+            try db.create(index: "health_transitions_by_engine", on: "health_transitions", columns: ["engine", "at"])
+            // One row per action decided: written before the action runs, completed after, so that an action
+            // cut short by a crash shows as interrupted rather than vanishing.
+            try db.create(table: "remediations") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("engine", .text).notNull()
+                t.column("incident", .text).notNull()
+                t.column("source", .text).notNull()
+                t.column("rung", .integer).notNull()
+                t.column("action", .text).notNull()
+                t.column("summary", .text).notNull()
+                t.column("reason", .text).notNull()
+                t.column("dry_run", .boolean).notNull()
+                t.column("started_at", .double).notNull()
+                t.column("finished_at", .double)
+                t.column("result", .text)
+                t.column("detail", .text)
+                t.column("output", .text)
+            }
+            try db.create(index: "remediations_by_engine", on: "remediations", columns: ["engine", "started_at"])
+            // Alertmanager delivers at least once: a delivery already seen is acknowledged and ignored.
+            try db.create(table: "alertmanager_receipts") { t in
+                t.primaryKey("key", .text)
+                t.column("received_at", .double).notNull()
+                t.column("engine", .text)
+                t.column("alertname", .text).notNull()
+                t.column("status", .text).notNull()
+                t.column("decision", .text).notNull()
+            }
         }
         return migrator
     }
@@ -111,14 +154,20 @@ public final class WardenStore: Sendable {
         try pool.read { try String.fetchOne($0, sql: "PRAGMA integrity_check") ?? "" }
     }
 
-    private func write(_ what: String, _ body: @escaping @Sendable (Database) throws -> Void) async {
+    func write(_ what: String, _ body: @escaping @Sendable (Database) throws -> Void) async {
+        _ = await writeReturning(what, body)
+    }
+
+    /// Runs one write transaction; nil when it failed (logged once per failure streak, counted).
+    func writeReturning<T: Sendable>(_ what: String, _ body: @escaping @Sendable (Database) throws -> T) async -> T? {
         do {
-            try await pool.write(body)
+            let value = try await pool.write(body)
             let recovered = failures.withLock { state -> Bool in
                 defer { state.failing = false }
                 return state.failing
             }
             if recovered { logger.notice("Warden's database accepts writes again", metadata: ["path": "\(path)"]) }
+            return value
         } catch {
             let first = failures.withLock { state -> Bool in
                 state.count += 1
@@ -130,6 +179,7 @@ public final class WardenStore: Sendable {
                 logger.error("cannot write to Warden's database; supervision continues without history",
                              metadata: ["path": "\(path)", "action": "\(what)", "error": "\(Self.describe(error))"])
             }
+            return nil
         }
     }
 

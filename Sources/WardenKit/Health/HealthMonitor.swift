@@ -1,0 +1,168 @@
+import Foundation
+import Logging
+import ServiceLifecycle
+import Synchronization
+
+/// Judges every engine at its `evaluate_every`: readings from the latest observations, the hysteresis, then
+/// the remediation planner. Publishes the result to the status board, stores each transition, and hands
+/// actions to the remediator.
+public struct HealthMonitor: Service {
+    let engines: [EngineConfig]
+    let board: StatusBoard
+    let store: WardenStore?
+    let remediator: Remediator
+    let logger: Logger
+
+    public init(engines: [EngineConfig], board: StatusBoard, store: WardenStore?, remediator: Remediator, logger: Logger) {
+        self.engines = engines
+        self.board = board
+        self.store = store
+        self.remediator = remediator
+        self.logger = logger
+    }
+
+    public func run() async {
+        if let interrupted = await store?.markInterruptedActions(at: Date().timeIntervalSince1970), interrupted > 0 {
+            logger.warning("remediation actions were cut short when Warden last stopped; they are marked interrupted, not retried",
+                           metadata: ["count": "\(interrupted)"])
+        }
+        await withDiscardingTaskGroup { group in
+            for engine in engines {
+                group.addTask { await EngineJudge(engine: engine, monitor: self).loop() }
+            }
+        }
+    }
+}
+
+/// The evaluation loop of one engine; owns its tracker and planner, and lives in that loop's task only.
+private final class EngineJudge {
+    let engine: EngineConfig
+    let monitor: HealthMonitor
+    let evaluator: HealthEvaluator
+    var tracker: HealthTracker
+    var planner: RemediationPlanner
+    var previousCPU: (seconds: Double, at: Double)?
+    /// Results of finished actions, handed back to the planner at the next evaluation.
+    let finished = FinishedActions()
+
+    init(engine: EngineConfig, monitor: HealthMonitor) {
+        self.engine = engine
+        self.monitor = monitor
+        evaluator = HealthEvaluator(settings: engine.health, watch: engine.watch)
+        tracker = HealthTracker(settings: engine.health)
+        planner = RemediationPlanner(engine: engine.name, policies: engine.remediation.policies)
+    }
+
+    func loop() async {
+        let interval = engine.health.evaluateEvery
+        while !Task.isCancelled && !Task.isShuttingDownGracefully {
+            await evaluate(now: Date().timeIntervalSince1970)
+            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
+        }
+    }
+
+    func evaluate(now: Double) async {
+        let remediator = monitor.remediator
+        for done in finished.take() {
+            remediator.global.withLock { planner.finished(policy: done.policy, result: done.result, global: &$0) }
+        }
+        guard let status = monitor.board.status(of: engine.name) else { return }
+        let observations = status.currentObservations(now: now)
+        let samples = engine.watch.checks.flatMap { $0.samples(observations, now: now) }
+        let inputs = evaluator.readings(status, samples: samples, cpuRatio: cpuRatio(status.resources), now: now)
+        var transitions = tracker.evaluate(inputs, now: now)
+        let judged = Set(inputs.filter { $0.value != .notJudged }.keys)
+        let decisions = remediator.global.withLock {
+            planner.evaluate(tracker.components, judged: judged, now: now, global: &$0)
+        }
+        for decision in decisions {
+            if let transition = await handle(decision, now: now) { transitions.append(transition) }
+        }
+        for transition in transitions { log(transition) }
+        await monitor.store?.record(engine: engine.name, transitions: transitions)
+        let components = tracker.components
+        let level = tracker.level
+        let exhausted = zip(planner.policies, planner.states).filter { $0.1.gaveUp }.map { $0.0.name }
+        monitor.board.update(engine.name) { status in
+            status.health.components = components
+            status.health.level = level
+            status.health.evaluatedAt = now
+            for transition in transitions {
+                status.health.transitionCounts[transition.component, default: [:]][transition.to, default: 0] += 1
+            }
+            status.health.recentTransitions = Array((transitions.reversed() + status.health.recentTransitions).prefix(20))
+            status.remediation.exhausted = exhausted
+        }
+    }
+
+    /// CPU seconds per second of the engine's tree between the two latest resource samples.
+    private func cpuRatio(_ sample: ResourceSample?) -> Double? {
+        guard let sample else { return nil }
+        defer { if previousCPU?.at != sample.sampledAt { previousCPU = (sample.cpuSeconds, sample.sampledAt) } }
+        guard let previous = previousCPU, sample.sampledAt > previous.at, sample.cpuSeconds >= previous.seconds else {
+            return nil
+        }
+        return (sample.cpuSeconds - previous.seconds) / (sample.sampledAt - previous.at)
+    }
+
+    private func handle(_ decision: RemediationPlanner.Decision, now: Double) async -> HealthTransition? {
+        let remediator = monitor.remediator
+        var metadata: Logger.Metadata = ["engine": "\(engine.name)"]
+        switch decision {
+        case .act(let index, let incident):
+            let action = planner.policies[index].ladder[incident.rung].action
+            remediator.launch(action, for: incident) { [finished] result in finished.add(index, result) }
+        case .suppressed(let index, let incident, let why):
+            let action = planner.policies[index].ladder[incident.rung].action
+            await remediator.record(incident, action: action, ActionOutcome(.suppressed, why))
+        case .resolved(let index, let incident):
+            metadata["policy"] = "\(planner.policies[index].name)"
+            metadata["rung"] = "\(incident.rung + 1)"
+            monitor.logger.notice("remediation worked: the condition cleared", metadata: metadata)
+        case .gaveUp(let index, let incident):
+            let policy = planner.policies[index]
+            let steps = policy.ladder.map(\.action.kind).joined(separator: ", then ")
+            let finding = Finding(check: .remediationExhausted, level: .critical, value: nil, threshold: nil,
+                                  subject: policy.name,
+                                  message: "policy \(policy.name) tried \(steps) and \(incident.reason) remains: Warden stops acting; a human is needed")
+            metadata["policy"] = "\(policy.name)"
+            monitor.logger.critical("\(finding.message)", metadata: metadata)
+            return tracker.pin(policy.component, finding, now: now)
+        case .recovered(let index, _):
+            let policy = planner.policies[index]
+            if !planner.exhausted.contains(policy.component) { tracker.unpin(policy.component) }
+            metadata["policy"] = "\(policy.name)"
+            monitor.logger.notice("the condition cleared after Warden had given up", metadata: metadata)
+        }
+        return nil
+    }
+
+    private func log(_ transition: HealthTransition) {
+        let metadata: Logger.Metadata = [
+            "engine": "\(engine.name)", "component": "\(transition.component.rawValue)",
+            "from": "\(transition.from.name)", "to": "\(transition.to.name)",
+        ]
+        let text = "health \(transition.component.rawValue) \(transition.from.name) → \(transition.to.name): \(transition.reason)"
+        if transition.to > transition.from && transition.to >= .unhealthy {
+            monitor.logger.warning("\(text)", metadata: metadata)
+        } else {
+            monitor.logger.info("\(text)", metadata: metadata)
+        }
+    }
+}
+
+/// Results of actions that ended, waiting for the next evaluation.
+private final class FinishedActions: Sendable {
+    private let list = Mutex<[(policy: Int, result: ActionResult)]>([])
+
+    func add(_ policy: Int, _ result: ActionResult) {
+        list.withLock { $0.append((policy, result)) }
+    }
+
+    func take() -> [(policy: Int, result: ActionResult)] {
+        list.withLock { list in
+            defer { list = [] }
+            return list
+        }
+    }
+}

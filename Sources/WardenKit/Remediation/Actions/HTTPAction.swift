@@ -1,0 +1,36 @@
+import Foundation
+
+/// Calls an engine endpoint, such as seed 000's "re-arm monitoring": 2xx is success, anything else failure.
+public struct HTTPAction: RemediationAction {
+    public var method: String
+    public var url: URL
+    public var headers: [String: String]
+    public var body: String?
+    public var timeout: Duration
+    static let maxResponseBytes = 64 * 1024
+
+    public init(method: String, url: URL, headers: [String: String] = [:], body: String? = nil, timeout: Duration) {
+        self.method = method
+        self.url = url
+        self.headers = headers
+        self.body = body
+        self.timeout = timeout
+    }
+
+    public var kind: String { "http" }
+    public var summary: String { "\(method) \(url.redacted)" }
+
+    public func perform(_ incident: Incident, _ context: ActionContext) async -> ActionOutcome {
+        var headers = self.headers
+        headers["X-Warden-Incident"] = incident.id
+        if body != nil && headers["Content-Type"] == nil { headers["Content-Type"] = "application/json" }
+        let fetch = CappedFetch(maxBytes: Self.maxResponseBytes)
+        switch await fetch.send(method, url, headers: headers, body: body.map { Data($0.utf8) }, timeout: timeout) {
+        case .failure(let failure):
+            return ActionOutcome(.failure, failure.description)
+        case .success(let (status, data)):
+            let output = String(decoding: data.prefix(4096), as: UTF8.self)
+            return ActionOutcome((200..<300).contains(status) ? .success : .failure, "HTTP \(status)", output: output)
+        }
+    }
+}

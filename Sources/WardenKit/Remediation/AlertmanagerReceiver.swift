@@ -1,0 +1,111 @@
+import Foundation
+import Logging
+import Synchronization
+
+/// Turns Alertmanager notifications into remediation: finds the engine (the `engine` label, or the only
+/// engine), the mapping (alertname and labels), de-duplicates redeliveries through the store, applies the
+/// mapping's cooldown and Warden's global budget, and launches the action in the background.
+public final class AlertmanagerReceiver: Sendable {
+    let mappings: [String: [AlertMapping]]
+    let remediator: Remediator
+    let logger: Logger
+    /// When each (engine, mapping) last acted.
+    private let lastActed = Mutex<[String: Double]>([:])
+
+    public init(engines: [EngineConfig], remediator: Remediator, logger: Logger) {
+        mappings = Dictionary(uniqueKeysWithValues: engines.map { ($0.name, $0.remediation.alertmanager) })
+        self.remediator = remediator
+        self.logger = logger
+    }
+
+    /// What happened to each alert of one notification.
+    public struct Summary: Codable, Sendable, Equatable {
+        public var acted = 0
+        public var duplicates = 0
+        public var ignored = 0
+    }
+
+    public func receive(_ alerts: [ReceivedAlert], now: Double = Date().timeIntervalSince1970) async -> Summary {
+        var summary = Summary()
+        for alert in alerts {
+            let engine = alert.labels["engine"] ?? (mappings.count == 1 ? mappings.keys.first : nil)
+            let plan = decide(alert, engine: engine, now: now)
+            let fresh = await remediator.store?.claim(alert: alert.deliveryKey, engine: engine, alertname: alert.alertname,
+                                                      status: alert.status, decision: plan.decision, at: now) ?? true
+            guard fresh else {
+                summary.duplicates += 1
+                continue
+            }
+            var metadata: Logger.Metadata = ["alertname": "\(alert.alertname)", "status": "\(alert.status)",
+                                             "decision": "\(plan.decision)"]
+            metadata["engine"] = engine.map { "\($0)" }
+            guard let engine, let incident = plan.incident else {
+                logger.warning("Alertmanager alert not acted on", metadata: metadata)
+                summary.ignored += 1
+                continue
+            }
+            if let action = plan.action, plan.act, commit(plan.key, cooldown: plan.cooldown, now: now) {
+                remediator.launch(action, for: incident)
+                summary.acted += 1
+            } else {
+                let why = plan.act ? "Warden's remediation budget is spent" : plan.decision
+                await remediator.record(incident, action: plan.action,
+                                        ActionOutcome(plan.act ? .suppressed : .skipped, why))
+                summary.ignored += 1
+            }
+        }
+        return summary
+    }
+
+    private struct Plan {
+        var decision: String
+        var incident: Incident?
+        var action: (any RemediationAction)?
+        var act = false
+        var key = ""
+        var cooldown: Duration = .zero
+    }
+
+    private func decide(_ alert: ReceivedAlert, engine: String?, now: Double) -> Plan {
+        guard let engine else { return Plan(decision: "no engine label, and Warden supervises several engines") }
+        guard let mappings = mappings[engine] else { return Plan(decision: "no engine named \(engine)") }
+        let level = switch alert.labels["severity"]?.lowercased() {
+        case "critical": HealthLevel.critical
+        case "warning", "degraded": HealthLevel.degraded
+        default: HealthLevel.unhealthy
+        }
+        let incident = Incident(id: "\(engine)/alertmanager/\(alert.alertname)/\(alert.fingerprint)/\(alert.startsAt)/\(alert.status)",
+                                engine: engine, source: "alertmanager \(alert.alertname)", component: nil, level: level,
+                                check: nil, value: nil, threshold: nil,
+                                reason: alert.annotations["summary"] ?? "\(alert.alertname) \(alert.status)")
+        guard let index = mappings.firstIndex(where: { $0.matches(alert.labels) }) else {
+            return Plan(decision: "no mapping for alert \(alert.alertname)", incident: incident)
+        }
+        let mapping = mappings[index]
+        if alert.isResolved && !mapping.onResolved {
+            return Plan(decision: "resolved; the mapping acts on firing alerts only", incident: incident, action: mapping.action)
+        }
+        let key = "\(engine)#\(index)"
+        if let last = lastActed.withLock({ $0[key] }), now - last < mapping.cooldown.seconds {
+            return Plan(decision: "cooldown: acted \(Int(now - last)) s ago (cooldown \(Units.formatDuration(mapping.cooldown)))",
+                        incident: incident, action: mapping.action)
+        }
+        return Plan(decision: "act: \(mapping.action.summary)", incident: incident, action: mapping.action, act: true, key: key,
+                    cooldown: mapping.cooldown)
+    }
+
+    /// Starts the mapping's cooldown and takes one use of the global budget, atomically; false when either
+    /// says no (two notifications racing for one mapping act once).
+    private func commit(_ key: String, cooldown: Duration, now: Double) -> Bool {
+        lastActed.withLock { acted in
+            if let last = acted[key], now - last < cooldown.seconds { return false }
+            let allowed = remediator.global.withLock { ledger -> Bool in
+                guard ledger.remaining(now: now) > 0 else { return false }
+                ledger.record(now: now)
+                return true
+            }
+            if allowed { acted[key] = now }
+            return allowed
+        }
+    }
+}

@@ -1,0 +1,91 @@
+import Foundation
+import Logging
+import Synchronization
+
+/// Carries out remediation decisions for every engine: one global budget, dry-run, and the audit (the store,
+/// the status board, the log) around each action. Actions run in the background; the caller learns the
+/// result through `done`.
+public final class Remediator: Sendable {
+    let board: StatusBoard
+    let store: WardenStore?
+    let supervisors: [String: EngineSupervisor]
+    let dryRun: Bool
+    let environment: [String: String]
+    let logger: Logger
+    /// Warden's own budget across engines and policies: no storm, whatever the input.
+    let global: Mutex<BudgetLedger>
+
+    public init(board: StatusBoard, store: WardenStore?, supervisors: [EngineSupervisor], settings: RemediationSettings,
+                environment: [String: String], logger: Logger) {
+        self.board = board
+        self.store = store
+        self.supervisors = Dictionary(uniqueKeysWithValues: supervisors.map { ($0.config.name, $0) })
+        self.dryRun = settings.dryRun
+        self.environment = environment
+        self.logger = logger
+        global = Mutex(BudgetLedger(budget: settings.budget))
+    }
+
+    func context(for engine: String) -> ActionContext {
+        ActionContext(supervisor: supervisors[engine], board: board, environment: environment, logger: logger)
+    }
+
+    /// Audits the action, runs it (or, in dry-run, only says what it would do), audits the outcome.
+    func launch(_ action: any RemediationAction, for incident: Incident,
+                done: @escaping @Sendable (ActionResult) -> Void = { _ in }) {
+        let context = context(for: incident.engine)
+        Task { [self] in
+            var entry = AuditEntry(incident: incident, action: action, dryRun: dryRun, at: Date().timeIntervalSince1970)
+            entry.id = await store?.audit(entry)
+            board.update(incident.engine) { $0.remediation.note(entry) }
+            logger.notice("remediation\(dryRun ? " (dry run)" : ""): \(action.summary)", metadata: metadata(incident, action))
+            let outcome = dryRun ? ActionOutcome(.dryRun, "dry run: would \(action.summary)")
+                                 : await action.perform(incident, context)
+            let finished = Date().timeIntervalSince1970
+            entry.finish(outcome, at: finished)
+            if let id = entry.id { await store?.complete(audit: id, outcome, at: finished) }
+            board.update(incident.engine) { $0.remediation.note(entry) }
+            var details = metadata(incident, action)
+            details["result"] = "\(outcome.result.rawValue)"
+            details["detail"] = "\(outcome.detail)"
+            switch outcome.result {
+            case .failure: logger.error("remediation failed", metadata: details)
+            default: logger.notice("remediation \(outcome.result.rawValue)", metadata: details)
+            }
+            done(outcome.result)
+        }
+    }
+
+    /// Audits a decision not to act (cooldown, budget, an alert without a mapping).
+    func record(_ incident: Incident, action: (any RemediationAction)?, _ outcome: ActionOutcome) async {
+        var entry = AuditEntry(incident: incident, action: action ?? NoAction(), dryRun: dryRun, at: Date().timeIntervalSince1970)
+        entry.finish(outcome, at: entry.startedAt)
+        entry.id = await store?.audit(entry)
+        board.update(incident.engine) { $0.remediation.note(entry) }
+        var details = metadata(incident, action ?? NoAction())
+        details["result"] = "\(outcome.result.rawValue)"
+        logger.notice("remediation not taken: \(outcome.detail)", metadata: details)
+    }
+
+    private func metadata(_ incident: Incident, _ action: any RemediationAction) -> Logger.Metadata {
+        ["engine": "\(incident.engine)", "incident": "\(incident.id)", "source": "\(incident.source)",
+         "action": "\(action.kind)", "rung": "\(incident.rung + 1)", "reason": "\(incident.reason)"]
+    }
+}
+
+/// The audit's placeholder when no action applies (an Alertmanager alert nobody mapped).
+struct NoAction: RemediationAction {
+    var kind: String { "none" }
+    var summary: String { "nothing" }
+    func perform(_ incident: Incident, _ context: ActionContext) async -> ActionOutcome { ActionOutcome(.skipped, "nothing to do") }
+}
+
+/// Warden-wide remediation settings (`remediation:` at the top of the config).
+public struct RemediationSettings: Sendable, Equatable {
+    /// Log and audit what would be done, do nothing.
+    public var dryRun = false
+    /// At most 30 actions an hour across every engine and policy.
+    public var budget = BudgetLedger.Budget(limit: 30, window: .seconds(3600))
+
+    public init() {}
+}
