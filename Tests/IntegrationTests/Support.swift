@@ -132,13 +132,15 @@ struct DemoWarden {
     let broker: BrokerStandIn
     let enginePort: Int
 
-    static func start(_ name: String = #function) async throws -> DemoWarden {
+    /// `extra` adds top-level config keys; `edit` may rewrite the engine's YAML (to break an action on purpose).
+    static func start(_ name: String = #function, extra: String = "", environment: [String: String] = [:],
+                      edit: (String) -> String = { $0 }) async throws -> DemoWarden {
         let directory = TempDirectory(name)
         let enginePort = freePort()
         let brokerPort = freePort()
         let broker = try BrokerStandIn(port: brokerPort)
-        let warden = try WardenProcess(directory: directory,
-                                       engines: demoEngineYAML(directory: directory, enginePort: enginePort, brokerPort: brokerPort))
+        let engines = edit(demoEngineYAML(directory: directory, enginePort: enginePort, brokerPort: brokerPort))
+        let warden = try WardenProcess(directory: directory, engines: engines, extra: extra, environment: environment)
         let demo = DemoWarden(directory: directory, warden: warden, broker: broker, enginePort: enginePort)
         do {
             try await warden.waitReady()
@@ -150,6 +152,44 @@ struct DemoWarden {
     }
 
     func stop() { broker.stop() }
+
+    var engineBase: String { "http://127.0.0.1:\(enginePort)" }
+
+    func fault(_ name: String, on: Bool = true) async throws {
+        let response = try await http(engineBase + "/admin/faults/\(name)", method: on ? "POST" : "DELETE")
+        #expect(response.status == 200, "switching \(name) \(on ? "on" : "off")")
+    }
+
+    /// The demo engine's judged state, as `/api/v1/status` shows it.
+    func engine() async throws -> StatusDocument.Engine {
+        try #require(try await warden.status().engines.first { $0.name == "demo" })
+    }
+
+    func component(_ name: String) async throws -> StatusDocument.Component? {
+        try await engine().health.components[name]
+    }
+
+    /// Waits until `component` has been judged (it has findings) at `level`, and returns its state then.
+    @discardableResult
+    func waitFor(_ component: String, _ level: HealthLevel, timeout: Duration = .seconds(30)) async throws -> StatusDocument.Component {
+        var state: StatusDocument.Component?
+        try await eventually(timeout: timeout, "\(component) reaches \(level.name)\n\(warden.log.suffix(3000))") {
+            state = try await self.component(component)
+            return state?.level == level && state?.findings.isEmpty == false
+        }
+        return state!
+    }
+
+    /// Waits until the audit shows an action of `kind` with `result`, and returns it.
+    @discardableResult
+    func waitForAction(_ kind: String, _ result: ActionResult, timeout: Duration = .seconds(30)) async throws -> AuditEntry {
+        var found: AuditEntry?
+        try await eventually(timeout: timeout, "a \(kind) action ends \(result.rawValue)\n\(warden.log.suffix(3000))") {
+            found = try await engine().remediation.recent.first { $0.action == kind && $0.result == result }
+            return found != nil
+        }
+        return found!
+    }
 }
 
 /// A real `warden` process started from the built binary.

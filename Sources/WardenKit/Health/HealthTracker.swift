@@ -69,6 +69,8 @@ public struct HealthTracker: Sendable {
         pins[component] = finding
         var state = components[component] ?? ComponentHealth(now: now)
         defer { components[component] = state }
+        // Shown with the latest reading at once, not only from the next evaluation.
+        state.reading = Reading((state.reading?.findings ?? []) + [finding], urgent: true)
         guard finding.level > state.level else { return nil }
         let from = state.level
         _ = settle(&state, at: finding.level, now: now, from: from, finding: finding)
