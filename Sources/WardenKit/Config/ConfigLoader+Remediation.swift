@@ -181,6 +181,7 @@ extension ConfigLoader {
         defer { map.finish() }
         let present = Self.actionKinds.filter(map.has)
         guard present.count == 1, let kind = present.first, allowed.contains(kind) else {
+            for kind in present { _ = map[kind] }   // said once here, not again as unknown keys
             map.fail("expected exactly one action: \(allowed.joined(separator: ", "))")
             return nil
         }

@@ -19,7 +19,7 @@ public struct ExecAction: RemediationAction {
 
     public var kind: String { "exec" }
     /// The program only: arguments may carry a token.
-    public var summary: String { "run \((command.first ?? "") as NSString).lastPathComponent" }
+    public var summary: String { "run " + ((command.first ?? "") as NSString).lastPathComponent }
 
     public func perform(_ incident: Incident, _ context: ActionContext) async -> ActionOutcome {
         let environment = context.environment.merging(incident.environment) { $1 }
