@@ -207,15 +207,17 @@ struct DocumentationTests {
         #expect(config.adminToken == .environment("WARDEN_ADMIN_TOKEN"))
     }
 
-    /// One example per seed scenario, each with the checks its incident needs.
+    /// One example per seed scenario, each with the checks its incident needs and the fix its author built.
     @Test(arguments: [
-        ("seed-000-smart-exit", [Catalog.monitorMismatch, Catalog.overduePositions]),
-        ("seed-001-guardian", [Catalog.decisionAge]),
-        ("seed-002-take-profit", [Catalog.locksStale, Catalog.lockContention]),
-        ("seed-003-four-state", [Catalog.websocketLag, Catalog.pnlDeviation]),
-        ("seed-004-stop-loss", [Catalog.unprotectedPositions, Catalog.engineConnections]),
+        ("seed-000-smart-exit", [Catalog.monitorMismatch, Catalog.overduePositions], ["rearm-monitoring: http, restart"]),
+        ("seed-001-guardian", [Catalog.decisionAge],
+         ["restart-when-not-deciding: restart", "restart-when-unanswered: restart", "restart-on-memory: restart"]),
+        ("seed-002-take-profit", [Catalog.locksStale, Catalog.lockContention],
+         ["release-stale-locks: sql", "restart-on-memory: restart"]),
+        ("seed-003-four-state", [Catalog.websocketLag, Catalog.pnlDeviation], []),
+        ("seed-004-stop-loss", [Catalog.unprotectedPositions, Catalog.engineConnections], ["record-unprotected: exec"]),
     ])
-    func theSeedExamplesAreValidAndWatchTheirFailure(_ name: String, _ families: [MetricFamily]) throws {
+    func theSeedExamplesAreValidAndWatchTheirFailure(_ name: String, _ families: [MetricFamily], _ policies: [String]) throws {
         let config: WardenConfig
         do {
             config = try ConfigLoader().load(file: Self.root + "/examples/\(name)/warden.yml")
@@ -238,6 +240,8 @@ struct DocumentationTests {
             }
         })
         for family in families { #expect(declared.contains(family.name), "\(name) watches \(family.name)") }
+        let ladders = engine.remediation.policies.map { "\($0.name): \($0.ladder.map(\.action.kind).joined(separator: ", "))" }
+        #expect(ladders == policies)
     }
 }
 

@@ -5,7 +5,7 @@ Warden needs nothing from the bot to start with: it supervises the process, capt
 into a rotating log, and samples CPU, memory, threads and file descriptors of the whole process tree.
 What helps (and what this example does):
   * handle SIGTERM and exit cleanly within the grace period, so positions are never left mid-order;
-  * print one line per decision, which later log rules turn into a "still deciding" heartbeat;
+  * print one line per decision, which a log rule turns into a "still deciding" heartbeat;
   * flush output per line (python -u, or flush=True), so Warden sees lines as they happen.
 """
 import os
