@@ -59,6 +59,17 @@ struct ActionTests {
         try await eventually("the helper's own child is gone too") { isGone(child) }
     }
 
+    @Test func aHelperThatExitsTakesWhatItLeftRunningWithIt() async throws {
+        let directory = TempDirectory()
+        let started = ContinuousClock.now
+        // The backgrounded sleep holds stdout open; without the group kill the output would never end.
+        let outcome = await Self.exec("sleep 30 & echo $! > child.pid; echo bye", in: directory).perform(Self.incident, Self.context())
+        #expect(outcome.result == .success && outcome.output == "bye\n")
+        #expect(ContinuousClock.now - started < .seconds(2))
+        let child = try #require(Int32(directory.read("child.pid")?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""))
+        try await eventually("the leftover child is gone") { isGone(child) }
+    }
+
     @Test func sqlWritesInOneTransactionAndNamesTheFileWhenItCannot() async throws {
         let directory = TempDirectory()
         let path = directory.file("engine.sqlite")
@@ -98,10 +109,10 @@ struct ActionTests {
         #expect(missing == ActionOutcome(.failure, "database \(directory.file("gone.sqlite")) does not exist"))
     }
 
-    @Test func aRestartWaitsWhileATakeProfitLockIsHeldThenGoesAheadAfterMaxDefer() async throws {
+    @Test func aRestartWaitsWhileATakeProfitLockIsHeldAndGoesAheadAfterMaxDefer() async throws {
         let directory = TempDirectory()
         let path = directory.file("engine.sqlite")
-        _ = try await Self.lockTable(at: path, rows: [("partial_tp_ETHUSDT_long_stage1", "2999-01-01 00:00:00")])
+        let queue = try await Self.lockTable(at: path, rows: [("partial_tp_ETHUSDT_long_stage1", "2999-01-01 00:00:00")])
         let engine = try SupervisedEngine(directory: directory, yaml: """
               - name: bot
                 command: ["/bin/sh", "-c", "exec sleep 60"]
@@ -110,22 +121,31 @@ struct ActionTests {
         try await eventually("the engine runs") { engine.status.pid != nil }
         let pid = try #require(engine.status.pid)
         let held = "SELECT COUNT(*) FROM system_config WHERE config_key LIKE 'partial_tp_%' AND warden_unixtime(expires_at) >= :now"
+        let condition = DeferCondition(source: .sql(probe: "db", query: held), path: path, timestamps: TimestampParser())
         let hook = Self.exec("echo pre-stop > hook.ran", in: directory)
-        let restart = RestartAction(preStop: hook,
-                                    deferWhile: DeferCondition(source: .sql(probe: "db", query: held), path: path, timestamps: TimestampParser()),
-                                    maxDefer: .seconds(1))
         let context = Self.context(supervisor: engine.supervisor, board: engine.board)
 
-        let deferred = await restart.perform(Self.incident, context)
-        #expect(deferred.result == .deferred && deferred.detail.contains("(1)"), "\(deferred.detail)")
-        #expect(engine.status.pid == pid && directory.read("hook.ran") == nil, "nothing was touched")
-
-        try await Task.sleep(for: .milliseconds(1100))
-        let forced = await restart.perform(Self.incident, context)
-        #expect(forced.result == .success, "\(forced.detail)")
-        #expect(forced.detail.contains("restarted although") && forced.detail.contains("pre-stop hook run sh: success"), "\(forced.detail)")
+        // The lock is held: the restart waits, and nothing is touched while it does.
+        let patient = RestartAction(preStop: hook, deferWhile: condition, maxDefer: .seconds(30))
+        let waiting = Task { await patient.perform(Self.incident, context) }
+        try await Task.sleep(for: .milliseconds(700))
+        #expect(engine.status.pid == pid && directory.read("hook.ran") == nil)
+        // The take-profit finishes and releases its lock: the restart goes ahead, the hook first.
+        try await queue.write { try $0.execute(sql: "DELETE FROM system_config") }
+        let done = await waiting.value
+        #expect(done.result == .success, "\(done.detail)")
+        #expect(done.detail.contains("waited") && done.detail.contains("pre-stop hook run sh: success"), "\(done.detail)")
         #expect(directory.read("hook.ran") == "pre-stop\n", "the hook ran before the stop")
-        #expect(engine.status.pid != pid && engine.status.restartCounts[.health] == 1)
+        let second = try #require(engine.status.pid)
+        #expect(second != pid && engine.status.restartCounts[.health] == 1)
+
+        // A lock that is never released delays the restart by max_defer, no longer.
+        try await queue.write { try $0.execute(sql: "INSERT INTO system_config VALUES ('partial_tp_BTCUSDT_long_stage2', '2999-01-01 00:00:00')") }
+        let started = ContinuousClock.now
+        let forced = await RestartAction(deferWhile: condition, maxDefer: .milliseconds(600)).perform(Self.incident, context)
+        #expect(forced.result == .success && forced.detail.contains("restarted although"), "\(forced.detail)")
+        #expect(ContinuousClock.now - started >= .milliseconds(600))
+        #expect(engine.status.pid != second)
         try await engine.stop()
     }
 }

@@ -57,8 +57,8 @@ struct AlertmanagerReceiverTests {
         // A new firing of the same alert (a new start) within the cooldown is audited, not acted on.
         let refire = try await Self.post(demo, Self.payload(startsAt: "2026-11-21T06:55:00.000Z"))
         #expect(refire.body == #"{"acted":0,"duplicates":0,"ignored":1}"#)
-        let skipped = try await demo.waitForAction("restart", .skipped)
-        #expect(skipped.detail?.hasPrefix("cooldown") == true)
+        let held = try await demo.waitForAction("restart", .suppressed)
+        #expect(held.detail?.hasPrefix("cooldown") == true)
     }
 
     @Test func unknownAndResolvedAlertsAreAuditedNotActedOn() async throws {

@@ -12,8 +12,19 @@ struct DemoTests {
         let base: String
         let output = TempDirectory("demo")
 
-        init(fault: String, after: Double) throws {
-            let port = freePort()
+        /// Takes one of the demo slots (see `DemoSlots`) for as long as it lives.
+        static func start(fault: String, after: Double) async throws -> DemoRun {
+            await DemoSlots.shared.acquire()
+            do {
+                return try DemoRun(fault: fault, after: after)
+            } catch {
+                DemoSlots.shared.release()
+                throw error
+            }
+        }
+
+        private init(fault: String, after: Double) throws {
+            let port = freePortRun()
             base = "http://127.0.0.1:\(port)"
             process.executableURL = URL(fileURLWithPath: productsDirectory + "/warden")
             process.arguments = ["demo", "--listen", "127.0.0.1:\(port)", "--fault", fault, "--fault-after", "\(after)"]
@@ -39,12 +50,13 @@ struct DemoTests {
 
         deinit {
             if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+            DemoSlots.shared.release()
         }
     }
 
     @Test func theDemoShowsACrashAsARestart() async throws {
-        let demo = try DemoRun(fault: "crash", after: 0.5)
-        try await eventually(timeout: .seconds(20), "a restart after the crash is counted") {
+        let demo = try await DemoRun.start(fault: "crash", after: 0.5)
+        try await eventually(timeout: .seconds(20), "a restart after the crash is counted\n\(demo.log.suffix(3000))") {
             (await demo.metric("warden_engine_restarts_total{engine=\"demo\",reason=\"exit\"}") ?? 0) >= 1
         }
         #expect(demo.log.contains("Warden demo is running. Open:"))
@@ -69,22 +81,26 @@ struct DemoTests {
     }
 
     @Test func theDemoWatchesTheTradingToo() async throws {
-        let demo = try DemoRun(fault: "drop_monitoring", after: 2)
-        try await eventually(timeout: .seconds(20), "the demo engine's positions are watched") {
+        let demo = try await DemoRun.start(fault: "drop_monitoring", after: 2)
+        try await eventually(timeout: .seconds(20), "the demo engine's positions are watched\n\(demo.log.suffix(3000))") {
             let open = await demo.metric("warden_open_positions{engine=\"demo\"}") ?? 0
-            let connections = await demo.metric("warden_engine_connections{engine=\"demo\",endpoint=\"broker\"}")
-            return open > 0 && connections == 2
+            let connections = await demo.metric("warden_engine_connections{engine=\"demo\",endpoint=\"broker\"}") ?? 0
+            return open > 0 && connections >= 2
         }
         try await eventually(timeout: .seconds(20), "dropped monitoring shows as a mismatch") {
             (await demo.metric("warden_monitor_mismatch{engine=\"demo\"}") ?? 0) >= 3
+        }
+        // And the demo does what seed 000's author did by hand: it re-arms the monitoring.
+        try await eventually(timeout: .seconds(30), "the demo re-arms the monitoring\n\(demo.log.suffix(3000))") {
+            (await demo.metric("warden_remediations_total{engine=\"demo\",action=\"http\",result=\"success\"}") ?? 0) >= 1
         }
         #expect(try await demo.stop() == 0)
     }
 
     @Test func theDemoShowsAMemoryLeak() async throws {
-        let demo = try DemoRun(fault: "leak_memory", after: 0.5)
+        let demo = try await DemoRun.start(fault: "leak_memory", after: 0.5)
         var baseline = 0.0
-        try await eventually(timeout: .seconds(15), "the engine's memory is sampled") {
+        try await eventually(timeout: .seconds(15), "the engine's memory is sampled\n\(demo.log.suffix(3000))") {
             baseline = await demo.metric("warden_engine_resident_memory_bytes{engine=\"demo\"}") ?? 0
             return baseline > 0
         }

@@ -11,6 +11,9 @@ struct FaultDetectionTests {
         let threshold: Double
         /// Series that belong to this failure too, and so may move with it.
         var related: Set<String> = []
+        /// The component that judges it, and the level it reaches.
+        var component: String
+        var level: HealthLevel
         var testDescription: String { fault }
     }
 
@@ -36,17 +39,25 @@ struct FaultDetectionTests {
 
     static let cases: [FaultCase] = [
         FaultCase(fault: "drop_monitoring", series: "warden_monitor_mismatch{engine=\"demo\"}", threshold: 2,
-                  related: ["warden_overdue_positions{engine=\"demo\"}"]),
-        FaultCase(fault: "overdue_positions", series: "warden_overdue_positions{engine=\"demo\"}", threshold: 0),
-        FaultCase(fault: "remove_stops", series: "warden_unprotected_positions{engine=\"demo\"}", threshold: 0),
-        FaultCase(fault: "stale_locks", series: "warden_locks_stale{engine=\"demo\"}", threshold: 0),
+                  related: ["warden_overdue_positions{engine=\"demo\"}"], component: "positions", level: .unhealthy),
+        FaultCase(fault: "overdue_positions", series: "warden_overdue_positions{engine=\"demo\"}", threshold: 0,
+                  component: "positions", level: .unhealthy),
+        FaultCase(fault: "remove_stops", series: "warden_unprotected_positions{engine=\"demo\"}", threshold: 0,
+                  component: "positions", level: .critical),
+        FaultCase(fault: "stale_locks", series: "warden_locks_stale{engine=\"demo\"}", threshold: 0,
+                  component: "locks", level: .unhealthy),
         FaultCase(fault: "lock_contention", series: "warden_lock_contention_total{engine=\"demo\",result=\"busy\"}", threshold: 0,
-                  related: ["warden_lock_contention_total{engine=\"demo\",result=\"recently_executed\"}"]),
-        FaultCase(fault: "pnl_divergence", series: "warden_pnl_source_deviation_ratio{engine=\"demo\"}", threshold: 0.03),
-        FaultCase(fault: "stale_ws", series: "warden_websocket_lag_seconds{engine=\"demo\",stream=\"market\"}", threshold: 4),
-        FaultCase(fault: "silent_decisions", series: "warden_decision_age_seconds{engine=\"demo\"}", threshold: 4),
+                  related: ["warden_lock_contention_total{engine=\"demo\",result=\"recently_executed\"}"],
+                  component: "locks", level: .degraded),
+        FaultCase(fault: "pnl_divergence", series: "warden_pnl_source_deviation_ratio{engine=\"demo\"}", threshold: 0.03,
+                  component: "pnl", level: .unhealthy),
+        FaultCase(fault: "stale_ws", series: "warden_websocket_lag_seconds{engine=\"demo\",stream=\"market\"}", threshold: 4,
+                  component: "websocket", level: .unhealthy),
+        FaultCase(fault: "silent_decisions", series: "warden_decision_age_seconds{engine=\"demo\"}", threshold: 4,
+                  component: "decisions", level: .unhealthy),
         FaultCase(fault: "connection_flood", series: "warden_engine_connections{engine=\"demo\",endpoint=\"broker\"}", threshold: 7,
-                  related: ["warden_log_rule_matches_total{engine=\"demo\",rule=\"broker_refused\"}"]),
+                  related: ["warden_log_rule_matches_total{engine=\"demo\",rule=\"broker_refused\"}"],
+                  component: "connections", level: .unhealthy),
     ]
 
     @Test(arguments: cases)
@@ -76,6 +87,14 @@ struct FaultDetectionTests {
             let lowest = scrapes.compactMap { metric($0, series) }.min()
             #expect(lowest.map(range.contains) == true, "\(series) moved to \(lowest.map { "\($0)" } ?? "nothing") with \(fault.fault)")
         }
+
+        // Judged at its level (some faults are then fixed by a policy), and healthy again once it is gone.
+        try await eventually(timeout: .seconds(30), "\(fault.component) reaches \(fault.level.name)") {
+            try await demo.warden.status().engines.first?.health.recentTransitions
+                .contains { $0.component == fault.component && $0.to == fault.level } == true
+        }
+        try await demo.fault(fault.fault, on: false)
+        try await demo.waitFor(fault.component, .healthy, timeout: .seconds(40))
     }
 }
 

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
@@ -31,7 +32,8 @@ final class TempDirectory {
 extension DemoEngineConfig.Pace {
     /// Everything a few times faster than the demo: a fault is judged within seconds.
     static let tests = DemoEngineConfig.Pace(interval: "500ms", overdueGrace: "2s", evaluateEvery: "500ms",
-                                             startupGrace: "2s", staleInputAfter: "5s", decisionAge: "4s")
+                                             startupGrace: "2s", staleInputAfter: "5s", decisionAge: "6s",
+                                             websocketLag: "5s")
 }
 
 /// The products directory of this build (`warden` and `warden-demo-engine` sit next to the test bundle).
@@ -46,13 +48,15 @@ let productsDirectory: String = {
 }()
 
 /// Polls `condition` until it holds or `timeout` passes. Tests wait on observable outcomes, never on sleeps.
-func eventually(timeout: Duration = .seconds(10), _ what: String, _ condition: () async throws -> Bool) async throws {
+/// `what` is evaluated only on failure, so it may quote a log as it is by then.
+func eventually(timeout: Duration = .seconds(10), _ what: @autoclosure () -> String,
+                _ condition: () async throws -> Bool) async throws {
     let deadline = ContinuousClock.now + timeout
     while ContinuousClock.now < deadline {
         if try await condition() { return }
         try await Task.sleep(for: .milliseconds(25))
     }
-    Issue.record("timed out after \(timeout) waiting until \(what)")
+    Issue.record("timed out after \(timeout) waiting until \(what())")
     throw TimedOut()
 }
 
@@ -79,6 +83,20 @@ func boundLoopbackSocket(listening: Bool = false, port: Int = 0) -> (fd: Int32, 
     var length = socklen_t(MemoryLayout<sockaddr_in>.size)
     _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
     return (fd, Int(UInt16(bigEndian: address.sin_port)))
+}
+
+/// A port P with P+1 and P+2 free too, for `warden demo` (engine on P+1, stand-in broker on P+2): other tests
+/// pick random ports at the same time, and a demo engine whose port is taken exits at once.
+func freePortRun() -> Int {
+    for _ in 0..<50 {
+        let (first, port) = boundLoopbackSocket()
+        guard port < 65533 else { close(first); continue }
+        let next = [boundLoopbackSocket(port: port + 1), boundLoopbackSocket(port: port + 2)]
+        let ok = next[0].port == port + 1 && next[1].port == port + 2
+        ([first] + next.map(\.fd)).forEach { close($0) }
+        if ok { return port }
+    }
+    return freePort()
 }
 
 func freePort() -> Int {
@@ -135,6 +153,7 @@ struct DemoWarden {
     /// `extra` adds top-level config keys; `edit` may rewrite the engine's YAML (to break an action on purpose).
     static func start(_ name: String = #function, extra: String = "", environment: [String: String] = [:],
                       edit: (String) -> String = { $0 }) async throws -> DemoWarden {
+        await DemoSlots.shared.acquire()
         let directory = TempDirectory(name)
         let enginePort = freePort()
         let brokerPort = freePort()
@@ -151,13 +170,23 @@ struct DemoWarden {
         return demo
     }
 
-    func stop() { broker.stop() }
+    func stop() {
+        broker.stop()
+        warden.signal(SIGKILL)
+        DemoSlots.shared.release()
+    }
 
     var engineBase: String { "http://127.0.0.1:\(enginePort)" }
 
+    /// Switches a fault in whichever engine process runs now; a policy may be restarting it, so a refused
+    /// connection is tried again for a while.
     func fault(_ name: String, on: Bool = true) async throws {
-        let response = try await http(engineBase + "/admin/faults/\(name)", method: on ? "POST" : "DELETE")
-        #expect(response.status == 200, "switching \(name) \(on ? "on" : "off")")
+        var status: Int?
+        try await eventually(timeout: .seconds(15), "the engine takes \(name) \(on ? "on" : "off")\n\(warden.log.suffix(4000))") {
+            status = try? await http(engineBase + "/admin/faults/\(name)", method: on ? "POST" : "DELETE").status
+            return status != nil
+        }
+        #expect(status == 200, "switching \(name) \(on ? "on" : "off")")
     }
 
     /// The demo engine's judged state, as `/api/v1/status` shows it.
@@ -189,6 +218,40 @@ struct DemoWarden {
             return found != nil
         }
         return found!
+    }
+}
+
+/// At most four demos (Warden, engine, broker) at once: on two cores, more starve the engines, and their
+/// decisions and probes go late for reasons that have nothing to do with what a test checks.
+final class DemoSlots: Sendable {
+    static let shared = DemoSlots(4)
+    private let state: Mutex<(free: Int, waiting: [CheckedContinuation<Void, Never>])>
+
+    init(_ slots: Int) { state = Mutex((slots, [])) }
+
+    func acquire() async {
+        await withCheckedContinuation { continuation in
+            let granted = state.withLock { state -> Bool in
+                guard state.free > 0 else {
+                    state.waiting.append(continuation)
+                    return false
+                }
+                state.free -= 1
+                return true
+            }
+            if granted { continuation.resume() }
+        }
+    }
+
+    func release() {
+        let next = state.withLock { state -> CheckedContinuation<Void, Never>? in
+            guard !state.waiting.isEmpty else {
+                state.free += 1
+                return nil
+            }
+            return state.waiting.removeFirst()
+        }
+        next?.resume()
     }
 }
 

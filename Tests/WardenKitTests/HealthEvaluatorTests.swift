@@ -38,10 +38,12 @@ struct HealthEvaluatorTests {
         let readings = Self.evaluator().readings(status, samples: [
             CheckSample(Catalog.locksStale, 2),
             CheckSample(Catalog.engineConnections, ["broker"], 9), CheckSample(Catalog.engineConnectionLimit, ["broker"], 10),
-        ], cpuRatio: 0.2, now: 100)
+        ], rates: .init(cpu: 0.2, lockContention: 4), now: 100)
         #expect(Self.level(readings[.resources]) == .unhealthy, "memory 90% ≥ 85%")
         #expect(Self.level(readings[.api]) == .degraded, "6 s latency ≥ 5 s")
         #expect(Self.level(readings[.locks]) == .unhealthy, "any stale lock")
+        guard case .reading(let locks) = readings[.locks] else { return }
+        #expect(locks.findings.map(\.message) == ["stale locks 2 (UNHEALTHY at ≥ 1)", "lock contention 4/min (DEGRADED at ≥ 1/min)"])
         #expect(Self.level(readings[.connections]) == .degraded, "one below the limit")
         #expect(Self.level(readings[.process]) == .healthy)
         #expect(Self.level(readings[.database]) == .healthy, "a database probe that reads is fine")
@@ -56,7 +58,7 @@ struct HealthEvaluatorTests {
         status.observations.probes["status"] = outcome
         status.observations.probes["db"] = ProbeOutcome(success: false, durationSeconds: 0, at: 30, failure: "database is locked",
                                                         output: .none).following(nil)
-        let readings = Self.evaluator().readings(status, samples: [], cpuRatio: nil, now: 95)
+        let readings = Self.evaluator().readings(status, samples: [], now: 95)
         guard case .reading(let api) = readings[.api] else { Issue.record("api not judged"); return }
         #expect(api.level == .unhealthy)
         #expect(api.worst?.message == "api failures (status) 3 (UNHEALTHY at ≥ 3): timed out")
@@ -68,11 +70,11 @@ struct HealthEvaluatorTests {
 
     @Test func onlyTheProcessIsJudgedWhileStartingOrAfterGivingUp() {
         let young = Self.evaluator().readings(Self.running(since: 90), samples: [CheckSample(Catalog.locksStale, 5)],
-                                              cpuRatio: nil, now: 100)
+                                              now: 100)
         #expect(young[.locks] == .notJudged, "inside the 15 s startup grace")
         var gone = Self.running()
         gone.state = .gaveUp(since: 50)
-        let readings = Self.evaluator().readings(gone, samples: [], cpuRatio: nil, now: 100)
+        let readings = Self.evaluator().readings(gone, samples: [], now: 100)
         guard case .reading(let process) = readings[.process] else { Issue.record("process not judged"); return }
         #expect(process.level == .critical && process.urgent)
         #expect(readings[.api] == .notJudged)

@@ -83,7 +83,7 @@ struct HealthTrackerTests {
         #expect(all.first?.reason == "monitor mismatch 0", "the recovery speaks of the value that was bad")
     }
 
-    @Test func notJudgedHoldsTheLevelAndMissingDataBecomesDegradedAfterTheGrace() {
+    @Test func notJudgedAndMissingDataNeverLowerALevel() {
         var settings = HealthSettings()
         settings.staleInputAfter = .seconds(60)
         var tracker = HealthTracker(settings: settings)
@@ -92,11 +92,39 @@ struct HealthTrackerTests {
         // The engine restarts: nothing is judged and nothing moves.
         for t in 3..<10 { _ = tracker.evaluate([.locks: .notJudged], now: Double(t)) }
         #expect(tracker.level == .unhealthy)
-        // Then no value at all: silent for a minute, then a finding of its own.
+        // Then no value at all for minutes: blind is not better.
+        var transitions: [HealthTransition] = []
+        for t in stride(from: 10.0, through: 300, by: 10) { transitions += tracker.evaluate([.locks: .noData], now: t) }
+        #expect(transitions.isEmpty && tracker.level == .unhealthy)
+        #expect(tracker.components[.locks]?.reading?.worst?.check == .inputMissing, "the status shows the input is missing")
+    }
+
+    @Test func missingDataBecomesDegradedAfterTheGrace() {
+        var settings = HealthSettings()
+        settings.staleInputAfter = .seconds(60)
+        var tracker = HealthTracker(settings: settings)
+        _ = tracker.evaluate([.locks: Self.reading(.healthy)], now: 9)
         var transitions: [HealthTransition] = []
         for t in stride(from: 10.0, through: 100, by: 10) { transitions += tracker.evaluate([.locks: .noData], now: t) }
         #expect(transitions.map(\.to) == [.degraded])
         #expect(transitions.first?.finding?.check == .inputMissing)
         #expect(tracker.components[.locks]?.since == 90, "missing from t=9: first stale at 70, degraded after 3 evaluations")
+    }
+
+    @Test func aMixedRiseNamesAFindingAndAPartialRecoveryNamesWhatHoldsIt() {
+        var tracker = HealthTracker(settings: HealthSettings())
+        func reading(_ mismatch: Double, _ unprotected: Double) -> ComponentInput {
+            .reading(Reading([.judged(.monitorMismatch, mismatch, Threshold(unhealthy: 1)),
+                              .judged(.unprotectedPositions, unprotected, Threshold(degraded: 1, critical: 5))]))
+        }
+        var transitions: [HealthTransition] = []
+        for (t, input) in [reading(0, 9), reading(3, 0), reading(0, 9)].enumerated() {
+            transitions += tracker.evaluate([.positions: input], now: Double(t))
+        }
+        #expect(transitions.map(\.to) == [.unhealthy])
+        #expect(transitions.first?.finding?.check == .unprotectedPositions, "CRITICAL holds UNHEALTHY: no finding is exactly at it")
+        for t in 3..<6 { transitions += tracker.evaluate([.positions: reading(0, 2)], now: Double(t)) }
+        #expect(transitions.map(\.to) == [.unhealthy, .degraded])
+        #expect(tracker.components[.positions]?.cause?.message == "unprotected positions 2 (DEGRADED at ≥ 1)")
     }
 }

@@ -102,8 +102,11 @@ struct RemediationConfigTests {
                       component: api
                       ladder: [{exec: {command: "curl -X POST http://x"}}, {restart: {}, signal: SIGHUP}]
                     - name: d
-                      component: decisions
+                      component: locks
                       level: healthy
+                    - name: e
+                      component: websocket
+                      ladder: [{restart: {}}]
             """)
         let expected = [
             "warden.yml:14: engines[0].health.thresholds.memory_ratio: bounds must rise from degraded to unhealthy to critical",
@@ -115,6 +118,7 @@ struct RemediationConfigTests {
             "warden.yml:27: engines[0].remediation.policies[2].ladder[1]: expected exactly one action",
             "warden.yml:30: engines[0].remediation.policies[3].level: a policy acts on DEGRADED, UNHEALTHY or CRITICAL, not HEALTHY",
             "warden.yml:28: engines[0].remediation.policies[3]: missing required key \"ladder\"",
+            "warden.yml:32: engines[0].remediation.policies[4].component: nothing feeds component websocket in this engine",
         ]
         for prefix in expected {
             #expect(errors.contains { $0.hasPrefix(prefix) }, "missing: \(prefix)\ngot:\n\(errors.joined(separator: "\n"))")

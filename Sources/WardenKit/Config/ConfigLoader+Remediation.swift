@@ -47,7 +47,7 @@ extension ConfigLoader {
             case .seconds: return value.duration()?.seconds
             case .ratio: return value.ratio()
             case .bytes: return value.byteSize().map(Double.init)
-            case .count: return value.double(in: -1e12...1e12)
+            case .count, .perMinute: return value.double(in: -1e12...1e12)
             }
         }
         let threshold = Threshold(degraded: bound("degraded"), unhealthy: bound("unhealthy"), critical: bound("critical"))
@@ -66,7 +66,8 @@ extension ConfigLoader {
         guard let map = value?.mapping() else { return remediation }
         defer { map.finish() }
         let context = ActionReading(watch: watch, references: References(watch), workingDirectory: workingDirectory,
-                                    searchPath: environment["PATH"] ?? searchPath, preStop: nil)
+                                    searchPath: environment["PATH"] ?? searchPath, preStop: nil,
+                                    components: HealthEvaluator(settings: HealthSettings(), watch: watch).components)
         var withHook = context
         if let hook = map["pre_stop"] {
             withHook.preStop = action(hook, context, allowed: ["http", "exec"])
@@ -102,6 +103,8 @@ extension ConfigLoader {
         var workingDirectory: String
         var searchPath: String
         var preStop: (any RemediationAction)?
+        /// The components something feeds: a policy on any other would never fire.
+        var components: Set<HealthComponent>
     }
 
     private func policy(_ value: YAMLValue, _ context: ActionReading) -> RemediationPolicy? {
@@ -113,6 +116,10 @@ extension ConfigLoader {
         let component = componentValue?.string().flatMap { text -> HealthComponent? in
             guard let component = HealthComponent(rawValue: text) else {
                 componentValue?.fail("unknown component \"\(text)\" (components: \(HealthComponent.allCases.map(\.rawValue).joined(separator: ", ")))")
+                return nil
+            }
+            guard context.components.contains(component) else {
+                componentValue?.fail("nothing feeds component \(text) in this engine (no probe or check for it), so this policy could never act")
                 return nil
             }
             return component

@@ -18,19 +18,22 @@ public enum DemoEngineConfig {
         public var staleInputAfter: String
         /// No decision for this long is UNHEALTHY (the seeds' 300 s, shortened: the demo decides every few seconds).
         public var decisionAge: String
+        /// A market stream this quiet is UNHEALTHY (seed 003's 60 s, shortened likewise).
+        public var websocketLag: String
 
         public init(interval: String, overdueGrace: String, evaluateEvery: String, startupGrace: String,
-                    staleInputAfter: String, decisionAge: String) {
+                    staleInputAfter: String, decisionAge: String, websocketLag: String) {
             self.interval = interval
             self.overdueGrace = overdueGrace
             self.evaluateEvery = evaluateEvery
             self.startupGrace = startupGrace
             self.staleInputAfter = staleInputAfter
             self.decisionAge = decisionAge
+            self.websocketLag = websocketLag
         }
 
         public static let demo = Pace(interval: "2s", overdueGrace: "10s", evaluateEvery: "2s", startupGrace: "5s",
-                                      staleInputAfter: "20s", decisionAge: "30s")
+                                      staleInputAfter: "20s", decisionAge: "30s", websocketLag: "20s")
     }
 
     /// Held take-profit locks (seed 002): a restart waits while one is held and not yet expired.
@@ -78,6 +81,7 @@ public enum DemoEngineConfig {
                   thresholds:
                     decision_age: {unhealthy: \(pace.decisionAge)}
                     heartbeat_age: {unhealthy: \(pace.decisionAge)}
+                    websocket_lag: {unhealthy: \(pace.websocketLag)}
                     memory_bytes: {unhealthy: 150MB}
                 remediation:
                   policies:

@@ -83,7 +83,7 @@ public struct WardenHTTP: Sendable {
             } catch let invalid as PushedReport.Invalid {
                 return Self.json(.badRequest, ["error": "invalid notification", "field": invalid.field, "message": invalid.message])
             } catch {
-                return Self.json(.badRequest, ["error": "invalid notification", "field": "", "message": "the body is not valid JSON"])
+                return Self.json(.badRequest, ["error": "invalid notification", "field": "", "message": JSONValue.reason(error)])
             }
             // De-duplication is recorded before answering; the actions themselves run in the background.
             let summary = await alertmanager.receive(alerts)
@@ -107,7 +107,7 @@ public struct WardenHTTP: Sendable {
             do {
                 document = try JSONValue.parse(Data(body.readableBytesView))
             } catch {
-                return Self.json(.badRequest, ["error": "invalid report", "field": "", "message": "the body is not valid JSON"])
+                return Self.json(.badRequest, ["error": "invalid report", "field": "", "message": JSONValue.reason(error)])
             }
             if let invalid = PushedReport.validate(document, timestamps: intake.timestamps) {
                 return Self.json(.badRequest, ["error": "invalid report", "field": invalid.field, "message": invalid.message])

@@ -22,8 +22,20 @@ public struct HealthEvaluator: Sendable {
         self.components = Set([.process, .resources] + probeComponents.values + watch.checks.map(\.component))
     }
 
-    /// `cpuRatio` is CPU seconds per second of the engine's tree since the previous evaluation.
-    public func readings(_ status: EngineStatus, samples: [CheckSample], cpuRatio: Double?,
+    /// Values that are the change of a counter since the previous evaluation (the caller keeps the counters).
+    public struct Rates: Sendable {
+        /// CPU seconds per second of the engine's tree.
+        public var cpu: Double?
+        /// Lock contention outcomes per minute.
+        public var lockContention: Double?
+
+        public init(cpu: Double? = nil, lockContention: Double? = nil) {
+            self.cpu = cpu
+            self.lockContention = lockContention
+        }
+    }
+
+    public func readings(_ status: EngineStatus, samples: [CheckSample], rates: Rates = Rates(),
                          now: Double) -> [HealthComponent: ComponentInput] {
         var result: [HealthComponent: ComponentInput] = [.process: process(status.state)]
         // Only a running engine past its startup grace is judged on what it does.
@@ -42,7 +54,7 @@ public struct HealthEvaluator: Sendable {
             judge(.memoryRatio, resources.memoryRatio)
             judge(.memoryBytes, Double(resources.residentBytes))
             judge(.threads, Double(resources.threads))
-            if let cpuRatio { judge(.cpuRatio, cpuRatio) }
+            if let cpu = rates.cpu { judge(.cpuRatio, cpu) }
         }
         for (name, outcome) in status.observations.probes.sorted(by: { $0.key < $1.key }) {
             guard let component = probeComponents[name] else { continue }
@@ -89,6 +101,7 @@ public struct HealthEvaluator: Sendable {
             default: break
             }
         }
+        if let contention = rates.lockContention { judge(.lockContention, contention) }
         for (endpoint, limit) in limits.sorted(by: { $0.key < $1.key }) {
             judge(.connectionHeadroom, limit - (connections[endpoint] ?? 0), subject: endpoint)
         }

@@ -12,20 +12,24 @@ public struct HealthMonitor: Service {
     let store: WardenStore?
     let remediator: Remediator
     let logger: Logger
+    /// Each engine's policy actions from the audit, by policy name: budgets and cooldowns carry over.
+    let priorActions: [String: [String: [Double]]]
 
-    public init(engines: [EngineConfig], board: StatusBoard, store: WardenStore?, remediator: Remediator, logger: Logger) {
+    public init(engines: [EngineConfig], board: StatusBoard, store: WardenStore?, remediator: Remediator, logger: Logger,
+                priorActions: [(engine: String, source: String, at: Double)] = []) {
         self.engines = engines
         self.board = board
         self.store = store
         self.remediator = remediator
         self.logger = logger
+        var prior: [String: [String: [Double]]] = [:]
+        for action in priorActions where action.source.hasPrefix("policy ") {
+            prior[action.engine, default: [:]][String(action.source.dropFirst("policy ".count)), default: []].append(action.at)
+        }
+        self.priorActions = prior
     }
 
     public func run() async {
-        if let interrupted = await store?.markInterruptedActions(at: Date().timeIntervalSince1970), interrupted > 0 {
-            logger.warning("remediation actions were cut short when Warden last stopped; they are marked interrupted, not retried",
-                           metadata: ["count": "\(interrupted)"])
-        }
         await withDiscardingTaskGroup { group in
             for engine in engines {
                 group.addTask { await EngineJudge(engine: engine, monitor: self).loop() }
@@ -42,6 +46,7 @@ private final class EngineJudge {
     var tracker: HealthTracker
     var planner: RemediationPlanner
     var previousCPU: (seconds: Double, at: Double)?
+    var contentionHistory: [(total: Double, at: Double)] = []
     /// Results of finished actions, handed back to the planner at the next evaluation.
     let finished = FinishedActions()
 
@@ -50,7 +55,8 @@ private final class EngineJudge {
         self.monitor = monitor
         evaluator = HealthEvaluator(settings: engine.health, watch: engine.watch)
         tracker = HealthTracker(settings: engine.health)
-        planner = RemediationPlanner(engine: engine.name, policies: engine.remediation.policies)
+        planner = RemediationPlanner(engine: engine.name, policies: engine.remediation.policies,
+                                     priorActions: monitor.priorActions[engine.name] ?? [:])
     }
 
     func loop() async {
@@ -64,14 +70,18 @@ private final class EngineJudge {
     func evaluate(now: Double) async {
         let remediator = monitor.remediator
         for done in finished.take() {
-            remediator.global.withLock { planner.finished(policy: done.policy, result: done.result, global: &$0) }
+            planner.finished(policy: done.policy, result: done.result)
         }
         guard let status = monitor.board.status(of: engine.name) else { return }
         let observations = status.currentObservations(now: now)
         let samples = engine.watch.checks.flatMap { $0.samples(observations, now: now) }
-        let inputs = evaluator.readings(status, samples: samples, cpuRatio: cpuRatio(status.resources), now: now)
+        let contention = samples.filter { $0.family == Catalog.lockContention }.map(\.value)
+        let rates = HealthEvaluator.Rates(cpu: cpuRatio(status.resources),
+                                          lockContention: contention.isEmpty ? nil : contentionRate(contention.reduce(0, +), now: now))
+        let inputs = evaluator.readings(status, samples: samples, rates: rates, now: now)
         var transitions = tracker.evaluate(inputs, now: now)
-        let judged = Set(inputs.filter { $0.value != .notJudged }.keys)
+        // The planner decides on fresh readings only: neither a held component nor one whose inputs are missing.
+        let judged = Set(inputs.compactMap { component, input in if case .reading = input { component } else { nil } })
         let decisions = remediator.global.withLock {
             planner.evaluate(tracker.components, judged: judged, now: now, global: &$0)
         }
@@ -105,6 +115,17 @@ private final class EngineJudge {
         return (sample.cpuSeconds - previous.seconds) / (sample.sampledAt - previous.at)
     }
 
+    /// Contention outcomes per minute over the last six evaluations (contention comes in bursts; one
+    /// evaluation's worth of it is mostly zeros). nil until there are two points, and after the counter went
+    /// backwards (the engine's history was reset).
+    private func contentionRate(_ total: Double, now: Double) -> Double? {
+        if let last = contentionHistory.last, total < last.total { contentionHistory = [] }
+        contentionHistory.append((total, now))
+        if contentionHistory.count > 7 { contentionHistory.removeFirst() }
+        guard let oldest = contentionHistory.first, now > oldest.at else { return nil }
+        return (total - oldest.total) / (now - oldest.at) * 60
+    }
+
     private func handle(_ decision: RemediationPlanner.Decision, now: Double) async -> HealthTransition? {
         let remediator = monitor.remediator
         var metadata: Logger.Metadata = ["engine": "\(engine.name)"]
@@ -118,7 +139,8 @@ private final class EngineJudge {
         case .resolved(let index, let incident):
             metadata["policy"] = "\(planner.policies[index].name)"
             metadata["rung"] = "\(incident.rung + 1)"
-            monitor.logger.notice("remediation worked: the condition cleared", metadata: metadata)
+            metadata["action"] = "\(planner.policies[index].ladder[incident.rung].action.kind)"
+            monitor.logger.notice("the condition cleared after the remediation", metadata: metadata)
         case .gaveUp(let index, let incident):
             let policy = planner.policies[index]
             let steps = policy.ladder.map(\.action.kind).joined(separator: ", then ")

@@ -95,6 +95,12 @@ public struct HealthTracker: Sendable {
             let missingFor = now - state.lastDataAt
             guard missingFor >= settings.staleInputAfter.seconds else { return nil }
             reading = Reading([HealthEvaluator.missing(probe: nil, for: missingFor, because: nil)])
+            if state.level > .degraded {
+                // Not knowing is no recovery: a component above DEGRADED holds its level while blind.
+                state.reading = Reading(reading.findings + [pin].compactMap { $0 }, urgent: pin != nil)
+                state.streak = 0
+                return nil
+            }
         case .reading(let value):
             reading = value
             state.lastDataAt = now
@@ -124,14 +130,20 @@ public struct HealthTracker: Sendable {
         state.streakTarget = up ? min(state.streakTarget, raw) : max(state.streakTarget, raw)
         guard state.streak >= (up ? settings.escalateAfter : settings.recoverAfter) else { return nil }
         let target = state.streakTarget
-        let finding = up ? reading.findings.first { $0.level == target }
+        // Rising: the finding that holds the new level (a mixed rise may have none exactly at it). Falling: the
+        // value that had raised it, as it reads now.
+        let finding = up ? reading.findings.filter { $0.level >= target }.min { $0.level < $1.level }
             : reading.findings.first { $0.check == state.cause?.check && $0.subject == state.cause?.subject } ?? reading.worst
         return settle(&state, at: target, now: now, from: from, finding: finding)
     }
 
     private func settle(_ state: inout ComponentHealth, at level: HealthLevel, now: Double, from: HealthLevel,
                         finding: Finding?) -> (from: HealthLevel, finding: Finding?) {
-        if level > from { state.cause = finding }
+        if level > from || level == .healthy {
+            state.cause = level > from ? finding : nil
+        } else if let worst = state.reading?.findings.filter({ $0.level >= level }).min(by: { $0.level < $1.level }) {
+            state.cause = worst   // partly recovered: what holds the component at its new level now
+        }
         state.level = level
         state.since = now
         state.streak = 0

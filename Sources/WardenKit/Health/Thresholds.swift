@@ -40,6 +40,8 @@ public enum HealthCheck: String, Sendable, CaseIterable, Codable {
     case overduePositions = "overdue_positions"
     case unprotectedPositions = "unprotected_positions"
     case staleLocks = "stale_locks"
+    /// Lock outcomes other than success (busy, recently executed) per minute: two loops fighting (seed 002).
+    case lockContention = "lock_contention"
     case pnlDeviation = "pnl_deviation"
     case connectionHeadroom = "connection_headroom"
     /// Not a threshold: the engine process's state (restarting, gave up, gone).
@@ -49,7 +51,7 @@ public enum HealthCheck: String, Sendable, CaseIterable, Codable {
     /// Not a threshold: a remediation policy took every rung of its ladder and the condition stayed.
     case remediationExhausted = "remediation_exhausted"
 
-    public enum Unit: Sendable { case count, seconds, ratio, bytes }
+    public enum Unit: Sendable { case count, seconds, ratio, bytes, perMinute }
 
     /// The component it belongs to; a missing input belongs to whichever component reads it.
     public var component: HealthComponent? {
@@ -59,7 +61,7 @@ public enum HealthCheck: String, Sendable, CaseIterable, Codable {
         case .websocketLag: .websocket
         case .decisionAge, .heartbeatAge: .decisions
         case .monitorMismatch, .overduePositions, .unprotectedPositions: .positions
-        case .staleLocks: .locks
+        case .staleLocks, .lockContention: .locks
         case .pnlDeviation: .pnl
         case .connectionHeadroom: .connections
         case .processState: .process
@@ -72,6 +74,7 @@ public enum HealthCheck: String, Sendable, CaseIterable, Codable {
         case .apiLatency, .websocketLag, .decisionAge, .heartbeatAge: .seconds
         case .memoryRatio, .cpuRatio, .pnlDeviation: .ratio
         case .memoryBytes: .bytes
+        case .lockContention: .perMinute
         default: .count
         }
     }
@@ -99,6 +102,8 @@ public enum HealthCheck: String, Sendable, CaseIterable, Codable {
         // Nothing protects such a position, and Warden cannot add a stop: a person must.
         case .unprotectedPositions: Threshold(critical: 1)
         case .pnlDeviation: Threshold(degraded: 0.01, unhealthy: 0.03)
+        // The lock did its job, but something keeps trying to run the same take-profit twice: worth a look.
+        case .lockContention: Threshold(degraded: 1)
         // At the limit the broker refuses the next connection; one below is the warning.
         case .connectionHeadroom: Threshold(degraded: 1, unhealthy: 0)
         case .memoryBytes, .processState, .inputMissing, .remediationExhausted: .off
@@ -112,6 +117,9 @@ public enum HealthCheck: String, Sendable, CaseIterable, Codable {
             return value == value.rounded() && abs(value) < 1e15 ? String(Int(value)) : String(value)
         case .seconds:
             return value < 1 ? "\(Int((value * 1000).rounded()))ms" : Units.formatDuration(.seconds(Int(value.rounded())))
+        case .perMinute:
+            let tenths = (value * 10).rounded() / 10
+            return tenths == tenths.rounded() ? "\(Int(tenths))/min" : "\(tenths)/min"
         case .bytes:
             return value >= 1_048_576 ? "\(Int((value / 1_048_576).rounded()))MiB" : "\(Int(value))B"
         case .ratio:

@@ -108,7 +108,7 @@ public enum Catalog {
     public static let healthTransitions = MetricFamily(name: "warden_health_transitions_total", kind: .counter,
         help: "Level changes of each component, by the level moved to.", labels: ["engine", "component", "to"])
     public static let remediations = MetricFamily(name: "warden_remediations_total", kind: .counter,
-        help: "Remediation actions by kind (restart, signal, http, exec, sql) and result (success, failure, deferred, skipped, suppressed, dry_run).",
+        help: "Remediation actions by kind (restart, signal, http, exec, sql) and result (success, failure, skipped, suppressed, dry_run).",
         labels: ["engine", "action", "result"])
 
     /// The families checks and probes fill, in exposition order.

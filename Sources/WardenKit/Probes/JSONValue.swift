@@ -23,6 +23,13 @@ public enum JSONValue: Sendable, Equatable, Decodable {
         try JSONDecoder().decode(JSONValue.self, from: data)
     }
 
+    /// Why `parse` failed, in the parser's words ("Unexpected character 'n' around line 1, column 2.").
+    public static func reason(_ error: any Error) -> String {
+        guard case DecodingError.dataCorrupted(let context) = error else { return "the body is not valid JSON" }
+        let underlying = (context.underlyingError as NSError?)?.userInfo[NSDebugDescriptionErrorKey] as? String
+        return "the body is not valid JSON: " + (underlying ?? context.debugDescription)
+    }
+
     /// Numbers, and numeric strings (engines print both).
     public var number: Double? {
         switch self {

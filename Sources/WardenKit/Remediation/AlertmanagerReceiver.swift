@@ -10,12 +10,23 @@ public final class AlertmanagerReceiver: Sendable {
     let remediator: Remediator
     let logger: Logger
     /// When each (engine, mapping) last acted.
-    private let lastActed = Mutex<[String: Double]>([:])
+    private let lastActed: Mutex<[String: Double]>
 
-    public init(engines: [EngineConfig], remediator: Remediator, logger: Logger) {
-        mappings = Dictionary(uniqueKeysWithValues: engines.map { ($0.name, $0.remediation.alertmanager) })
+    /// `priorActions` (engine, source, time) from the audit restart the mappings' cooldowns after a restart.
+    public init(engines: [EngineConfig], remediator: Remediator, logger: Logger,
+                priorActions: [(engine: String, source: String, at: Double)] = []) {
+        let mappings = Dictionary(uniqueKeysWithValues: engines.map { ($0.name, $0.remediation.alertmanager) })
+        self.mappings = mappings
         self.remediator = remediator
         self.logger = logger
+        var acted: [String: Double] = [:]
+        for prior in priorActions where prior.source.hasPrefix("alertmanager ") {
+            let name = String(prior.source.dropFirst("alertmanager ".count))
+            for (index, mapping) in (mappings[prior.engine] ?? []).enumerated() where mapping.alertname == name {
+                acted["\(prior.engine)#\(index)"] = max(acted["\(prior.engine)#\(index)"] ?? 0, prior.at)
+            }
+        }
+        lastActed = Mutex(acted)
     }
 
     /// What happened to each alert of one notification.
@@ -29,28 +40,33 @@ public final class AlertmanagerReceiver: Sendable {
         var summary = Summary()
         for alert in alerts {
             let engine = alert.labels["engine"] ?? (mappings.count == 1 ? mappings.keys.first : nil)
-            let plan = decide(alert, engine: engine, now: now)
+            // Claimed first: a redelivery racing this one, or arriving after a restart, is a duplicate.
             let fresh = await remediator.store?.claim(alert: alert.deliveryKey, engine: engine, alertname: alert.alertname,
-                                                      status: alert.status, decision: plan.decision, at: now) ?? true
+                                                      status: alert.status, decision: "received", at: now) ?? true
             guard fresh else {
                 summary.duplicates += 1
                 continue
             }
+            var plan = decide(alert, engine: engine)
+            if plan.act, let refusal = commit(plan.key, cooldown: plan.cooldown, now: now) {
+                plan.act = false
+                plan.decision = refusal
+                plan.result = .suppressed
+            }
+            await remediator.store?.settle(alert: alert.deliveryKey, decision: plan.decision)
             var metadata: Logger.Metadata = ["alertname": "\(alert.alertname)", "status": "\(alert.status)",
                                              "decision": "\(plan.decision)"]
             metadata["engine"] = engine.map { "\($0)" }
-            guard let engine, let incident = plan.incident else {
+            guard let incident = plan.incident else {
                 logger.warning("Alertmanager alert not acted on", metadata: metadata)
                 summary.ignored += 1
                 continue
             }
-            if let action = plan.action, plan.act, commit(plan.key, cooldown: plan.cooldown, now: now) {
+            if plan.act, let action = plan.action {
                 remediator.launch(action, for: incident)
                 summary.acted += 1
             } else {
-                let why = plan.act ? "Warden's remediation budget is spent" : plan.decision
-                await remediator.record(incident, action: plan.action,
-                                        ActionOutcome(plan.act ? .suppressed : .skipped, why))
+                await remediator.record(incident, action: plan.action, ActionOutcome(plan.result, plan.decision))
                 summary.ignored += 1
             }
         }
@@ -62,11 +78,12 @@ public final class AlertmanagerReceiver: Sendable {
         var incident: Incident?
         var action: (any RemediationAction)?
         var act = false
+        var result = ActionResult.skipped
         var key = ""
         var cooldown: Duration = .zero
     }
 
-    private func decide(_ alert: ReceivedAlert, engine: String?, now: Double) -> Plan {
+    private func decide(_ alert: ReceivedAlert, engine: String?) -> Plan {
         guard let engine else { return Plan(decision: "no engine label, and Warden supervises several engines") }
         guard let mappings = mappings[engine] else { return Plan(decision: "no engine named \(engine)") }
         let level = switch alert.labels["severity"]?.lowercased() {
@@ -85,27 +102,25 @@ public final class AlertmanagerReceiver: Sendable {
         if alert.isResolved && !mapping.onResolved {
             return Plan(decision: "resolved; the mapping acts on firing alerts only", incident: incident, action: mapping.action)
         }
-        let key = "\(engine)#\(index)"
-        if let last = lastActed.withLock({ $0[key] }), now - last < mapping.cooldown.seconds {
-            return Plan(decision: "cooldown: acted \(Int(now - last)) s ago (cooldown \(Units.formatDuration(mapping.cooldown)))",
-                        incident: incident, action: mapping.action)
-        }
-        return Plan(decision: "act: \(mapping.action.summary)", incident: incident, action: mapping.action, act: true, key: key,
-                    cooldown: mapping.cooldown)
+        return Plan(decision: "act: \(mapping.action.summary)", incident: incident, action: mapping.action, act: true,
+                    key: "\(engine)#\(index)", cooldown: mapping.cooldown)
     }
 
-    /// Starts the mapping's cooldown and takes one use of the global budget, atomically; false when either
-    /// says no (two notifications racing for one mapping act once).
-    private func commit(_ key: String, cooldown: Duration, now: Double) -> Bool {
+    /// Starts the mapping's cooldown and takes one use of the global budget, atomically (two notifications
+    /// racing for one mapping act once). Returns why not, or nil when the action may run.
+    private func commit(_ key: String, cooldown: Duration, now: Double) -> String? {
         lastActed.withLock { acted in
-            if let last = acted[key], now - last < cooldown.seconds { return false }
+            if let last = acted[key], now - last < cooldown.seconds {
+                return "cooldown: acted \(Int(now - last)) s ago (cooldown \(Units.formatDuration(cooldown)))"
+            }
             let allowed = remediator.global.withLock { ledger -> Bool in
                 guard ledger.remaining(now: now) > 0 else { return false }
                 ledger.record(now: now)
                 return true
             }
-            if allowed { acted[key] = now }
-            return allowed
+            guard allowed else { return "Warden's remediation budget is spent" }
+            acted[key] = now
+            return nil
         }
     }
 }

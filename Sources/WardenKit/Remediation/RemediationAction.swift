@@ -45,8 +45,6 @@ public struct Incident: Sendable, Equatable {
 /// How an action ended, as `warden_remediations_total{result}` counts it.
 public enum ActionResult: String, Sendable, CaseIterable, Codable {
     case success, failure
-    /// Not done now, tried again at the next evaluation (a restart while a take-profit lock is held).
-    case deferred
     /// Nothing to do (the engine is already restarting).
     case skipped
     /// Not done: cooldown or budget.

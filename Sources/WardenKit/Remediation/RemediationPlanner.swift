@@ -22,10 +22,11 @@ public struct RemediationPlanner: Sendable {
         var lastResult: ActionResult?
         var verified = 0
         var lastStartAt: Double?
-        var actedAt = 0.0
         var ledger: BudgetLedger
         var gaveUp = false
-        var suppressionNoted = false
+        /// The kind of the last suppression audited (cooldown, policy budget, global budget); cleared when the
+        /// policy acts. A suppression is audited once per kind, not at every evaluation it lasts.
+        var suppressionNoted: String?
         var nextID = 0
     }
 
@@ -33,10 +34,16 @@ public struct RemediationPlanner: Sendable {
     public let policies: [RemediationPolicy]
     var states: [PolicyState]
 
-    public init(engine: String, policies: [RemediationPolicy]) {
+    /// `priorActions` are the times of each policy's actions within its window, from the audit, so that a
+    /// restart of Warden does not hand every policy a fresh budget.
+    public init(engine: String, policies: [RemediationPolicy], priorActions: [String: [Double]] = [:]) {
         self.engine = engine
         self.policies = policies
-        states = policies.map { PolicyState(ledger: BudgetLedger(budget: $0.budget)) }
+        states = policies.map { policy in
+            var state = PolicyState(ledger: BudgetLedger(budget: policy.budget, times: priorActions[policy.name] ?? []))
+            state.lastStartAt = priorActions[policy.name]?.max()
+            return state
+        }
     }
 
     /// Policies that gave up, by component: their components stay CRITICAL until the condition clears.
@@ -76,18 +83,14 @@ public struct RemediationPlanner: Sendable {
         }
         if var incident = state.incident {
             if state.inFlight { return nil }
-            if !rawBad, state.lastResult != .deferred, state.lastResult != .suppressed {
-                state.incident = nil
-                return .resolved(policy: index, incident: incident)
-            }
             if !rawBad {
-                // Cleared before anything was done: nothing to verify.
                 state.incident = nil
-                return nil
+                // Cleared before the suppressed action could run: nothing was done, nothing to report.
+                return state.lastResult == .suppressed ? nil : .resolved(policy: index, incident: incident)
             }
             if let trigger { incident.refresh(from: trigger) }
             switch state.lastResult {
-            case .deferred?, .suppressed?:
+            case .suppressed?:
                 return act(index, &state, incident, rung: incident.rung, now: now, global: &global)
             case .failure?:
                 break
@@ -104,10 +107,7 @@ public struct RemediationPlanner: Sendable {
             return act(index, &state, incident, rung: next, now: now, global: &global)
         }
         guard holds, let trigger, let since = state.conditionSince, now - since >= policy.holdFor.seconds,
-              !policy.ladder.isEmpty else {
-            state.suppressionNoted = false
-            return nil
-        }
+              !policy.ladder.isEmpty else { return nil }
         state.nextID += 1
         var incident = Incident(id: "\(engine)/\(policy.name)/\(Int(now))-\(state.nextID)", engine: engine,
                                 source: "policy \(policy.name)", component: policy.component, level: trigger.level,
@@ -115,15 +115,16 @@ public struct RemediationPlanner: Sendable {
                                 reason: trigger.message)
         incident.rung = 0
         if let last = state.lastStartAt, now - last < policy.cooldown.seconds {
-            return suppress(index, &state, incident, why: "cooldown: \(Units.formatDuration(.seconds(Int((policy.cooldown.seconds - (now - last)).rounded(.up))))) left")
+            return suppress(index, &state, incident, kind: "cooldown", why: "cooldown: \(Units.formatDuration(.seconds(Int((policy.cooldown.seconds - (now - last)).rounded(.up))))) left")
         }
         state.lastStartAt = now
         return act(index, &state, incident, rung: 0, now: now, global: &global)
     }
 
-    private func suppress(_ index: Int, _ state: inout PolicyState, _ incident: Incident, why: String) -> Decision? {
-        defer { state.suppressionNoted = true }
-        return state.suppressionNoted ? nil : .suppressed(policy: index, incident: incident, why: why)
+    private func suppress(_ index: Int, _ state: inout PolicyState, _ incident: Incident, kind: String,
+                          why: String) -> Decision? {
+        defer { state.suppressionNoted = kind }
+        return state.suppressionNoted == kind ? nil : .suppressed(policy: index, incident: incident, why: why)
     }
 
     private func act(_ index: Int, _ state: inout PolicyState, _ incident: Incident, rung: Int, now: Double,
@@ -134,32 +135,27 @@ public struct RemediationPlanner: Sendable {
         let budget = policies[index].budget
         if state.ledger.remaining(now: now) == 0 {
             state.lastResult = .suppressed
-            return suppress(index, &state, incident,
+            return suppress(index, &state, incident, kind: "policy budget",
                             why: "policy budget spent: \(budget.limit) actions per \(Units.formatDuration(budget.window))")
         }
         if global.remaining(now: now) == 0 {
             state.lastResult = .suppressed
-            return suppress(index, &state, incident,
+            return suppress(index, &state, incident, kind: "global budget",
                             why: "Warden's remediation budget spent: \(global.budget.limit) actions per \(Units.formatDuration(global.budget.window))")
         }
         state.ledger.record(now: now)
         global.record(now: now)
         state.inFlight = true
-        state.actedAt = now
         state.verified = 0
         state.lastResult = nil
-        state.suppressionNoted = false
+        state.suppressionNoted = nil
         return .act(policy: index, incident: incident)
     }
 
-    /// The action of policy `index` ended. A deferred action gives its budget back: it did nothing.
-    public mutating func finished(policy index: Int, result: ActionResult, global: inout BudgetLedger) {
+    /// The action of policy `index` ended.
+    public mutating func finished(policy index: Int, result: ActionResult) {
         states[index].inFlight = false
         states[index].lastResult = result
-        if result == .deferred {
-            states[index].ledger.remove(states[index].actedAt)
-            global.remove(states[index].actedAt)
-        }
     }
 }
 

@@ -16,14 +16,14 @@ public final class Remediator: Sendable {
     let global: Mutex<BudgetLedger>
 
     public init(board: StatusBoard, store: WardenStore?, supervisors: [EngineSupervisor], settings: RemediationSettings,
-                environment: [String: String], logger: Logger) {
+                environment: [String: String], logger: Logger, priorActions: [Double] = []) {
         self.board = board
         self.store = store
         self.supervisors = Dictionary(uniqueKeysWithValues: supervisors.map { ($0.config.name, $0) })
         self.dryRun = settings.dryRun
         self.environment = environment
         self.logger = logger
-        global = Mutex(BudgetLedger(budget: settings.budget))
+        global = Mutex(BudgetLedger(budget: settings.budget, times: priorActions))
     }
 
     func context(for engine: String) -> ActionContext {

@@ -46,11 +46,14 @@ public struct EngineStatus: Sendable {
         return 0
     }
 
-    /// The restart budget is spent and Warden has stopped restarting: a person must look.
-    public var needsHuman: Bool {
+    /// The restart budget is spent and Warden has stopped restarting the engine.
+    public var gaveUp: Bool {
         if case .gaveUp = state { return true }
         return false
     }
+
+    /// The restart budget is spent, or a remediation policy took every rung without effect: a person must look.
+    public var needsHuman: Bool { gaveUp || !remediation.exhausted.isEmpty }
 }
 
 /// What the health monitor last concluded about one engine.

@@ -74,8 +74,19 @@ public struct WardenAgent: Sendable {
         }
         var helperEnvironment = ProcessInfo.processInfo.environment
         for name in withheld { helperEnvironment.removeValue(forKey: name) }
+        let now = Date().timeIntervalSince1970
+        let interrupted = await store.markInterruptedActions(at: now)
+        if interrupted > 0 {
+            logger.warning("remediation actions were cut short when Warden last stopped; they are marked interrupted, not retried",
+                           metadata: ["count": "\(interrupted)"])
+        }
+        // Budgets and cooldowns continue where they were: a restart of Warden must not reset a storm's brakes.
+        let windows = [config.remediation.budget.window] + config.engines.flatMap { engine in
+            engine.remediation.policies.flatMap { [$0.budget.window, $0.cooldown] } + engine.remediation.alertmanager.map(\.cooldown)
+        }
+        let priorActions = await store.actionTimes(since: now - (windows.max() ?? .zero).seconds)
         let remediator = Remediator(board: board, store: store, supervisors: supervisors, settings: config.remediation,
-                                    environment: helperEnvironment, logger: logger)
+                                    environment: helperEnvironment, logger: logger, priorActions: priorActions.map(\.at))
         if config.remediation.dryRun {
             logger.notice("remediation runs dry: actions are logged and audited, none is taken")
         }
@@ -87,7 +98,8 @@ public struct WardenAgent: Sendable {
                                     checks: checks, actionKinds: actionKinds)
         let http = WardenHTTP(version: WardenVersion.current, board: board, metrics: metrics, supervisors: supervisors,
                               auth: AdminAuth(token: adminToken), reports: reports,
-                              alertmanager: AlertmanagerReceiver(engines: config.engines, remediator: remediator, logger: logger))
+                              alertmanager: AlertmanagerReceiver(engines: config.engines, remediator: remediator, logger: logger,
+                                                                 priorActions: priorActions))
         let onListening = self.onListening
         let app = Application(
             router: http.router(),
@@ -103,7 +115,8 @@ public struct WardenAgent: Sendable {
         let observers: [any Service] = [
             ResourceSampler(engines: config.engines, board: board, system: system),
             ProbeRunner(probes: probes, board: board, logger: logger),
-            HealthMonitor(engines: config.engines, board: board, store: store, remediator: remediator, logger: logger),
+            HealthMonitor(engines: config.engines, board: board, store: store, remediator: remediator, logger: logger,
+                          priorActions: priorActions),
         ] + watchers
         let services: [ServiceGroupConfiguration.ServiceConfiguration] =
             [.init(service: app), .init(service: EngineFleet(supervisors: supervisors))]

@@ -65,6 +65,30 @@ extension WardenStore {
         }
     }
 
+    /// What Warden finally did with a claimed delivery.
+    public func settle(alert key: String, decision: String) async {
+        await write("record the decision on an Alertmanager delivery") { db in
+            try db.execute(sql: "UPDATE alertmanager_receipts SET decision = ? WHERE key = ?", arguments: [decision, key])
+        }
+    }
+
+    /// Times of the remediation actions taken since `since` (suppressed and skipped ones did nothing), by
+    /// engine and source, to rebuild budgets and cooldowns when Warden starts.
+    public func actionTimes(since: Double) async -> [(engine: String, source: String, at: Double)] {
+        do {
+            return try await pool.read { db in
+                try Row.fetchAll(db, sql: """
+                    SELECT engine, source, started_at FROM remediations WHERE started_at > ?
+                    AND (result IS NULL OR result NOT IN ('suppressed', 'skipped')) ORDER BY started_at
+                    """, arguments: [since]).map { ($0["engine"], $0["source"], $0["started_at"]) }
+            }
+        } catch {
+            logger.error("cannot read the remediation history; budgets and cooldowns start afresh",
+                         metadata: ["path": "\(path)", "error": "\(Self.describe(error))"])
+            return []
+        }
+    }
+
     /// Records an Alertmanager delivery; false when the same key was seen before (a redelivery).
     public func claim(alert key: String, engine: String?, alertname: String, status: String, decision: String,
                       at time: Double) async -> Bool {
@@ -94,6 +118,12 @@ public struct AuditEntry: Sendable, Equatable, Codable {
     public var result: ActionResult?
     public var detail: String?
     public var output: String?
+
+    /// The status API shows everything but `output`: a helper's output may quote its environment or a
+    /// response may carry data that is nobody's business on an unauthenticated endpoint. The database keeps it.
+    enum CodingKeys: String, CodingKey {
+        case id, engine, incident, source, rung, action, summary, reason, dryRun, startedAt, finishedAt, result, detail
+    }
 
     public init(incident: Incident, action: any RemediationAction, dryRun: Bool, at time: Double) {
         engine = incident.engine

@@ -11,7 +11,7 @@ import Synchronization
 public final class WardenStore: Sendable {
     public let path: String
     let pool: DatabasePool
-    private let logger: Logger
+    let logger: Logger
     private let failures = Mutex<(count: Int, failing: Bool)>((0, false))
 
     /// Throws before delegating to a non-throwing init: a designated init of this class that throws trips

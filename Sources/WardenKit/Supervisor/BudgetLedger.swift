@@ -37,11 +37,6 @@ public struct BudgetLedger: Sendable, Equatable {
         times.append(now)
     }
 
-    /// Gives back one use recorded at `time` (an action that was deferred, not done).
-    public mutating func remove(_ time: Double) {
-        if let index = times.lastIndex(of: time) { times.remove(at: index) }
-    }
-
     /// A human restarted the engine after Warden gave up: the window starts afresh.
     public mutating func clear() {
         times.removeAll()

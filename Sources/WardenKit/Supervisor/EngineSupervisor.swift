@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import ServiceLifecycle
+import Synchronization
 
 /// Runs one engine: performs the effects that `EngineLifecycle` decides, feeds it the events the world
 /// produces (spawns, exits, timers, requests), and publishes each resulting state to the status board.
@@ -16,6 +17,8 @@ public final class EngineSupervisor: Service, Sendable {
     private let logger: Logger
     private let events: AsyncStream<EngineLifecycle.Event>
     private let continuation: AsyncStream<EngineLifecycle.Event>.Continuation
+    /// The latest child until it is reaped, whatever the event loop has seen of it.
+    private let unreapedSpawn = Mutex<Int32?>(nil)
 
     /// `withheldEnvironment` names variables of Warden's own environment the engine must not inherit (the
     /// admin token's variable: an engine, or any library it loads, could otherwise restart itself or log it).
@@ -86,8 +89,9 @@ public final class EngineSupervisor: Service, Sendable {
         } onGracefulShutdown: { [continuation] in
             continuation.yield(.stopRequested)
         }
-        // Cancelled rather than shut down gracefully (a sibling service failed): never leave the engine behind.
-        if let pid = lifecycle.state.pid {
+        // Cancelled rather than shut down gracefully (a sibling service failed): never leave the engine behind,
+        // including one spawned whose `spawned` event the cancelled loop never read.
+        for pid in Set([lifecycle.state.pid, unreapedSpawn.withLock { $0 }].compactMap { $0 }) {
             kill(-pid, SIGKILL)
             orphanGuard?.unregister(pgid: pid)
         }
@@ -101,12 +105,14 @@ public final class EngineSupervisor: Service, Sendable {
                 executable: config.executable, arguments: config.command,
                 environment: environment, workingDirectory: config.workingDirectory)
             orphanGuard?.register(pgid: process.pid)
+            unreapedSpawn.withLock { $0 = process.pid }
             let capture = LogCapture(engine: config.name, file: logFile, broadcast: logLines, readers: readers)
             capture.start(fd: process.stdout, stream: .stdout)
             capture.start(fd: process.stderr, stream: .stderr)
             // `spawned` is queued before the waiter exists, so it always precedes the matching `exited`.
             continuation.yield(.spawned(pid: process.pid))
-            ChildWaiter.watch(pid: process.pid) { [continuation] status in
+            ChildWaiter.watch(pid: process.pid) { [continuation, self] status in
+                self.unreapedSpawn.withLock { if $0 == process.pid { $0 = nil } }
                 continuation.yield(.exited(pid: process.pid, status: status))
             }
         } catch {

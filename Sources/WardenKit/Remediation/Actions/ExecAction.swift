@@ -33,16 +33,21 @@ public struct ExecAction: RemediationAction {
         let output = CapturedOutput(limit: Self.maxOutputBytes)
         output.read(process.stdout)
         output.read(process.stderr)
-        let status = await withCheckedContinuation { continuation in
-            ChildWaiter.watch(pid: process.pid) { continuation.resume(returning: $0) }
+        let (status, timedOut) = await withCheckedContinuation { continuation in
+            ChildWaiter.watch(pid: process.pid) { status in
+                // Marked done before anyone learns of the exit, so a timeout racing it cannot claim a kill.
+                let timedOut = output.finish()
+                // Whatever the helper left in its group (a backgrounded child holding the pipes) goes with it.
+                kill(-process.pid, SIGKILL)
+                continuation.resume(returning: (status, timedOut))
+            }
             let timeout = self.timeout
-            Task {
-                // The waiter resumes first in the normal case; killing a reaped group is a harmless ESRCH.
+            let deadline = Task {
                 try? await Task.sleep(for: timeout)
                 if output.markTimedOut() { kill(-process.pid, SIGKILL) }
             }
+            output.onFinish { deadline.cancel() }
         }
-        let timedOut = output.finish()
         let text = await output.text()
         if timedOut {
             return ActionOutcome(.failure, "timed out after \(Units.formatDuration(timeout)); killed", output: text)
@@ -60,6 +65,7 @@ final class CapturedOutput: Sendable {
         var open = 0
         var timedOut = false
         var done = false
+        var onFinish: (@Sendable () -> Void)?
     }
 
     private let limit: Int
@@ -98,10 +104,21 @@ final class CapturedOutput: Sendable {
 
     /// Marks the process as exited; true when the timeout had killed it.
     func finish() -> Bool {
-        state.withLock { state in
+        let (timedOut, then) = state.withLock { state in
             state.done = true
-            return state.timedOut
+            return (state.timedOut, state.onFinish)
         }
+        then?()
+        return timedOut
+    }
+
+    /// Runs once the process has exited (cancels the deadline); at once if it already has.
+    func onFinish(_ body: @escaping @Sendable () -> Void) {
+        let done = state.withLock { state -> Bool in
+            if !state.done { state.onFinish = body }
+            return state.done
+        }
+        if done { body() }
     }
 
     /// The output once both pipes are closed, or after 2 s (a grandchild may hold them open).

@@ -1,14 +1,13 @@
 import Foundation
-import Synchronization
 
 /// A graceful restart through the supervisor, counted in the engine's restart budget. Trading state is
-/// respected: an optional pre-stop hook runs first, and `deferWhile` postpones the restart while a value
-/// (seed 002: a take-profit lock held now) is non-zero, for at most `maxDefer`.
+/// respected: with `deferWhile`, the restart waits while a value (seed 002: a take-profit lock held now) is
+/// non-zero, checking again every few seconds, for at most `maxDefer`; then an optional pre-stop hook runs.
+/// While it waits the action is in flight: its policy takes no other step, and it is audited once.
 public struct RestartAction: RemediationAction {
     public var preStop: (any RemediationAction)?
     public var deferWhile: DeferCondition?
     public var maxDefer: Duration
-    private let deferrals = Deferrals()
 
     public init(preStop: (any RemediationAction)? = nil, deferWhile: DeferCondition? = nil, maxDefer: Duration = .seconds(600)) {
         self.preStop = preStop
@@ -20,23 +19,15 @@ public struct RestartAction: RemediationAction {
     public var summary: String { "restart the engine" + (deferWhile.map { " unless \($0.description)" } ?? "") }
 
     public func perform(_ incident: Incident, _ context: ActionContext) async -> ActionOutcome {
+        var notes: [String] = []
+        if let deferWhile, let note = await wait(for: deferWhile, incident, context) { notes.append(note) }
         guard let supervisor = context.supervisor, let engine = context.engine, case .running(let pid, _) = engine.state else {
-            return ActionOutcome(.skipped, "the engine is not running")
+            return ActionOutcome(.skipped, (["the engine is not running"] + notes).joined(separator: "; "))
         }
         let now = Date().timeIntervalSince1970
         guard engine.ledger.remaining(now: now) > 0 else {
             return ActionOutcome(.failure, "the restart budget is spent (\(engine.ledger.budget.limit) per \(Units.formatDuration(engine.ledger.budget.window)))")
         }
-        var notes: [String] = []
-        if let deferWhile {
-            let held = await deferWhile.holds(engine.observations)
-            let since = deferrals.since(incident.id, now: now)
-            if let held, now - since < maxDefer.seconds {
-                return ActionOutcome(.deferred, "deferred: \(held)")
-            }
-            if let held { notes.append("restarted although \(held), deferred for \(Units.formatDuration(maxDefer)) already") }
-        }
-        deferrals.clear(incident.id)
         if let preStop {
             let hook = await preStop.perform(incident, context)
             // A failed hook is recorded, not obeyed: the engine is unhealthy enough to restart either way.
@@ -55,6 +46,28 @@ public struct RestartAction: RemediationAction {
             try? await Task.sleep(for: .milliseconds(100))
         }
         return ActionOutcome(.failure, (["the engine did not come back within the grace period and 30 s"] + notes).joined(separator: "; "))
+    }
+
+    /// Waits while the condition holds, up to `maxDefer`; says what happened when it waited at all.
+    private func wait(for condition: DeferCondition, _ incident: Incident, _ context: ActionContext) async -> String? {
+        let started = ContinuousClock.now
+        let recheck = min(Duration.seconds(5), max(maxDefer / 10, .milliseconds(100)))
+        var told = false
+        while true {
+            let observations = context.engine?.observations ?? EngineObservations()
+            guard let held = await condition.holds(observations) else {
+                return told ? "waited \(Units.formatDuration(.seconds(Int((ContinuousClock.now - started).seconds.rounded())))) for \(condition.description) to clear" : nil
+            }
+            if ContinuousClock.now - started >= maxDefer {
+                return "restarted although \(held), after waiting \(Units.formatDuration(maxDefer))"
+            }
+            if !told {
+                context.logger.notice("remediation restart deferred: \(held)",
+                                      metadata: ["engine": "\(incident.engine)", "incident": "\(incident.id)"])
+                told = true
+            }
+            try? await Task.sleep(for: recheck)
+        }
     }
 }
 
@@ -102,19 +115,3 @@ public struct DeferCondition: Sendable, CustomStringConvertible {
     }
 }
 
-/// When each incident's restart was first deferred.
-private final class Deferrals: Sendable {
-    private let first = Mutex<[String: Double]>([:])
-
-    func since(_ id: String, now: Double) -> Double {
-        first.withLock { map in
-            if let since = map[id] { return since }
-            map[id] = now
-            return now
-        }
-    }
-
-    func clear(_ id: String) {
-        _ = first.withLock { $0.removeValue(forKey: id) }
-    }
-}
