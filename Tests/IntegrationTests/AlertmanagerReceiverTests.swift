@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import Testing
 @testable import WardenKit
 
@@ -99,5 +100,52 @@ struct AlertmanagerReceiverTests {
         }
         let huge = try await Self.post(demo, String(repeating: " ", count: 2 << 20))
         #expect(huge.status == 413)
+    }
+}
+
+/// The receiver in-process, against a real store: mappings that act on resolved alerts, and the 403 a Warden
+/// without an admin token gives.
+struct AlertmanagerReceiverMappingTests {
+    @Test func aMappingWithOnResolvedActsWhenTheAlertResolves() async throws {
+        let directory = TempDirectory()
+        let config = try ConfigLoader().parse("""
+            state_dir: state
+            engines:
+              - name: bot
+                command: [sh, -c, "exit 0"]
+                remediation:
+                  alertmanager:
+                    - {alertname: WardenEngineDown, on_resolved: true, cooldown: 0s,
+                       action: {exec: {command: [sh, -c, "echo $WARDEN_REASON >> resolved.log"]}}}
+            """, file: "warden.yml", baseDirectory: directory.path)
+        try FileManager.default.createDirectory(atPath: config.stateDirectory, withIntermediateDirectories: true)
+        let store = try WardenStore(path: config.stateDirectory + "/warden.sqlite", logger: Logger(label: "test"))
+        let board = StatusBoard(engines: config.engines)
+        let remediator = Remediator(board: board, store: store, supervisors: [], settings: config.remediation,
+                                    environment: ["PATH": "/usr/bin:/bin"], logger: Logger(label: "test"))
+        let receiver = AlertmanagerReceiver(engines: config.engines, remediator: remediator, logger: Logger(label: "test"))
+        let resolved = ReceivedAlert(status: "resolved", labels: ["alertname": "WardenEngineDown"],
+                                     annotations: ["summary": "bot is back"], startsAt: "2026-11-21T06:00:00Z", fingerprint: "f1")
+        #expect(await receiver.receive([resolved]) == .init(acted: 1, duplicates: 0, ignored: 0), "the only engine is meant")
+        #expect(await receiver.receive([resolved]) == .init(acted: 0, duplicates: 1, ignored: 0))
+        try await eventually("the mapped action ran") { directory.read("resolved.log") == "bot is back\n" }
+        try await eventually("and was audited") {
+            (try store.recentAudit(engine: "bot")).first?.result == .success
+        }
+    }
+
+    @Test func withoutAnAdminTokenTheReceiverIsClosed() async throws {
+        let directory = TempDirectory()
+        let warden = try WardenProcess(directory: directory, engines: """
+              - name: bot
+                command: [sh, -c, "exec sleep 60"]
+                remediation:
+                  alertmanager: [{alertname: X, action: {restart: {}}}]
+            """)
+        try await warden.waitReady()
+        let response = try await http(warden.base + "/api/v1/alertmanager", method: "POST",
+                                      body: AlertmanagerReceiverTests.payload(engine: "bot"))
+        #expect(response.status == 403)
+        #expect(response.body.contains("no admin token is configured"))
     }
 }

@@ -109,6 +109,21 @@ struct RemediationTests {
         #expect(try await demo.engine().remediation.exhausted.isEmpty)
     }
 
+    @Test func theDemoEngineCrashingOnEveryStartIsStoppedByTheBudgetAndCalledCritical() async throws {
+        let demo = try await DemoWarden.start { yaml in
+            yaml.replacingOccurrences(of: #""--seed", "42""#, with: #""--seed", "42", "--fault", "crash", "--fault-after", "0.3""#)
+                .replacingOccurrences(of: "sampling_interval: 500ms", with: "sampling_interval: 500ms\n    restart: {initial_backoff: 100ms, budget: 3}")
+        }
+        defer { demo.stop() }
+        let process = try await demo.waitFor("process", .critical)
+        #expect(process.reason?.contains("restart budget spent") == true)
+        let engine = try await demo.engine()
+        #expect(engine.state == "gave_up" && engine.needsHuman && engine.restartsByReason["exit"] == 3)
+        let metrics = try await demo.warden.metrics()
+        #expect(metric(metrics, "warden_engine_gave_up{engine=\"demo\"}") == 1)
+        #expect(metric(metrics, "warden_health_transitions_total{engine=\"demo\",component=\"process\",to=\"CRITICAL\"}") == 1)
+    }
+
     @Test func aCrashLoopSpendsTheBudgetAndIsCriticalOnce() async throws {
         let directory = TempDirectory()
         let warden = try WardenProcess(directory: directory, engines: """
