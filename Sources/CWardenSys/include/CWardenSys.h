@@ -1,5 +1,6 @@
 #pragma once
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 /// Fork and exec `path` as the leader of a new process group.
@@ -50,3 +51,9 @@ int warden_timestamp_from_number(double value, double *out);
 /// Registers `warden_unixtime(x)` on a SQLite connection (an `sqlite3 *`), deterministic, in C so that an
 /// aggregate over 100,000 rows costs microseconds per row, not a Swift call with boxed values.
 int warden_register_unixtime(void *sqlite_connection, int default_offset);
+
+/// SHA-256 of `length` bytes into `out` (32 bytes).
+void warden_sha256(const void *data, size_t length, uint8_t out[32]);
+
+/// HMAC-SHA256 (RFC 2104) of `data` under `key` into `out` (32 bytes): webhook signatures.
+void warden_hmac_sha256(const void *key, size_t key_length, const void *data, size_t length, uint8_t out[32]);
