@@ -58,6 +58,7 @@ let package = Package(
             dependencies: [
                 "WardenKit", "warden", "warden-demo-engine",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Hummingbird", package: "hummingbird"),
             ]
         ),
     ]

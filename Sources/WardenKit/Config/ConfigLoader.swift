@@ -65,6 +65,7 @@ public struct ConfigLoader {
         }
 
         let remediation = remediationSettings(top["remediation"])
+        let alerts = self.alerts(top["alerts"], base: base)
         var engines: [EngineConfig] = []
         defer {
             if listen.port == 0, engines.contains(where: { $0.watch.report != nil }) {
@@ -87,10 +88,10 @@ public struct ConfigLoader {
             top.fail("missing required key \"engines\"")
         }
         return WardenConfig(listen: listen, stateDirectory: stateDirectory, adminToken: adminToken, remediation: remediation,
-                            engines: engines)
+                            alerts: alerts, engines: engines)
     }
 
-    private func secret(_ value: YAMLValue) -> SecretSource? {
+    func secret(_ value: YAMLValue) -> SecretSource? {
         if case .scalar = value.node {
             value.fail("inline secrets are not accepted; use {file: PATH} or {env: VARIABLE}")
             return nil

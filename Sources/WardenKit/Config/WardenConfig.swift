@@ -7,6 +7,7 @@ public struct WardenConfig: Sendable {
     /// Required for mutating endpoints; without one they answer 403.
     public var adminToken: SecretSource?
     public var remediation = RemediationSettings()
+    public var alerts = AlertSettings()
     public var engines: [EngineConfig]
 }
 

@@ -6,6 +6,20 @@ public struct StatusDocument: Codable, Sendable {
     /// Warden's level: its worst engine.
     public var level: HealthLevel
     public var engines: [Engine]
+    /// Each alert channel's queue and deliveries since Warden started.
+    public var alerts: [String: AlertChannel]?
+
+    public struct AlertChannel: Codable, Sendable {
+        public var minLevel: HealthLevel
+        public var queued: Int
+        public var oldestQueuedAt: Double?
+        /// Why the message at the head of the queue has not gone out yet.
+        public var lastError: String?
+        public var deadLetters: Int
+        public var delivered: Int
+        public var retried: Int
+        public var failed: Int
+    }
 
     public struct Engine: Codable, Sendable {
         public var name: String

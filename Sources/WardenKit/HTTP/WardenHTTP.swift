@@ -12,6 +12,20 @@ public struct WardenHTTP: Sendable {
     let auth: AdminAuth
     let reports: [String: ReportIntake]
     let alertmanager: AlertmanagerReceiver?
+    let alerts: AlertDesk?
+
+    /// What the HTTP side needs of alerting: the queue for the status, and a way to send a test message.
+    public struct AlertDesk: Sendable {
+        let store: WardenStore
+        let router: AlertRouter
+        let stats: AlertStats
+
+        public init(store: WardenStore, router: AlertRouter, stats: AlertStats) {
+            self.store = store
+            self.router = router
+            self.stats = stats
+        }
+    }
     /// Alertmanager groups alerts; a notification of many alerts stays well under this.
     static let maxAlertmanagerBody = 1 << 20
 
@@ -31,7 +45,9 @@ public struct WardenHTTP: Sendable {
     }
 
     public init(version: String, board: StatusBoard, metrics: WardenMetrics, supervisors: [EngineSupervisor],
-                auth: AdminAuth, reports: [String: ReportIntake] = [:], alertmanager: AlertmanagerReceiver? = nil) {
+                auth: AdminAuth, reports: [String: ReportIntake] = [:], alertmanager: AlertmanagerReceiver? = nil,
+                alerts: AlertDesk? = nil) {
+        self.alerts = alerts
         self.version = version
         self.board = board
         self.metrics = metrics
@@ -55,9 +71,31 @@ public struct WardenHTTP: Sendable {
             return Self.json(ready ? .ok : .serviceUnavailable, ["status": ready ? "ready" : "starting"])
         }
         router.get("/api/v1/status") { _, _ in
-            let document = StatusDocument(version: version, ready: board.allStartsAttempted,
+            var document = StatusDocument(version: version, ready: board.allStartsAttempted,
                                           now: Date().timeIntervalSince1970, engines: board.snapshot())
+            if let alerts {
+                let queued = (try? await alerts.store.outboxSummary()) ?? [:]
+                let stats = alerts.stats.snapshot
+                document.alerts = Dictionary(uniqueKeysWithValues: alerts.router.channels.map { channel in
+                    let counts = stats[channel.name]?.results ?? [:]
+                    return (channel.name, StatusDocument.AlertChannel(
+                        minLevel: channel.minLevel, queued: queued[channel.name]?.depth ?? 0,
+                        oldestQueuedAt: queued[channel.name]?.oldest, lastError: queued[channel.name]?.lastError,
+                        deadLetters: queued[channel.name]?.deadLetters ?? 0, delivered: counts["delivered"] ?? 0,
+                        retried: counts["retried"] ?? 0, failed: counts["failed"] ?? 0))
+                })
+            }
             return Self.json(.ok, document)
+        }
+        router.post("/api/v1/alerts/test") { request, _ in
+            if let refusal = authorize(request) { return refusal }
+            guard let alerts else { return Self.error(.notFound, "alerting is not configured") }
+            let text = request.uri.queryParameters["text"].map(String.init) ?? "Warden can reach this channel."
+            let event = AlertEvent(kind: .test, engine: nil, level: .healthy, reason: String(text.prefix(1000)),
+                                   at: Date().timeIntervalSince1970)
+            let routed = alerts.router.route([event])
+            await alerts.store.enqueue(routed, at: event.at)
+            return Self.json(.accepted, ["status": "queued", "channels": routed.map(\.channel).joined(separator: ",")])
         }
         router.post("/api/v1/engines/:name/restart") { request, context in
             if let refusal = authorize(request) { return refusal }

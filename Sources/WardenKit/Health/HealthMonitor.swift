@@ -14,14 +14,19 @@ public struct HealthMonitor: Service {
     let logger: Logger
     /// Each engine's policy actions from the audit, by policy name: budgets and cooldowns carry over.
     let priorActions: [String: [String: [Double]]]
+    let router: AlertRouter
+    let repeatInterval: Duration
 
     public init(engines: [EngineConfig], board: StatusBoard, store: WardenStore?, remediator: Remediator, logger: Logger,
-                priorActions: [(engine: String, source: String, at: Double)] = []) {
+                priorActions: [(engine: String, source: String, at: Double)] = [],
+                router: AlertRouter = AlertRouter(channels: []), repeatInterval: Duration = .seconds(3600)) {
         self.engines = engines
         self.board = board
         self.store = store
         self.remediator = remediator
         self.logger = logger
+        self.router = router
+        self.repeatInterval = repeatInterval
         var prior: [String: [String: [Double]]] = [:]
         for action in priorActions where action.source.hasPrefix("policy ") {
             prior[action.engine, default: [:]][String(action.source.dropFirst("policy ".count)), default: []].append(action.at)
@@ -47,6 +52,7 @@ private final class EngineJudge {
     var planner: RemediationPlanner
     var previousCPU: (seconds: Double, at: Double)?
     var contentionHistory: [(total: Double, at: Double)] = []
+    var reminders: ReminderSchedule
     /// Results of finished actions, handed back to the planner at the next evaluation.
     let finished = FinishedActions()
 
@@ -57,6 +63,7 @@ private final class EngineJudge {
         tracker = HealthTracker(settings: engine.health)
         planner = RemediationPlanner(engine: engine.name, policies: engine.remediation.policies,
                                      priorActions: monitor.priorActions[engine.name] ?? [:])
+        reminders = ReminderSchedule(interval: monitor.repeatInterval)
     }
 
     func loop() async {
@@ -89,7 +96,8 @@ private final class EngineJudge {
             if let transition = await handle(decision, now: now) { transitions.append(transition) }
         }
         for transition in transitions { log(transition) }
-        await monitor.store?.record(engine: engine.name, transitions: transitions)
+        await monitor.store?.record(engine: engine.name, transitions: transitions,
+                                    alerts: monitor.router.route(alertEvents(transitions, now: now)))
         let components = tracker.components
         let level = tracker.level
         let exhausted = zip(planner.policies, planner.states).filter { $0.1.gaveUp }.map { $0.0.name }
@@ -103,6 +111,27 @@ private final class EngineJudge {
             status.health.recentTransitions = Array((transitions.reversed() + status.health.recentTransitions).prefix(20))
             status.remediation.exhausted = exhausted
         }
+    }
+
+    /// What people hear of this evaluation: each transition (with the policy that will act on it), and a
+    /// reminder for each problem that has gone on for `repeat_interval`.
+    private func alertEvents(_ transitions: [HealthTransition], now: Double) -> [AlertEvent] {
+        let policies = planner.policies
+        var events = transitions.map { transition in
+            let acting = transition.to > transition.from
+                ? policies.filter { $0.component == transition.component && transition.to >= $0.level }.map(\.name) : []
+            return AlertEvent.transition(transition, engine: engine.name,
+                                         policy: acting.isEmpty ? nil : "Warden acts: " + acting.joined(separator: ", "))
+        }
+        for component in reminders.due(tracker.components, transitions: transitions, now: now) {
+            guard let state = tracker.components[component] else { continue }
+            let finding = state.reading?.worst
+            events.append(AlertEvent(kind: .reminder, engine: engine.name, component: component.rawValue, level: state.level,
+                                     reason: (finding?.message ?? state.level.name)
+                                         + " (since \(AlertFormat.timestamp(state.since)))",
+                                     value: finding?.value, threshold: finding?.threshold, at: now))
+        }
+        return events
     }
 
     /// CPU seconds per second of the engine's tree between the two latest resource samples.

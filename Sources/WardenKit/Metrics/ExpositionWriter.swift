@@ -18,11 +18,40 @@ public struct ExpositionWriter: Sendable {
     public struct Sample: Sendable {
         public var labels: [String]
         public var value: Double
+        /// `_bucket`, `_sum` or `_count` for histogram samples.
+        public var suffix = ""
+        /// The `le` label of a histogram bucket.
+        public var le: String?
 
-        public init(_ labels: [String], _ value: Double) {
+        public init(_ labels: [String], _ value: Double, suffix: String = "", le: String? = nil) {
             self.labels = labels
             self.value = value
+            self.suffix = suffix
+            self.le = le
         }
+    }
+
+    /// One histogram series: cumulative counts per upper bound (without +Inf), the sum and the count.
+    public struct HistogramSeries: Sendable {
+        public var labels: [String]
+        public var buckets: [(le: Double, count: Int)]
+        public var sum: Double
+        public var count: Int
+
+        public init(labels: [String], buckets: [(le: Double, count: Int)], sum: Double, count: Int) {
+            self.labels = labels
+            self.buckets = buckets
+            self.sum = sum
+            self.count = count
+        }
+    }
+
+    public mutating func write(_ family: MetricFamily, histograms: [HistogramSeries]) {
+        write(family, histograms.flatMap { series in
+            series.buckets.map { Sample(series.labels, Double($0.count), suffix: "_bucket", le: Self.format($0.le)) }
+                + [Sample(series.labels, Double(series.count), suffix: "_bucket", le: "+Inf"),
+                   Sample(series.labels, series.sum, suffix: "_sum"), Sample(series.labels, Double(series.count), suffix: "_count")]
+        })
     }
 
     /// Writes one family with its HELP and TYPE lines; a family without samples is left out entirely.
@@ -33,13 +62,19 @@ public struct ExpositionWriter: Sendable {
         for sample in samples {
             precondition(sample.labels.count == family.labels.count, "\(family.name): label count mismatch")
             output += family.name
-            if !family.labels.isEmpty {
+            output += sample.suffix
+            if !family.labels.isEmpty || sample.le != nil {
                 output += "{"
                 for (index, name) in family.labels.enumerated() {
                     if index > 0 { output += "," }
                     output += name
                     output += "=\""
                     output += Self.escapeLabelValue(sample.labels[index])
+                    output += "\""
+                }
+                if let le = sample.le {
+                    output += family.labels.isEmpty ? "le=\"" : ",le=\""
+                    output += le
                     output += "\""
                 }
                 output += "}"

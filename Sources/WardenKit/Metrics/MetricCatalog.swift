@@ -111,6 +111,15 @@ public enum Catalog {
         help: "Remediation actions by kind (restart, signal, http, exec, sql) and result (success, failure, skipped, suppressed, dry_run).",
         labels: ["engine", "action", "result"])
 
+    // MARK: Alerts
+    public static let alerts = MetricFamily(name: "warden_alerts_total", kind: .counter,
+        help: "Alert deliveries by channel and result: delivered (events), retried (attempts), failed (events moved to the dead letters).",
+        labels: ["channel", "result"])
+    public static let alertQueueDepth = MetricFamily(name: "warden_alert_queue_depth", kind: .gauge,
+        help: "Events waiting in the outbox for the channel.", labels: ["channel"])
+    public static let alertDeliveryLatency = MetricFamily(name: "warden_alert_delivery_latency_seconds", kind: .histogram,
+        help: "From the event to its acknowledged delivery, per channel.", labels: ["channel"])
+
     /// The families checks and probes fill, in exposition order.
     public static let observed: [MetricFamily] = [
         probeSuccess, probeDuration, heartbeatFileAge, logRuleMatches, logRuleLastMatch,
@@ -142,6 +151,7 @@ public enum Catalog {
         engineCPU, engineRSS, engineMemoryRatio, engineThreads, engineOpenFDs, engineProcesses,
     ] + observed + [
         healthLevel, engineHealthLevel, healthTransitions, remediations,
+        alerts, alertQueueDepth, alertDeliveryLatency,
     ] + [
         processCPU, processRSS, processVirtual, processStart, processOpenFDs, processMaxFDs, processThreads,
     ]

@@ -11,9 +11,11 @@ public struct WardenMetrics: Sendable {
     let checks: [String: [any Check]]
     /// The action kinds each engine's remediation can take: their counters start at 0.
     let actionKinds: [String: Set<String>]
+    let alertStats: AlertStats?
 
     public init(version: String, board: StatusBoard, store: WardenStore?, system: ProcSystem,
-                checks: [String: [any Check]] = [:], actionKinds: [String: Set<String>] = [:]) {
+                checks: [String: [any Check]] = [:], actionKinds: [String: Set<String>] = [:], alertStats: AlertStats? = nil) {
+        self.alertStats = alertStats
         self.version = version
         self.board = board
         self.store = store
@@ -53,6 +55,7 @@ public struct WardenMetrics: Sendable {
         resource(Catalog.engineProcesses) { Double($0.processes) }
         writeObservations(engines, now: now, into: &out)
         writeHealth(engines, into: &out)
+        writeAlerts(into: &out)
 
         writeSelf(into: &out)
         return out.output
@@ -116,6 +119,21 @@ public struct WardenMetrics: Sendable {
                     Sample([engine.name, kind, result.rawValue], Double(engine.remediation.counts[kind]?[result] ?? 0))
                 }
             }
+        })
+    }
+
+    private func writeAlerts(into out: inout ExpositionWriter) {
+        guard let stats = alertStats?.snapshot else { return }
+        typealias Sample = ExpositionWriter.Sample
+        let channels = stats.sorted { $0.key < $1.key }
+        out.write(Catalog.alerts, channels.flatMap { name, channel in
+            channel.results.sorted { $0.key < $1.key }.map { Sample([name, $0.key], Double($0.value)) }
+        })
+        let queued: [String: OutboxSummary] = (try? store?.outboxSummary()) ?? [:]
+        out.write(Catalog.alertQueueDepth, channels.map { Sample([$0.key], Double(queued[$0.key]?.depth ?? 0)) })
+        out.write(Catalog.alertDeliveryLatency, histograms: channels.map { name, channel in
+            .init(labels: [name], buckets: zip(AlertStats.latencyBuckets, channel.buckets).map { ($0, $1) },
+                  sum: channel.latencySum, count: channel.latencyCount)
         })
     }
 

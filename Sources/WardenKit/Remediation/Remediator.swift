@@ -15,8 +15,12 @@ public final class Remediator: Sendable {
     /// Warden's own budget across engines and policies: no storm, whatever the input.
     let global: Mutex<BudgetLedger>
 
+    let router: AlertRouter
+
     public init(board: StatusBoard, store: WardenStore?, supervisors: [EngineSupervisor], settings: RemediationSettings,
-                environment: [String: String], logger: Logger, priorActions: [Double] = []) {
+                environment: [String: String], logger: Logger, priorActions: [Double] = [],
+                router: AlertRouter = AlertRouter(channels: [])) {
+        self.router = router
         self.board = board
         self.store = store
         self.supervisors = Dictionary(uniqueKeysWithValues: supervisors.map { ($0.config.name, $0) })
@@ -43,7 +47,14 @@ public final class Remediator: Sendable {
                                  : await action.perform(incident, context)
             let finished = Date().timeIntervalSince1970
             entry.finish(outcome, at: finished)
-            if let id = entry.id { await store?.complete(audit: id, outcome, at: finished) }
+            if let id = entry.id {
+                let event = AlertEvent(kind: .remediation, engine: incident.engine, component: incident.component?.rawValue,
+                                       level: incident.level, reason: incident.reason, value: incident.value,
+                                       threshold: incident.threshold,
+                                       action: "\(action.summary) (\(incident.source), step \(incident.rung + 1))",
+                                       result: "\(outcome.result.rawValue): \(outcome.detail)", at: finished)
+                await store?.complete(audit: id, outcome, at: finished, alerts: router.route([event]))
+            }
             board.update(incident.engine) { $0.remediation.note(entry) }
             var details = metadata(incident, action)
             details["result"] = "\(outcome.result.rawValue)"

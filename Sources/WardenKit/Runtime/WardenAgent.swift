@@ -35,6 +35,7 @@ public struct WardenAgent: Sendable {
             throw StartupError(description: "admin_token: \(error.description)")
         }
 
+        let channels = try makeAlertChannels()
         try createStateDirectory()
         let store = try WardenStore(path: config.stateDirectory + "/warden.sqlite", logger: logger)
         let orphanGuard = try OrphanGuard(logger: logger)
@@ -85,8 +86,11 @@ public struct WardenAgent: Sendable {
             engine.remediation.policies.flatMap { [$0.budget.window, $0.cooldown] } + engine.remediation.alertmanager.map(\.cooldown)
         }
         let priorActions = await store.actionTimes(since: now - (windows.max() ?? .zero).seconds)
+        let router = AlertRouter(channels: channels.map { ($0.name, $0.minLevel) })
+        let alertStats = AlertStats(channels: channels.map(\.name))
         let remediator = Remediator(board: board, store: store, supervisors: supervisors, settings: config.remediation,
-                                    environment: helperEnvironment, logger: logger, priorActions: priorActions.map(\.at))
+                                    environment: helperEnvironment, logger: logger, priorActions: priorActions.map(\.at),
+                                    router: router)
         if config.remediation.dryRun {
             logger.notice("remediation runs dry: actions are logged and audited, none is taken")
         }
@@ -95,11 +99,12 @@ public struct WardenAgent: Sendable {
                               + engine.remediation.alertmanager.map(\.action.kind)))
         })
         let metrics = WardenMetrics(version: WardenVersion.current, board: board, store: store, system: system,
-                                    checks: checks, actionKinds: actionKinds)
+                                    checks: checks, actionKinds: actionKinds, alertStats: alertStats)
         let http = WardenHTTP(version: WardenVersion.current, board: board, metrics: metrics, supervisors: supervisors,
                               auth: AdminAuth(token: adminToken), reports: reports,
                               alertmanager: AlertmanagerReceiver(engines: config.engines, remediator: remediator, logger: logger,
-                                                                 priorActions: priorActions))
+                                                                 priorActions: priorActions),
+                              alerts: .init(store: store, router: router, stats: alertStats))
         let onListening = self.onListening
         let app = Application(
             router: http.router(),
@@ -116,7 +121,10 @@ public struct WardenAgent: Sendable {
             ResourceSampler(engines: config.engines, board: board, system: system),
             ProbeRunner(probes: probes, board: board, logger: logger),
             HealthMonitor(engines: config.engines, board: board, store: store, remediator: remediator, logger: logger,
-                          priorActions: priorActions),
+                          priorActions: priorActions, router: router, repeatInterval: config.alerts.repeatInterval),
+            AlertDispatcher(channels: channels, store: store,
+                            settings: .init(groupWindow: config.alerts.groupWindow, maxAge: config.alerts.maxAge),
+                            stats: alertStats, logger: logger),
         ] + watchers
         let services: [ServiceGroupConfiguration.ServiceConfiguration] =
             [.init(service: app), .init(service: EngineFleet(supervisors: supervisors))]
@@ -136,6 +144,29 @@ public struct WardenAgent: Sendable {
             throw StartupError(description: "cannot listen on \(config.listen): \(String(cString: strerror(error.errnoCode)))")
         }
         logger.info("warden stopped")
+    }
+
+    /// The configured channels with their secrets read; a secret that cannot be read stops the start, naming
+    /// the channel and the reference (never a value).
+    private func makeAlertChannels() throws -> [AlertChannel] {
+        try config.alerts.channels.map { channel in
+            func resolve(_ source: SecretSource, _ key: String) throws -> String {
+                do { return try source.resolve() } catch {
+                    throw StartupError(description: "alerts channel \(channel.name): \(key): \(error.description)")
+                }
+            }
+            let notifier: any Notifier = switch channel.kind {
+            case .telegram(let api, let token, let chat, let thread, let timeout, let interval):
+                TelegramNotifier(apiURL: api, token: try resolve(token, "bot_token"), chatID: chat, threadID: thread,
+                                 timeout: timeout, minimumInterval: interval)
+            case .webhook(let url, let secret, let headers, let timeout):
+                WebhookNotifier(url: url, secret: try secret.map { try resolve($0, "secret") }, headers: headers,
+                                timeout: timeout)
+            case .log:
+                LogNotifier(logger: logger)
+            }
+            return AlertChannel(name: channel.name, minLevel: channel.minLevel, notifier: notifier)
+        }
     }
 
     private func createStateDirectory() throws {

@@ -3,9 +3,14 @@ import GRDB
 
 /// Health transitions, the remediation audit and Alertmanager receipts.
 extension WardenStore {
-    public func record(engine: String, transitions: [HealthTransition]) async {
-        guard !transitions.isEmpty else { return }
+    /// Stores transitions and the alerts they cause in one transaction: either both or neither.
+    public func record(engine: String, transitions: [HealthTransition],
+                       alerts: [(channel: String, event: AlertEvent)] = []) async {
+        guard !transitions.isEmpty || !alerts.isEmpty else { return }
+        let now = Date().timeIntervalSince1970
+        defer { if !alerts.isEmpty { doorbell.ring() } }
         await write("record \(transitions.count) health transitions for engine \(engine)") { db in
+            try Self.enqueue(alerts, in: db, at: now)
             for t in transitions {
                 try db.execute(
                     sql: """
@@ -33,10 +38,14 @@ extension WardenStore {
         }
     }
 
-    public func complete(audit id: Int64, _ outcome: ActionOutcome, at time: Double) async {
+    /// Completes an audit row and queues the alerts about it, in one transaction.
+    public func complete(audit id: Int64, _ outcome: ActionOutcome, at time: Double,
+                         alerts: [(channel: String, event: AlertEvent)] = []) async {
+        defer { if !alerts.isEmpty { doorbell.ring() } }
         await write("complete audit row \(id)") { db in
             try db.execute(sql: "UPDATE remediations SET finished_at = ?, result = ?, detail = ?, output = ? WHERE id = ?",
                            arguments: [time, outcome.result.rawValue, outcome.detail, outcome.output, id])
+            try Self.enqueue(alerts, in: db, at: time)
         }
     }
 

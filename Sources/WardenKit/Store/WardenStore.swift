@@ -26,6 +26,9 @@ public final class WardenStore: Sendable {
         self.pool = pool
     }
 
+    /// Rung after every write that queued alerts, so the dispatcher wakes without polling the database.
+    public let doorbell = Doorbell()
+
     private static func open(path: String) throws -> DatabasePool {
         var configuration = Configuration()
         configuration.busyMode = .timeout(5)
@@ -99,6 +102,29 @@ public final class WardenStore: Sendable {
                 t.column("alertname", .text).notNull()
                 t.column("status", .text).notNull()
                 t.column("decision", .text).notNull()
+            }
+        }
+        migrator.registerMigration("v3-alert-outbox") { db in
+            // One row per event and channel, written in the transaction of the event; deleted when the channel
+            // acknowledged it. Delivery follows `id` per channel: the order events happened.
+            try db.create(table: "alert_outbox") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("channel", .text).notNull()
+                t.column("event", .text).notNull()
+                t.column("created_at", .double).notNull()
+                t.column("attempts", .integer).notNull().defaults(to: 0)
+                t.column("next_attempt_at", .double).notNull().defaults(to: 0)
+                t.column("last_error", .text)
+            }
+            try db.create(index: "alert_outbox_by_channel", on: "alert_outbox", columns: ["channel", "id"])
+            try db.create(table: "alert_dead_letters") { t in
+                t.column("id", .integer).primaryKey()
+                t.column("channel", .text).notNull()
+                t.column("event", .text).notNull()
+                t.column("created_at", .double).notNull()
+                t.column("died_at", .double).notNull()
+                t.column("attempts", .integer).notNull()
+                t.column("reason", .text).notNull()
             }
         }
         return migrator

@@ -1,0 +1,37 @@
+import Foundation
+
+/// POSTs the versioned JSON payload, signed in the Standard Webhooks style when a secret is configured:
+/// `webhook-id` (the batch id, stable across retries), `webhook-timestamp`, `webhook-signature`.
+public struct WebhookNotifier: Notifier {
+    public var url: URL
+    public var secret: String?
+    public var headers: [String: String]
+    public var timeout: Duration
+    public var minimumInterval: Duration { .zero }
+
+    public init(url: URL, secret: String?, headers: [String: String], timeout: Duration) {
+        self.url = url
+        self.secret = secret
+        self.headers = headers
+        self.timeout = timeout
+    }
+
+    public func deliver(_ batch: AlertBatch) async -> DeliveryResult {
+        let now = Date().timeIntervalSince1970
+        let body = WebhookPayload(id: batch.id, sentAt: now, events: batch.events).encoded()
+        var headers = self.headers
+        headers["Content-Type"] = "application/json"
+        headers["webhook-id"] = batch.id
+        headers["webhook-timestamp"] = String(Int(now))
+        if let secret {
+            headers["webhook-signature"] = WebhookSignature.sign(id: batch.id, timestamp: Int(now), body: body, secret: secret)
+        }
+        let fetch = CappedFetch(maxBytes: 64 * 1024)
+        switch await fetch.send("POST", url, headers: headers, body: body, timeout: timeout) {
+        case .failure(let failure):
+            return .retry(after: nil, reason: failure.description)
+        case .success(let (status, _)):
+            return .http(status: status, retryAfter: nil, reason: "POST \(url.redacted): HTTP \(status)")
+        }
+    }
+}
