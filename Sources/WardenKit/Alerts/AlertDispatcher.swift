@@ -104,6 +104,7 @@ public struct AlertDispatcher: Service {
     }
 
     public func run() async {
+        await store.retryQueuedNow()
         await cancelWhenGracefulShutdown {
             await withDiscardingTaskGroup { group in
                 for channel in channels {

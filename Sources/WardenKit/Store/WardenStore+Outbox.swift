@@ -61,6 +61,11 @@ extension WardenStore {
                          attempts: row["attempts"], nextAttemptAt: row["next_attempt_at"], lastError: row["last_error"])
     }
 
+    /// After Warden restarts, what waited for a retry is tried at once: the outage may well be over.
+    public func retryQueuedNow() async {
+        await write("retry queued alerts") { db in try db.execute(sql: "UPDATE alert_outbox SET next_attempt_at = 0") }
+    }
+
     public func acknowledge(_ ids: [Int64]) async {
         await write("acknowledge \(ids.count) alerts") { db in
             try db.execute(sql: "DELETE FROM alert_outbox WHERE id IN (\(ids.map(String.init).joined(separator: ",")))")
