@@ -50,7 +50,8 @@ let package = Package(
         // Figures for benchmarks/run: the check cycle at scale and log-rule throughput.
         .executableTarget(
             name: "warden-bench",
-            dependencies: ["WardenKit", .product(name: "GRDB", package: "GRDB.swift")]
+            dependencies: ["WardenKit", .product(name: "GRDB", package: "GRDB.swift"),
+                           .product(name: "Hummingbird", package: "hummingbird"), .product(name: "Logging", package: "swift-log")]
         ),
         .testTarget(name: "WardenKitTests", dependencies: ["WardenKit"]),
         .testTarget(

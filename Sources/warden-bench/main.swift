@@ -1,7 +1,8 @@
-// Measures what issue 3 asks of the checks, with Warden's real probe and checks (no mocks):
+// Measures what issues 3 and 5 ask, with Warden's real probe, checks, store and notifier (no mocks):
 //   1. one full check cycle (the SQLite probe's queries plus every check's computation) against an engine
 //      database with 1,000 / 10,000 / 100,000 open positions, and this process's memory after;
-//   2. log-rule throughput in lines per second, through the line splitter and a typical rule set.
+//   2. log-rule throughput in lines per second, through the line splitter and a typical rule set;
+//   3. the alert path: a recorded transition to the request at a local Telegram Bot API server.
 // A report, not a test: it prints figures and asserts nothing. `benchmarks/run` calls it.
 import Foundation
 import GRDB
@@ -140,3 +141,7 @@ print("")
 print("| log rules | throughput | per line | matches |")
 print("| --- | --- | --- | --- |")
 print(try logRuleThroughput(lines: 500_000))
+print("")
+print("| alert path | p50 | p95 | min–max | delivered |")
+print("| --- | --- | --- | --- | --- |")
+print(try await alertLatency(runs: 200))

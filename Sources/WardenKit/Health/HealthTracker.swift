@@ -33,6 +33,14 @@ public struct HealthTransition: Sendable, Equatable {
     public var finding: Finding?
 
     public var reason: String { finding?.message ?? to.name }
+
+    public init(component: HealthComponent, from: HealthLevel, to: HealthLevel, at: Double, finding: Finding?) {
+        self.component = component
+        self.from = from
+        self.to = to
+        self.at = at
+        self.finding = finding
+    }
 }
 
 /// The hysteresis of DESIGN.md §5, for the components of one engine: up only after the raw level has held for
