@@ -153,6 +153,37 @@ struct AlertDeliveryTests {
     }
 }
 
+extension AlertDeliveryTests {
+    @Test func aServerThatNeverAnswersIsCutOffAtTheTimeoutAndTriedAgain() async throws {
+        let fake = try await FakeTelegram(token: "1:hang")
+        fake.set(.hang)
+        let channel = AlertChannel(name: "tg", minLevel: .degraded,
+                                   notifier: TelegramNotifier(apiURL: URL(string: fake.url)!, token: fake.token, chatID: "1",
+                                                              threadID: nil, timeout: .milliseconds(300), minimumInterval: .zero))
+        let outbox = try Outbox([channel])
+        await outbox.send(["patient"])
+        try await eventually("the hung request times out and is retried") { fake.requests.count >= 2 }
+        let lastError = try await outbox.store.outboxSummary()["tg"]?.lastError ?? ""
+        #expect(lastError.contains("no complete answer within 300ms"), "\(lastError)")
+        #expect(!lastError.contains(fake.token) && !lastError.contains("127.0.0.1"), "the URL carries the token: never shown")
+        fake.set(.ok)
+        try await eventually(timeout: .seconds(15), "delivered once the server answers") { fake.messages.count == 1 }
+    }
+
+    @Test func wardensOwnProblemsGoOutDirectlyOnEveryChannel() async throws {
+        let fake = try await FakeTelegram(token: "1:direct")
+        let outbox = try Outbox([])
+        let dispatcher = AlertDispatcher(channels: [Self.telegram(fake)], store: outbox.store,
+                                         settings: .init(groupWindow: .seconds(10), maxAge: .seconds(60)),
+                                         stats: AlertStats(channels: ["tg"]), logger: Logger(label: "test"))
+        dispatcher.sendDirect(AlertEvent(kind: .warden, engine: nil, level: .critical,
+                                         reason: "cannot write to Warden's database /var/lib/warden/warden.sqlite: disk full",
+                                         at: Date().timeIntervalSince1970))
+        try await eventually("the problem is delivered without the outbox or its grouping") { fake.messages.count == 1 }
+        #expect(fake.messages[0].text.contains("Warden") && fake.messages[0].text.contains("disk full"))
+    }
+}
+
 struct ReminderScheduleTests {
     @Test func anOngoingProblemIsSaidAgainAtTheIntervalNotAtEveryEvaluation() {
         var schedule = ReminderSchedule(interval: .seconds(3600))

@@ -28,6 +28,8 @@ final class FakeTelegram: Sendable {
         case rateLimited(retryAfter: Int, count: Int)
         /// 400 Bad Request: chat not found.
         case badChat
+        /// Accepts the request and never answers.
+        case hang
     }
 
     struct Message: Sendable {
@@ -39,7 +41,7 @@ final class FakeTelegram: Sendable {
     }
 
     let token: String
-    private let state = Mutex<(mode: Mode, messages: [Message], requests: [Double], rejected: [String])>((.ok, [], [], []))
+    fileprivate let state = Mutex<(mode: Mode, messages: [Message], requests: [Double], rejected: [String])>((.ok, [], [], []))
     private let task: Task<Void, any Error>
     let port: Int
 
@@ -49,6 +51,10 @@ final class FakeTelegram: Sendable {
         let stateRef = Box()
         router.post("/:path/sendMessage") { request, context in
             let body = try await request.body.collect(upTo: 1 << 20)
+            if stateRef.server!.mode == .hang {
+                stateRef.server!.state.withLock { $0.requests.append(Date().timeIntervalSince1970) }
+                try await Task.sleep(for: .seconds(3600))
+            }
             return stateRef.server!.answer(path: context.parameters.get("path") ?? "", body: Data(body.readableBytesView))
         }
         (task, port) = await serveOnLoopback(router)
@@ -63,6 +69,7 @@ final class FakeTelegram: Sendable {
     var requests: [Double] { state.withLock { $0.requests } }
     var rejected: [String] { state.withLock { $0.rejected } }
     func set(_ mode: Mode) { state.withLock { $0.mode = mode } }
+    var mode: Mode { state.withLock { $0.mode } }
 
     private func answer(path: String, body: Data) -> Response {
         let now = Date().timeIntervalSince1970
@@ -80,7 +87,7 @@ final class FakeTelegram: Sendable {
             return mode
         }
         switch mode {
-        case .down: return Self.error(500, "Internal Server Error")
+        case .down, .hang: return Self.error(500, "Internal Server Error")
         case .badChat: return Self.error(400, "Bad Request: chat not found")
         case .rateLimited(let after, _):
             return Self.error(429, "Too Many Requests: retry after \(after)", parameters: ["retry_after": after])

@@ -114,6 +114,19 @@ public struct AlertDispatcher: Service {
         }
     }
 
+    /// Delivers at once, outside the outbox, on every channel: for Warden's own problems when its database
+    /// (where the outbox lives) cannot be written. Best effort: one attempt per channel, logged if it fails.
+    public func sendDirect(_ event: AlertEvent) {
+        for channel in channels {
+            Task {
+                let result = await channel.notifier.deliver(AlertBatch(id: event.id, events: [event]))
+                if result != .delivered {
+                    logger.error("could not deliver a problem of Warden's own", metadata: ["channel": "\(channel.name)"])
+                }
+            }
+        }
+    }
+
     private func loop(_ channel: AlertChannel) async {
         var seen = -1
         var due = 0.0

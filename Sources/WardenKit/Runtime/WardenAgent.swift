@@ -105,6 +105,14 @@ public struct WardenAgent: Sendable {
                               alertmanager: AlertmanagerReceiver(engines: config.engines, remediator: remediator, logger: logger,
                                                                  priorActions: priorActions),
                               alerts: .init(store: store, router: router, stats: alertStats))
+        let dispatcher = AlertDispatcher(channels: channels, store: store,
+                                         settings: .init(groupWindow: config.alerts.groupWindow, maxAge: config.alerts.maxAge),
+                                         stats: alertStats, logger: logger)
+        store.onWriteProblem { problem in
+            dispatcher.sendDirect(AlertEvent(kind: .warden, engine: nil, level: problem == nil ? .healthy : .critical,
+                                             reason: problem ?? "Warden's database accepts writes again",
+                                             at: Date().timeIntervalSince1970))
+        }
         let onListening = self.onListening
         let app = Application(
             router: http.router(),
@@ -122,9 +130,7 @@ public struct WardenAgent: Sendable {
             ProbeRunner(probes: probes, board: board, logger: logger),
             HealthMonitor(engines: config.engines, board: board, store: store, remediator: remediator, logger: logger,
                           priorActions: priorActions, router: router, repeatInterval: config.alerts.repeatInterval),
-            AlertDispatcher(channels: channels, store: store,
-                            settings: .init(groupWindow: config.alerts.groupWindow, maxAge: config.alerts.maxAge),
-                            stats: alertStats, logger: logger),
+            dispatcher,
         ] + watchers
         let services: [ServiceGroupConfiguration.ServiceConfiguration] =
             [.init(service: app), .init(service: EngineFleet(supervisors: supervisors))]

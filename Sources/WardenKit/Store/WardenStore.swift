@@ -28,6 +28,13 @@ public final class WardenStore: Sendable {
 
     /// Rung after every write that queued alerts, so the dispatcher wakes without polling the database.
     public let doorbell = Doorbell()
+    private let problems = Mutex<(@Sendable (String?) -> Void)?>(nil)
+
+    /// Called with a description when writes start failing, and with nil when they work again: the outbox
+    /// lives in this database, so these must reach people some other way.
+    public func onWriteProblem(_ handler: @escaping @Sendable (String?) -> Void) {
+        problems.withLock { $0 = handler }
+    }
 
     private static func open(path: String) throws -> DatabasePool {
         var configuration = Configuration()
@@ -192,7 +199,10 @@ public final class WardenStore: Sendable {
                 defer { state.failing = false }
                 return state.failing
             }
-            if recovered { logger.notice("Warden's database accepts writes again", metadata: ["path": "\(path)"]) }
+            if recovered {
+                logger.notice("Warden's database accepts writes again", metadata: ["path": "\(path)"])
+                problems.withLock { $0 }?(nil)
+            }
             return value
         } catch {
             let first = failures.withLock { state -> Bool in
@@ -204,6 +214,7 @@ public final class WardenStore: Sendable {
             if first {
                 logger.error("cannot write to Warden's database; supervision continues without history",
                              metadata: ["path": "\(path)", "action": "\(what)", "error": "\(Self.describe(error))"])
+                problems.withLock { $0 }?("cannot write to Warden's database \(path): \(Self.describe(error)); supervision continues, but history and queued alerts are not being saved")
             }
             return nil
         }
