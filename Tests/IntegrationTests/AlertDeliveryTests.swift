@@ -170,15 +170,49 @@ extension AlertDeliveryTests {
         try await eventually(timeout: .seconds(15), "delivered once the server answers") { fake.messages.count == 1 }
     }
 
+    @Test func aRetryResendsTheSameBurstUnderTheSameDeliveryID() async throws {
+        let receiver = try await WebhookReceiver(secret: "plain-secret")
+        receiver.answer(with: 500)
+        let channel = AlertChannel(name: "hook", minLevel: .degraded,
+                                   notifier: WebhookNotifier(url: URL(string: receiver.url)!, secret: receiver.secret,
+                                                             headers: [:], timeout: .seconds(2)))
+        let outbox = try Outbox([channel], groupWindow: .milliseconds(300))
+        await outbox.send(["a", "b"])
+        try await eventually("the burst is tried and refused") { receiver.attempts.count >= 1 }
+        // More arrives while the first burst waits for its retry: it does not join it.
+        await outbox.send(["c"])
+        receiver.answer(with: 200)
+        try await eventually(timeout: .seconds(15), "both messages are delivered") { receiver.deliveries.count == 2 }
+        let first = receiver.deliveries[0]
+        #expect(first.payload.events.map(\.reason) == ["a", "b"] && receiver.deliveries[1].payload.events.map(\.reason) == ["c"])
+        #expect(receiver.attempts.filter { $0 == first.id }.count == receiver.attempts.count - 1,
+                "every attempt at the first burst carried one id: \(receiver.attempts)")
+        #expect(first.signatureValid)
+    }
+
+    @Test func messagesOlderThanMaxAgeAreDeadLetteredNotSentLate() async throws {
+        let fake = try await FakeTelegram(token: "1:old")
+        fake.set(.down)
+        let outbox = try Outbox([Self.telegram(fake)], maxAge: .seconds(600), factor: 600)
+        await outbox.send(["stale news"])
+        try await eventually(timeout: .seconds(10), "the message expires after 10 virtual minutes") {
+            (try await outbox.store.outboxSummary())["tg"]?.deadLetters == 1
+        }
+        fake.set(.ok)
+        try await Task.sleep(for: .milliseconds(300))
+        #expect(fake.messages.isEmpty)
+        #expect(outbox.stats.snapshot["tg"]?.results["failed"] == 1)
+    }
+
     @Test func wardensOwnProblemsGoOutDirectlyOnEveryChannel() async throws {
         let fake = try await FakeTelegram(token: "1:direct")
         let outbox = try Outbox([])
         let dispatcher = AlertDispatcher(channels: [Self.telegram(fake)], store: outbox.store,
                                          settings: .init(groupWindow: .seconds(10), maxAge: .seconds(60)),
                                          stats: AlertStats(channels: ["tg"]), logger: Logger(label: "test"))
-        dispatcher.sendDirect(AlertEvent(kind: .warden, engine: nil, level: .critical,
-                                         reason: "cannot write to Warden's database /var/lib/warden/warden.sqlite: disk full",
-                                         at: Date().timeIntervalSince1970))
+        dispatcher.sendDirect([AlertEvent(kind: .warden, engine: nil, level: .critical,
+                                          reason: "cannot write to Warden's database /var/lib/warden/warden.sqlite: disk full",
+                                          at: Date().timeIntervalSince1970)])
         try await eventually("the problem is delivered without the outbox or its grouping") { fake.messages.count == 1 }
         #expect(fake.messages[0].text.contains("Warden") && fake.messages[0].text.contains("disk full"))
     }

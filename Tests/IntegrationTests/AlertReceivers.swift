@@ -160,7 +160,7 @@ final class WebhookReceiver: Sendable {
     }
 
     let secret: String
-    private let state = Mutex<(status: Int, deliveries: [Delivery])>((200, []))
+    private let state = Mutex<(status: Int, deliveries: [Delivery], attempts: [String])>((200, [], []))
     private let task: Task<Void, any Error>
     let port: Int
 
@@ -180,6 +180,8 @@ final class WebhookReceiver: Sendable {
 
     var url: String { "http://127.0.0.1:\(port)/hook" }
     var deliveries: [Delivery] { state.withLock { $0.deliveries } }
+    /// The `webhook-id` of every request, answered or refused.
+    var attempts: [String] { state.withLock { $0.attempts } }
     func answer(with status: Int) { state.withLock { $0.status = status } }
 
     private func answer(_ headers: HTTPFields, _ body: Data) -> Response {
@@ -190,7 +192,10 @@ final class WebhookReceiver: Sendable {
         let fresh = abs(Double(timestamp) - Date().timeIntervalSince1970) < 300
         let decoder = JSONDecoder()
         decoder.keyDecodingStrategy = .convertFromSnakeCase
-        let status = state.withLock { $0.status }
+        let status = state.withLock { state in
+            state.attempts.append(id)
+            return state.status
+        }
         guard status == 200 else { return Response(status: .init(code: status)) }
         guard let payload = try? decoder.decode(WebhookPayload.self, from: body) else { return Response(status: .badRequest) }
         state.withLock {

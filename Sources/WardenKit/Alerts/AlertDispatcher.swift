@@ -28,7 +28,8 @@ public struct AlertChannel: Sendable {
     }
 }
 
-/// Delivery counts and latencies since Warden started, per channel, for `/metrics`.
+/// Delivery counts, latencies and queue depths since Warden started, per channel, for `/metrics` (which
+/// then reads no database).
 public final class AlertStats: Sendable {
     public static let latencyBuckets: [Double] = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 1800, 3600]
 
@@ -37,6 +38,7 @@ public final class AlertStats: Sendable {
         public var buckets = [Int](repeating: 0, count: AlertStats.latencyBuckets.count)
         public var latencySum = 0.0
         public var latencyCount = 0
+        public var queueDepth = 0
     }
 
     private let channels: Mutex<[String: Channel]>
@@ -49,10 +51,15 @@ public final class AlertStats: Sendable {
         channels.withLock { $0[channel, default: Channel()].results[result, default: 0] += n }
     }
 
+    func depth(_ channel: String, _ depth: Int) {
+        channels.withLock { $0[channel, default: Channel()].queueDepth = depth }
+    }
+
     func delivered(_ channel: String, latencies: [Double]) {
         channels.withLock { all in
             var stats = all[channel, default: Channel()]
             stats.results["delivered", default: 0] += latencies.count
+            stats.queueDepth = max(0, stats.queueDepth - latencies.count)
             for latency in latencies {
                 for (index, bound) in Self.latencyBuckets.enumerated() where latency <= bound { stats.buckets[index] += 1 }
                 stats.latencySum += latency
@@ -66,9 +73,9 @@ public final class AlertStats: Sendable {
 }
 
 /// Delivers the outbox, one loop per channel: oldest first (a message that must be retried holds the ones
-/// behind it, so order is kept), bursts within `groupWindow` as one message, exponential backoff or the
-/// receiver's `retry_after`, the channel's minimum interval, and dead letters for permanent failures and
-/// messages older than `maxAge`.
+/// behind it, so order is kept), bursts within `groupWindow` as one message (at most `maxBatch` events),
+/// exponential backoff or the receiver's `retry_after`, the channel's minimum interval, and dead letters for
+/// permanent failures and messages older than `maxAge`. A loop sleeps until the store rings or a retry is due.
 public struct AlertDispatcher: Service {
     public struct Settings: Sendable {
         public var groupWindow: Duration
@@ -92,6 +99,7 @@ public struct AlertDispatcher: Service {
     let clock: any AlertClock
     let stats: AlertStats
     let logger: Logger
+    private let direct = DirectSender()
 
     public init(channels: [AlertChannel], store: WardenStore, settings: Settings, clock: any AlertClock = SystemAlertClock(),
                 stats: AlertStats, logger: Logger) {
@@ -115,84 +123,147 @@ public struct AlertDispatcher: Service {
     }
 
     /// Delivers at once, outside the outbox, on every channel: for Warden's own problems when its database
-    /// (where the outbox lives) cannot be written. Best effort: one attempt per channel, logged if it fails.
-    public func sendDirect(_ event: AlertEvent) {
+    /// (where the outbox lives) cannot be written, and for alerts that could not be queued for that reason.
+    /// Best effort: one attempt per channel, in order, at the channel's pace.
+    public func sendDirect(_ events: [AlertEvent]) {
+        guard !events.isEmpty else { return }
         for channel in channels {
-            Task {
-                let result = await channel.notifier.deliver(AlertBatch(id: event.id, events: [event]))
-                if result != .delivered {
-                    logger.error("could not deliver a problem of Warden's own", metadata: ["channel": "\(channel.name)"])
+            direct.send(events, on: channel, logger: logger)
+        }
+    }
+
+    private func loop(_ channel: AlertChannel) async {
+        let (wakeups, wake) = store.doorbell.subscribe()
+        wake.yield(())
+        var timer: Task<Void, Never>?
+        defer { timer?.cancel() }
+        var state = ChannelState()
+        for await _ in wakeups {
+            let due = await deliverDue(channel, &state)
+            timer?.cancel()
+            timer = nil
+            if due.isFinite {
+                let delay = max(0, due - clock.now())
+                timer = Task { [clock] in
+                    await clock.sleep(.seconds(double: delay))
+                    if !Task.isCancelled { wake.yield(()) }
                 }
             }
         }
     }
 
-    private func loop(_ channel: AlertChannel) async {
-        var seen = -1
-        var due = 0.0
+    /// What a channel's loop remembers between passes.
+    struct ChannelState {
         var lastSent = -Double.infinity
-        while !Task.isCancelled {
-            let rings = store.doorbell.count
-            if rings != seen || clock.now() >= due {
-                seen = rings
-                due = await deliverDue(channel, lastSent: &lastSent)
-            }
-            // A cheap in-memory check; the database is read only when something is queued or due.
-            try? await Task.sleep(for: .milliseconds(20))
-        }
+        /// Delivered, but the acknowledgement could not be written: never sent again while Warden runs.
+        var delivered: Set<Int64> = []
     }
 
-    /// Delivers whatever is due; returns when the channel should be looked at next.
-    func deliverDue(_ channel: AlertChannel, lastSent: inout Double) async -> Double {
+    /// Delivers whatever is due; returns when the channel should be looked at next (`.infinity`: when rung).
+    func deliverDue(_ channel: AlertChannel, _ state: inout ChannelState) async -> Double {
         while !Task.isCancelled {
-            let rows: [OutboxRow]
+            let pending: (rows: [OutboxRow], depth: Int, unreadable: [Int64])
             do {
-                rows = try await store.pendingAlerts(channel: channel.name, limit: settings.maxBatch * 5)
+                pending = try await store.pendingAlerts(channel: channel.name, limit: settings.maxBatch * 5)
             } catch {
                 logger.error("cannot read the alert outbox", metadata: ["channel": "\(channel.name)", "error": "\(error)"])
                 return clock.now() + 5
             }
-            guard let head = rows.first else { return .infinity }
+            stats.depth(channel.name, pending.depth)
             let now = clock.now()
+            if !pending.unreadable.isEmpty {
+                guard await settle({ await $0.deadLetter(pending.unreadable, reason: "unreadable outbox row", at: now) }) else {
+                    return now + 5
+                }
+                continue
+            }
+            if !state.delivered.isEmpty {
+                // Acknowledgements that failed to be written: retry them before anything else is sent.
+                let ids = Array(state.delivered)
+                guard await settle({ await $0.acknowledge(ids) }) else { return now + 5 }
+                state.delivered = []
+                continue
+            }
+            guard let head = pending.rows.first else { return .infinity }
             if now - head.createdAt > settings.maxAge.seconds {
-                let expired = rows.filter { now - $0.createdAt > settings.maxAge.seconds }.map(\.id)
-                await store.deadLetter(expired, reason: "older than max_age (\(Units.formatDuration(settings.maxAge)))", at: now)
+                let expired = pending.rows.filter { now - $0.createdAt > settings.maxAge.seconds }.map(\.id)
+                let reason = "older than max_age (\(Units.formatDuration(settings.maxAge)))"
+                guard await settle({ await $0.deadLetter(expired, reason: reason, at: now) }) else { return now + 5 }
                 stats.count(channel.name, "failed", expired.count)
                 logger.error("alerts expired undelivered; moved to the dead letters",
                              metadata: ["channel": "\(channel.name)", "count": "\(expired.count)", "last_error": "\(head.lastError ?? "none")"])
                 continue
             }
             if head.nextAttemptAt > now { return head.nextAttemptAt }
-            let windowEnd = head.createdAt + settings.groupWindow.seconds
-            if settings.groupWindow > .zero && now < windowEnd { return windowEnd }
-            if now < lastSent + channel.notifier.minimumInterval.seconds { return lastSent + channel.notifier.minimumInterval.seconds }
-            let batch = settings.groupWindow > .zero
-                ? Array(rows.prefix { $0.createdAt <= windowEnd }.prefix(settings.maxBatch)) : [head]
+            let batch: [OutboxRow]
+            let batchID: String
+            if let id = head.batch {
+                // A retry: exactly the rows of the first attempt, under the same delivery id.
+                batch = pending.rows.filter { $0.batch == id }
+                batchID = id
+            } else {
+                let windowEnd = head.createdAt + settings.groupWindow.seconds
+                if settings.groupWindow > .zero && now < windowEnd { return windowEnd }
+                batch = settings.groupWindow > .zero
+                    ? Array(pending.rows.prefix { $0.createdAt <= windowEnd && $0.batch == nil }.prefix(settings.maxBatch)) : [head]
+                batchID = head.event.id + (batch.count > 1 ? "+\(batch.count - 1)" : "")
+            }
+            let interval = channel.notifier.minimumInterval.seconds
+            if now < state.lastSent + interval { return state.lastSent + interval }
             let ids = batch.map(\.id)
-            // Stable across retries: a receiver that has it already can ignore it.
-            let batchID = "\(head.event.id)" + (batch.count > 1 ? "+\(batch.count - 1)" : "")
             let result = await channel.notifier.deliver(AlertBatch(id: batchID, events: batch.map(\.event)))
             let finished = clock.now()
-            lastSent = finished
+            state.lastSent = finished
             switch result {
             case .delivered:
-                await store.acknowledge(ids)
                 stats.delivered(channel.name, latencies: batch.map { max(0, finished - $0.createdAt) })
+                if await !settle({ await $0.acknowledge(ids) }) {
+                    state.delivered.formUnion(ids)
+                    return finished + 5
+                }
             case .retry(let after, let reason):
                 let delay = after ?? settings.backoff.delay(attempt: head.attempts, random: Double.random(in: 0..<1))
-                await store.reschedule(ids, at: finished + delay.seconds, error: reason)
                 stats.count(channel.name, "retried")
                 if head.attempts == 0 {
                     logger.warning("alert delivery failed; retrying", metadata: ["channel": "\(channel.name)", "reason": "\(reason)"])
                 }
+                guard await settle({ await $0.reschedule(ids, at: finished + delay.seconds, error: reason, batch: batchID) }) else {
+                    return finished + max(5, delay.seconds)
+                }
                 return finished + delay.seconds
             case .failed(let reason):
-                await store.deadLetter(ids, reason: reason, at: finished)
-                stats.count(channel.name, "failed", ids.count)
                 logger.error("alert delivery failed for good; moved to the dead letters",
                              metadata: ["channel": "\(channel.name)", "count": "\(ids.count)", "reason": "\(reason)"])
+                guard await settle({ await $0.deadLetter(ids, reason: reason, at: finished) }) else { return finished + 5 }
+                stats.count(channel.name, "failed", ids.count)
             }
         }
         return .infinity
+    }
+
+    /// Runs a bookkeeping write outside this task: shutting down must not cancel the write that records a
+    /// delivery already made (GRDB refuses writes from cancelled tasks), or it would be sent again.
+    private func settle(_ write: @escaping @Sendable (WardenStore) async -> Bool) async -> Bool {
+        let store = self.store
+        return await Task { await write(store) }.value
+    }
+}
+
+/// Direct deliveries, one ordered queue per channel so that they keep the channel's pace.
+private final class DirectSender: Sendable {
+    private let queues = Mutex<[String: Task<Void, Never>]>([:])
+
+    func send(_ events: [AlertEvent], on channel: AlertChannel, logger: Logger) {
+        queues.withLock { queues in
+            let previous = queues[channel.name]
+            queues[channel.name] = Task {
+                await previous?.value
+                let result = await channel.notifier.deliver(AlertBatch(id: events[0].id, events: events))
+                if result != .delivered {
+                    logger.error("could not deliver directly", metadata: ["channel": "\(channel.name)"])
+                }
+                try? await Task.sleep(for: channel.notifier.minimumInterval)
+            }
+        }
     }
 }

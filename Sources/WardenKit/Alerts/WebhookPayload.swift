@@ -44,6 +44,11 @@ public enum WebhookSignature {
         return Array(secret.utf8)
     }
 
+    /// A `whsec_` secret must be base64 after the prefix, or every standard receiver rejects the signatures.
+    public static func isUsable(_ secret: String) -> Bool {
+        !secret.hasPrefix("whsec_") || Data(base64Encoded: String(secret.dropFirst(6))) != nil
+    }
+
     public static func sign(id: String, timestamp: Int, body: Data, secret: String) -> String {
         var message = Data("\(id).\(timestamp).".utf8)
         message.append(body)

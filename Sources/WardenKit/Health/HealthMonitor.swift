@@ -92,12 +92,22 @@ private final class EngineJudge {
         let decisions = remediator.global.withLock {
             planner.evaluate(tracker.components, judged: judged, now: now, global: &$0)
         }
+        var launches: [(policy: Int, incident: Incident)] = []
         for decision in decisions {
-            if let transition = await handle(decision, now: now) { transitions.append(transition) }
+            if case .act(let index, let incident) = decision {
+                launches.append((index, incident))
+            } else if let transition = await handle(decision, now: now) {
+                transitions.append(transition)
+            }
         }
         for transition in transitions { log(transition) }
         await monitor.store?.record(engine: engine.name, transitions: transitions,
                                     alerts: monitor.router.route(alertEvents(transitions, now: now)))
+        // Actions start once their cause is on record: people hear "UNHEALTHY" before "restarted".
+        for launch in launches {
+            let action = planner.policies[launch.policy].ladder[launch.incident.rung].action
+            monitor.remediator.launch(action, for: launch.incident) { [finished] result in finished.add(launch.policy, result) }
+        }
         let components = tracker.components
         let level = tracker.level
         let exhausted = zip(planner.policies, planner.states).filter { $0.1.gaveUp }.map { $0.0.name }
@@ -159,9 +169,8 @@ private final class EngineJudge {
         let remediator = monitor.remediator
         var metadata: Logger.Metadata = ["engine": "\(engine.name)"]
         switch decision {
-        case .act(let index, let incident):
-            let action = planner.policies[index].ladder[incident.rung].action
-            remediator.launch(action, for: incident) { [finished] result in finished.add(index, result) }
+        case .act:
+            break   // launched by `evaluate` after the transitions are recorded
         case .suppressed(let index, let incident, let why):
             let action = planner.policies[index].ladder[incident.rung].action
             await remediator.record(incident, action: action, ActionOutcome(.suppressed, why))

@@ -129,8 +129,7 @@ public struct WardenMetrics: Sendable {
         out.write(Catalog.alerts, channels.flatMap { name, channel in
             channel.results.sorted { $0.key < $1.key }.map { Sample([name, $0.key], Double($0.value)) }
         })
-        let queued: [String: OutboxSummary] = (try? store?.outboxSummary()) ?? [:]
-        out.write(Catalog.alertQueueDepth, channels.map { Sample([$0.key], Double(queued[$0.key]?.depth ?? 0)) })
+        out.write(Catalog.alertQueueDepth, channels.map { Sample([$0.key], Double($0.value.queueDepth)) })
         out.write(Catalog.alertDeliveryLatency, histograms: channels.map { name, channel in
             .init(labels: [name], buckets: zip(AlertStats.latencyBuckets, channel.buckets).map { ($0, $1) },
                   sum: channel.latencySum, count: channel.latencyCount)

@@ -134,6 +134,12 @@ final class CappedFetch: NSObject, URLSessionDataDelegate, @unchecked Sendable {
 }
 
 extension URL {
+    /// Scheme, host and port: for URLs whose path may itself be a credential (webhooks).
+    var origin: String {
+        guard let scheme, let host else { return "<url>" }
+        return "\(scheme)://\(host)" + (port.map { ":\($0)" } ?? "") + "/…"
+    }
+
     /// Scheme, host, port and path only: a query string or user info may carry an API key, and failure
     /// reasons go to logs and the status API.
     var redacted: String {

@@ -4,6 +4,7 @@ import Hummingbird
 import Logging
 import NIOCore
 import ServiceLifecycle
+import Synchronization
 
 public enum WardenVersion {
     public static let current = "0.1.0"
@@ -108,11 +109,19 @@ public struct WardenAgent: Sendable {
         let dispatcher = AlertDispatcher(channels: channels, store: store,
                                          settings: .init(groupWindow: config.alerts.groupWindow, maxAge: config.alerts.maxAge),
                                          stats: alertStats, logger: logger)
+        // The outbox lives in the database: when it refuses writes, people hear of it (and of the alerts that
+        // could not be queued) directly. At most one notice of the database's state a minute.
+        let lastNotice = Mutex(-Double.infinity)
         store.onWriteProblem { problem in
-            dispatcher.sendDirect(AlertEvent(kind: .warden, engine: nil, level: problem == nil ? .healthy : .critical,
-                                             reason: problem ?? "Warden's database accepts writes again",
-                                             at: Date().timeIntervalSince1970))
+            let now = Date().timeIntervalSince1970
+            guard lastNotice.withLock({ last in
+                defer { if now - last >= 60 { last = now } }
+                return now - last >= 60
+            }) else { return }
+            dispatcher.sendDirect([AlertEvent(kind: .warden, engine: nil, level: problem == nil ? .healthy : .critical,
+                                              reason: problem ?? "Warden's database accepts writes again", at: now)])
         }
+        store.onUnqueuedAlerts { dispatcher.sendDirect($0) }
         let onListening = self.onListening
         let app = Application(
             router: http.router(),
@@ -166,8 +175,13 @@ public struct WardenAgent: Sendable {
                 TelegramNotifier(apiURL: api, token: try resolve(token, "bot_token"), chatID: chat, threadID: thread,
                                  timeout: timeout, minimumInterval: interval)
             case .webhook(let url, let secret, let headers, let timeout):
-                WebhookNotifier(url: url, secret: try secret.map { try resolve($0, "secret") }, headers: headers,
-                                timeout: timeout)
+                WebhookNotifier(url: url, secret: try secret.map { source in
+                    let value = try resolve(source, "secret")
+                    guard WebhookSignature.isUsable(value) else {
+                        throw StartupError(description: "alerts channel \(channel.name): secret: starts with whsec_ but the rest is not base64")
+                    }
+                    return value
+                }, headers: headers, timeout: timeout)
             case .log:
                 LogNotifier(logger: logger)
             }

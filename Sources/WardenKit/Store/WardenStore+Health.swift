@@ -9,7 +9,7 @@ extension WardenStore {
         guard !transitions.isEmpty || !alerts.isEmpty else { return }
         let now = Date().timeIntervalSince1970
         defer { if !alerts.isEmpty { doorbell.ring() } }
-        await write("record \(transitions.count) health transitions for engine \(engine)") { db in
+        let written = await writeReturning("record \(transitions.count) health transitions for engine \(engine)") { db -> Bool in
             try Self.enqueue(alerts, in: db, at: now)
             for t in transitions {
                 try db.execute(
@@ -20,7 +20,9 @@ extension WardenStore {
                     arguments: [engine, t.component.rawValue, t.from.name, t.to.name, t.at, t.finding?.check.rawValue,
                                 t.finding?.value, t.finding?.threshold, t.reason])
             }
+            return true
         }
+        if written == nil { alertsNotQueued(alerts) }
     }
 
     /// Writes the audit row of an action about to run (or a decision not to run one, already finished).
@@ -42,11 +44,13 @@ extension WardenStore {
     public func complete(audit id: Int64, _ outcome: ActionOutcome, at time: Double,
                          alerts: [(channel: String, event: AlertEvent)] = []) async {
         defer { if !alerts.isEmpty { doorbell.ring() } }
-        await write("complete audit row \(id)") { db in
+        let written = await writeReturning("complete audit row \(id)") { db -> Bool in
             try db.execute(sql: "UPDATE remediations SET finished_at = ?, result = ?, detail = ?, output = ? WHERE id = ?",
                            arguments: [time, outcome.result.rawValue, outcome.detail, outcome.output, id])
             try Self.enqueue(alerts, in: db, at: time)
+            return true
         }
+        if written == nil { alertsNotQueued(alerts) }
     }
 
     /// Actions that were running when Warden stopped abruptly: marked, never run again.

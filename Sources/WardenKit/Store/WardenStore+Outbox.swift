@@ -2,12 +2,29 @@ import Foundation
 import GRDB
 import Synchronization
 
-/// A counter the alert dispatcher watches: cheaper than asking the database whether anything new arrived.
+/// Wakes the alert dispatcher's channel loops when alerts are queued: no polling of the database, and no
+/// timer ticking while nothing happens.
 public final class Doorbell: Sendable {
-    private let rings = Mutex(0)
+    private let listeners = Mutex<[Int: AsyncStream<Void>.Continuation]>([:])
+    private let nextKey = Mutex(0)
     public init() {}
-    public func ring() { rings.withLock { $0 += 1 } }
-    public var count: Int { rings.withLock { $0 } }
+
+    /// A stream that yields at every ring; its continuation is returned too, so the listener can wake itself
+    /// (a retry timer).
+    public func subscribe() -> (AsyncStream<Void>, AsyncStream<Void>.Continuation) {
+        let (stream, continuation) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+        let key = nextKey.withLock { key in
+            defer { key += 1 }
+            return key
+        }
+        listeners.withLock { $0[key] = continuation }
+        continuation.onTermination = { [weak self] _ in _ = self?.listeners.withLock { $0.removeValue(forKey: key) } }
+        return (stream, continuation)
+    }
+
+    public func ring() {
+        for listener in listeners.withLock({ Array($0.values) }) { listener.yield(()) }
+    }
 }
 
 /// One queued delivery.
@@ -19,6 +36,8 @@ public struct OutboxRow: Sendable, Equatable {
     public var attempts: Int
     public var nextAttemptAt: Double
     public var lastError: String?
+    /// The delivery id this row was first tried under: a retry sends the same rows under the same id.
+    public var batch: String?
 }
 
 /// The alert outbox (DESIGN.md §7): written in the same transaction as the event that caused it, delivered in
@@ -46,11 +65,22 @@ extension WardenStore {
         doorbell.ring()
     }
 
-    /// The oldest queued deliveries of a channel, in order.
-    public func pendingAlerts(channel: String, limit: Int) async throws -> [OutboxRow] {
+    /// The oldest queued deliveries of a channel, in order, the channel's queue depth, and the ids of rows
+    /// that cannot be read (to be dead-lettered, not skipped forever).
+    public func pendingAlerts(channel: String, limit: Int) async throws
+        -> (rows: [OutboxRow], depth: Int, unreadable: [Int64]) {
         try await pool.read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM alert_outbox WHERE channel = ? ORDER BY id LIMIT ?",
-                             arguments: [channel, limit]).compactMap(Self.outboxRow)
+            var unreadable: [Int64] = []
+            let rows = try Row.fetchAll(db, sql: "SELECT * FROM alert_outbox WHERE channel = ? ORDER BY id LIMIT ?",
+                                        arguments: [channel, limit]).compactMap { row -> OutboxRow? in
+                guard let decoded = Self.outboxRow(row) else {
+                    unreadable.append(row["id"])
+                    return nil
+                }
+                return decoded
+            }
+            let depth = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM alert_outbox WHERE channel = ?", arguments: [channel]) ?? 0
+            return (rows, depth, unreadable)
         }
     }
 
@@ -58,7 +88,8 @@ extension WardenStore {
         let json: String = row["event"]
         guard let event = try? JSONDecoder().decode(AlertEvent.self, from: Data(json.utf8)) else { return nil }
         return OutboxRow(id: row["id"], channel: row["channel"], event: event, createdAt: row["created_at"],
-                         attempts: row["attempts"], nextAttemptAt: row["next_attempt_at"], lastError: row["last_error"])
+                         attempts: row["attempts"], nextAttemptAt: row["next_attempt_at"], lastError: row["last_error"],
+                         batch: row["batch"])
     }
 
     /// After Warden restarts, what waited for a retry is tried at once: the outage may well be over.
@@ -66,35 +97,42 @@ extension WardenStore {
         await write("retry queued alerts") { db in try db.execute(sql: "UPDATE alert_outbox SET next_attempt_at = 0") }
     }
 
-    public func acknowledge(_ ids: [Int64]) async {
-        await write("acknowledge \(ids.count) alerts") { db in
+    /// False when the write failed: the caller must not send these rows again as if they were new.
+    @discardableResult
+    public func acknowledge(_ ids: [Int64]) async -> Bool {
+        await writeReturning("acknowledge \(ids.count) alerts") { db -> Bool in
             try db.execute(sql: "DELETE FROM alert_outbox WHERE id IN (\(ids.map(String.init).joined(separator: ",")))")
-        }
+            return true
+        } ?? false
     }
 
-    public func reschedule(_ ids: [Int64], at next: Double, error: String) async {
-        await write("reschedule \(ids.count) alerts") { db in
+    @discardableResult
+    public func reschedule(_ ids: [Int64], at next: Double, error: String, batch: String) async -> Bool {
+        await writeReturning("reschedule \(ids.count) alerts") { db -> Bool in
             try db.execute(sql: """
-                UPDATE alert_outbox SET attempts = attempts + 1, next_attempt_at = ?, last_error = ?
+                UPDATE alert_outbox SET attempts = attempts + 1, next_attempt_at = ?, last_error = ?, batch = ?
                 WHERE id IN (\(ids.map(String.init).joined(separator: ",")))
-                """, arguments: [next, error])
-        }
+                """, arguments: [next, error, batch])
+            return true
+        } ?? false
     }
 
-    public func deadLetter(_ ids: [Int64], reason: String, at time: Double) async {
-        await write("move \(ids.count) alerts to the dead letters") { db in
+    @discardableResult
+    public func deadLetter(_ ids: [Int64], reason: String, at time: Double) async -> Bool {
+        await writeReturning("move \(ids.count) alerts to the dead letters") { db -> Bool in
             let list = ids.map(String.init).joined(separator: ",")
             try db.execute(sql: """
                 INSERT OR REPLACE INTO alert_dead_letters (id, channel, event, created_at, died_at, attempts, reason)
                 SELECT id, channel, event, created_at, ?, attempts + 1, ? FROM alert_outbox WHERE id IN (\(list))
                 """, arguments: [time, reason])
             try db.execute(sql: "DELETE FROM alert_outbox WHERE id IN (\(list))")
-        }
+            return true
+        } ?? false
     }
 
     /// Per channel: queued deliveries, the oldest one's creation time, the last error, dead letters.
-    public func outboxSummary() throws -> [String: OutboxSummary] {
-        try pool.read { db in
+    public func outboxSummary() async throws -> [String: OutboxSummary] {
+        try await pool.read { db in
             var summary: [String: OutboxSummary] = [:]
             for row in try Row.fetchAll(db, sql: """
                 SELECT channel, COUNT(*) AS depth, MIN(created_at) AS oldest,

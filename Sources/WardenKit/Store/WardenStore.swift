@@ -29,6 +29,18 @@ public final class WardenStore: Sendable {
     /// Rung after every write that queued alerts, so the dispatcher wakes without polling the database.
     public let doorbell = Doorbell()
     private let problems = Mutex<(@Sendable (String?) -> Void)?>(nil)
+    private let unqueued = Mutex<(@Sendable ([AlertEvent]) -> Void)?>(nil)
+
+    /// Called with alerts whose write failed together with their event: they must still reach people.
+    public func onUnqueuedAlerts(_ handler: @escaping @Sendable ([AlertEvent]) -> Void) {
+        unqueued.withLock { $0 = handler }
+    }
+
+    func alertsNotQueued(_ alerts: [(channel: String, event: AlertEvent)]) {
+        var seen: Set<String> = []
+        let events = alerts.map(\.event).filter { seen.insert($0.id).inserted }
+        if !events.isEmpty { unqueued.withLock { $0 }?(events) }
+    }
 
     /// Called with a description when writes start failing, and with nil when they work again: the outbox
     /// lives in this database, so these must reach people some other way.
@@ -122,6 +134,8 @@ public final class WardenStore: Sendable {
                 t.column("attempts", .integer).notNull().defaults(to: 0)
                 t.column("next_attempt_at", .double).notNull().defaults(to: 0)
                 t.column("last_error", .text)
+                // Set at the first failed attempt: the rows a retry sends together, under the same delivery id.
+                t.column("batch", .text)
             }
             try db.create(index: "alert_outbox_by_channel", on: "alert_outbox", columns: ["channel", "id"])
             try db.create(table: "alert_dead_letters") { t in
@@ -204,6 +218,9 @@ public final class WardenStore: Sendable {
                 problems.withLock { $0 }?(nil)
             }
             return value
+        } catch is CancellationError {
+            // The caller's task was cancelled (shutdown), the database is fine.
+            return nil
         } catch {
             let first = failures.withLock { state -> Bool in
                 state.count += 1

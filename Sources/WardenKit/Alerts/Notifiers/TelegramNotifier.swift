@@ -44,7 +44,7 @@ public struct TelegramNotifier: Notifier {
         encoder.keyEncodingStrategy = .convertToSnakeCase
         guard let body = try? encoder.encode(request) else { return .failed(reason: "sendMessage: cannot encode the message") }
         let url = apiURL.appendingPathComponent("bot\(token)").appendingPathComponent("sendMessage")
-        let fetch = CappedFetch(maxBytes: 64 * 1024)
+        let fetch = CappedFetch(maxBytes: 1 << 20)
         switch await fetch.send("POST", url, headers: ["Content-Type": "application/json"], body: body, timeout: timeout) {
         case .failure(let failure):
             return .retry(after: nil, reason: "sendMessage: " + redact(failure.description))

@@ -26,12 +26,15 @@ public struct WebhookNotifier: Notifier {
         if let secret {
             headers["webhook-signature"] = WebhookSignature.sign(id: batch.id, timestamp: Int(now), body: body, secret: secret)
         }
-        let fetch = CappedFetch(maxBytes: 64 * 1024)
+        // The answer's body is read only to be discarded; a generous cap keeps a chatty receiver's 2xx a 2xx.
+        let fetch = CappedFetch(maxBytes: 1 << 20)
+        let place = "POST \(url.origin)"
         switch await fetch.send("POST", url, headers: headers, body: body, timeout: timeout) {
         case .failure(let failure):
-            return .retry(after: nil, reason: failure.description)
+            // The client's words name the full URL; a webhook's path often is its secret (Slack, Discord).
+            return .retry(after: nil, reason: place + ": " + failure.description.replacingOccurrences(of: url.redacted, with: url.origin))
         case .success(let (status, _)):
-            return .http(status: status, retryAfter: nil, reason: "POST \(url.redacted): HTTP \(status)")
+            return .http(status: status, retryAfter: nil, reason: "\(place): HTTP \(status)")
         }
     }
 }
