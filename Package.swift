@@ -60,6 +60,7 @@ let package = Package(
                 "WardenKit", "warden", "warden-demo-engine",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Yams", package: "Yams"),
             ]
         ),
     ]

@@ -1,0 +1,71 @@
+import Foundation
+import Testing
+import Yams
+@testable import WardenKit
+
+/// alerts/ is what users import into Prometheus and Alertmanager: the real tools must accept it, and every
+/// rule must fire and stay silent where it should.
+struct AlertRulesTests {
+    static let root = DocumentationTests.root
+
+    /// Runs a tool the CI installs from Debian's packages; a missing tool fails the test, never skips it.
+    static func run(_ tool: String, _ arguments: [String]) throws -> (status: Int32, output: String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/" + tool)
+        process.arguments = arguments
+        process.currentDirectoryURL = URL(fileURLWithPath: root)
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = output
+        try process.run()
+        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        return (process.terminationStatus, text)
+    }
+
+    @Test func promtoolAndAmtoolAcceptTheShippedFiles() throws {
+        for (tool, arguments) in [
+            ("promtool", ["check", "rules", "alerts/warden.rules.yml"]),
+            ("promtool", ["test", "rules", "alerts/warden.rules.test.yml"]),
+            ("promtool", ["check", "config", "examples/prometheus.yml"]),
+            ("amtool", ["check-config", "alerts/alertmanager.example.yml"]),
+        ] {
+            let (status, output) = try Self.run(tool, arguments)
+            #expect(status == 0, "\(tool) \(arguments.joined(separator: " ")):\n\(output)")
+        }
+    }
+
+    @Test func everyRuleHasItsLevelTextsRunbookAndTwoTestCases() throws {
+        let rules = try #require(try Yams.load(yaml: String(contentsOfFile: Self.root + "/alerts/warden.rules.yml", encoding: .utf8))
+            as? [String: Any])
+        let tests = try #require(try Yams.load(yaml: String(contentsOfFile: Self.root + "/alerts/warden.rules.test.yml", encoding: .utf8))
+            as? [String: Any])
+        let runbook = try String(contentsOfFile: Self.root + "/docs/RUNBOOK.md", encoding: .utf8)
+        var cases: [String: (firing: Int, silent: Int)] = [:]
+        for test in tests["tests"] as? [[String: Any]] ?? [] {
+            for check in test["alert_rule_test"] as? [[String: Any]] ?? [] {
+                let name = check["alertname"] as? String ?? ""
+                let firing = !((check["exp_alerts"] as? [Any]) ?? []).isEmpty
+                cases[name, default: (0, 0)].firing += firing ? 1 : 0
+                cases[name, default: (0, 0)].silent += firing ? 0 : 1
+            }
+        }
+        let all = (rules["groups"] as? [[String: Any]] ?? []).flatMap { $0["rules"] as? [[String: Any]] ?? [] }
+        #expect(all.count >= 20)
+        for rule in all {
+            let name = rule["alert"] as? String ?? "?"
+            let labels = rule["labels"] as? [String: String] ?? [:]
+            let annotations = rule["annotations"] as? [String: String] ?? [:]
+            #expect(["degraded", "unhealthy", "critical"].contains(labels["severity"] ?? ""), "\(name): severity is one of Warden's levels")
+            #expect(annotations["summary"] != nil && annotations["description"] != nil, "\(name): summary and description")
+            #expect(annotations["runbook_url"] == "docs/RUNBOOK.md#\(name.lowercased())", "\(name): runbook link")
+            #expect(runbook.contains("## \(name)\n"), "\(name) has a runbook section")
+            #expect((cases[name]?.firing ?? 0) >= 1 && (cases[name]?.silent ?? 0) >= 1, "\(name) is tested firing and silent")
+            let expression = rule["expr"] as? String ?? ""
+            if name != "WardenDown" {
+                #expect(!expression.contains("sum(") && !expression.contains("max(") , "\(name) keeps the engine label")
+            }
+        }
+        #expect(Set(all.compactMap { $0["alert"] as? String }).isSuperset(of: ["WardenDown", "WardenEngineFlapping"]))
+    }
+}
