@@ -10,17 +10,7 @@ struct AlertRulesTests {
 
     /// Runs a tool the CI installs from Debian's packages; a missing tool fails the test, never skips it.
     static func run(_ tool: String, _ arguments: [String]) throws -> (status: Int32, output: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/" + tool)
-        process.arguments = arguments
-        process.currentDirectoryURL = URL(fileURLWithPath: root)
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = output
-        try process.run()
-        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        return (process.terminationStatus, text)
+        try runToEnd("/usr/bin/" + tool, arguments, in: root)
     }
 
     @Test func promtoolAndAmtoolAcceptTheShippedFiles() throws {

@@ -66,16 +66,8 @@ struct DemoTests {
     }
 
     @Test func theDemoKnowsEveryFaultOfTheDemoEngine() throws {
-        let engine = Process()
-        engine.executableURL = URL(fileURLWithPath: productsDirectory + "/warden-demo-engine")
-        engine.arguments = ["--fault", "no_such_fault"]
-        let output = Pipe()
-        engine.standardOutput = output
-        engine.standardError = output
-        try engine.run()
-        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        engine.waitUntilExit()
-        #expect(engine.terminationStatus == 2)
+        let (status, text) = try runToEnd(productsDirectory + "/warden-demo-engine", ["--fault", "no_such_fault"])
+        #expect(status == 2)
         let listed = try #require(text.components(separatedBy: "valid faults: ").last?.trimmingCharacters(in: .whitespacesAndNewlines))
         #expect(Set(listed.components(separatedBy: ", ")) == Set(DemoEngineConfig.faults))
     }

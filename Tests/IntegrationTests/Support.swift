@@ -99,6 +99,21 @@ func freePortRun() -> Int {
     return freePort()
 }
 
+/// Runs a program to its end and returns its exit status and its interleaved stdout and stderr.
+func runToEnd(_ executable: String, _ arguments: [String], in directory: String? = nil) throws -> (status: Int32, output: String) {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: executable)
+    process.arguments = arguments
+    if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
+    let output = Pipe()
+    process.standardOutput = output
+    process.standardError = output
+    try process.run()
+    let data = output.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+}
+
 func freePort() -> Int {
     let (fd, port) = boundLoopbackSocket()
     close(fd)
