@@ -24,7 +24,8 @@ def row(title):
     y += 1
 
 
-def panel(title, description, unit, targets, width=8, kind="timeseries", height=8, x=None, extra=None):
+def panel(title, description, unit, targets, width=8, kind="timeseries", height=8, x=None, extra=None, second=None):
+    """`second`: the unit of target B, drawn on a right-hand axis."""
     global y, next_id
     used = sum(p["gridPos"]["w"] for p in panels if p["gridPos"]["y"] == y and p["type"] != "row")
     if used + width > 24:
@@ -41,6 +42,10 @@ def panel(title, description, unit, targets, width=8, kind="timeseries", height=
     }
     if extra:
         spec["fieldConfig"]["defaults"].update(extra)
+    if second:
+        spec["fieldConfig"]["overrides"].append({
+            "matcher": {"id": "byFrameRefID", "options": "B"},
+            "properties": [{"id": "unit", "value": second}, {"id": "custom.axisPlacement", "value": "right"}]})
     panels.append(spec)
     next_id += 1
 
@@ -79,7 +84,7 @@ panel("Mismatch and overdue", "abs(open − monitored), and positions past their
       [(f"warden_monitor_mismatch{{{E}}}", "{{engine}} mismatch"), (f"warden_overdue_positions{{{E}}}", "{{engine}} overdue")])
 panel("Oldest overdue and unprotected", "How far past due the oldest overdue position is; positions without a stop (seed 004) on the right axis.",
       "s", [(f"warden_overdue_max_age_seconds{{{E}}}", "{{engine}} overdue age"),
-            (f"warden_unprotected_positions{{{E}}}", "{{engine}} unprotected")])
+            (f"warden_unprotected_positions{{{E}}}", "{{engine}} unprotected")], second="short")
 
 row("Locks")
 panel("Held and stale", "Take-profit lock rows held now, and held past their expiry (seed 002).", "short",
@@ -94,16 +99,16 @@ panel("WebSocket lag", "Seconds since each stream's last message or pong (seed 0
       [(f"warden_websocket_lag_seconds{{{E}}}", "{{engine}} {{stream}}")], width=6)
 panel("Reconnects", "WebSocket reconnects per second, per stream.", "ops",
       [(f"sum by (engine, stream) (rate(warden_websocket_reconnects_total{{{E}}}[$__rate_interval]))", "{{engine}} {{stream}}")], width=6)
-panel("PnL sources", "Worst disagreement between PnL sources, and whether each source delivers (seed 003).", "percentunit",
-      [(f"warden_pnl_source_deviation_ratio{{{E}}}", "{{engine}} deviation"),
-       (f"warden_pnl_source_up{{{E}}}", "{{engine}} {{source}} up")], width=6)
+panel("PnL sources", "Worst disagreement between PnL sources, and whether each source delivers (1) or not (0), on the right axis (seed 003).",
+      "percentunit", [(f"warden_pnl_source_deviation_ratio{{{E}}}", "{{engine}} deviation"),
+                      (f"warden_pnl_source_up{{{E}}}", "{{engine}} {{source}} up")], width=6, second="none")
 panel("Decision age", "Seconds since the engine last decided (seed 001).", "s",
       [(f"warden_decision_age_seconds{{{E}}}", "{{engine}}")], width=6)
 
 row("Resources")
 panel("CPU", "CPU of the engine's whole process tree, in cores.", "short",
       [(f"rate(warden_engine_cpu_seconds_total{{{E}}}[$__rate_interval])", "{{engine}}")], width=4)
-panel("Memory share", "Resident memory of the tree over the host's (or cgroup's) memory (seed 003: 85%).", "percentunit",
+panel("Memory share", "Resident memory of the tree over the host's (or cgroup's) memory (seeds 001 and 003: 85%).", "percentunit",
       [(f"warden_engine_memory_usage_ratio{{{E}}}", "{{engine}}")], width=5)
 panel("Resident memory", "Resident memory of the engine's whole process tree.", "bytes",
       [(f"warden_engine_resident_memory_bytes{{{E}}}", "{{engine}}")], width=5)

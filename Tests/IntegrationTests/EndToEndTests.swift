@@ -6,7 +6,8 @@ import Testing
 /// and a real Alertmanager routed to Warden's receiver. A fault Warden's own policies leave alone (a stale
 /// WebSocket) is fixed only through Alertmanager; the dashboard's every expression has data.
 struct EndToEndTests {
-    /// A server process from Debian's packages, killed however the test ends.
+    /// A server process from Debian's packages, stopped however the test ends: SIGTERM, SIGKILL after 5 s, and
+    /// the kernel's parent-death signal should the test runner itself die.
     final class Server {
         let process = Process()
         let log: String
@@ -14,8 +15,8 @@ struct EndToEndTests {
         init(_ executable: String, _ arguments: [String], log: String) throws {
             self.log = log
             _ = FileManager.default.createFile(atPath: log, contents: nil)
-            process.executableURL = URL(fileURLWithPath: executable)
-            process.arguments = arguments
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/setpriv")
+            process.arguments = ["--pdeathsig", "KILL", "--", executable] + arguments
             let handle = FileHandle(forWritingAtPath: log)
             process.standardOutput = handle
             process.standardError = handle
@@ -24,19 +25,26 @@ struct EndToEndTests {
 
         var output: String { (try? String(contentsOfFile: log, encoding: .utf8)) ?? "" }
 
-        deinit {
-            if process.isRunning {
-                process.terminate()
-                process.waitUntilExit()
-            }
+        func stop() {
+            guard process.isRunning else { return }
+            process.terminate()
+            let deadline = Date().addingTimeInterval(5)
+            while process.isRunning && Date() < deadline { usleep(20_000) }
+            if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+            process.waitUntilExit()
         }
+
+        deinit { stop() }
     }
 
     static func query(_ prometheus: String, _ expression: String) async throws -> [[String: Any]] {
         var components = URLComponents(string: prometheus + "/api/v1/query")!
         components.queryItems = [URLQueryItem(name: "query", value: expression)]
+        // URLComponents leaves "+" alone, which Prometheus would read as a space.
+        components.percentEncodedQuery = components.percentEncodedQuery?.replacingOccurrences(of: "+", with: "%2B")
         let body = try await http(components.url!.absoluteString).body
         let json = try JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: Any]
+        if json?["status"] as? String != "success" { Issue.record("query \(expression) failed: \(body)") }
         return (json?["data"] as? [String: Any])?["result"] as? [[String: Any]] ?? []
     }
 
@@ -89,6 +97,10 @@ struct EndToEndTests {
             "--config.file=\(prometheusConfig)", "--storage.tsdb.path=\(directory.file("prom-data"))",
             "--web.listen-address=127.0.0.1:\(prometheusPort)",
         ], log: directory.file("prometheus.log"))
+        defer {
+            prometheus.stop()
+            alertmanager.stop()
+        }
         let prom = "http://127.0.0.1:\(prometheusPort)"
         try await eventually(timeout: .seconds(30), "Prometheus and Alertmanager are ready\n\(prometheus.output.suffix(2000))\n\(alertmanager.output.suffix(2000))") {
             let promReady = (try? await http(prom + "/-/ready").status) == 200
@@ -99,6 +111,9 @@ struct EndToEndTests {
             (try await Self.query(prom, "warden_engine_up{engine=\"demo\"} == 1")).count == 1
         }
         let pid = try await demo.warden.enginePid("demo")
+        try await eventually(timeout: .seconds(30), "Prometheus sees a live feed first") {
+            !(try await Self.query(prom, "warden_websocket_lag_seconds{engine=\"demo\"} < 3")).isEmpty
+        }
 
         try await demo.fault("stale_ws")
         try await eventually(timeout: .seconds(30), "Prometheus sees the WebSocket lag grow") {
@@ -141,7 +156,8 @@ struct EndToEndTests {
             #expect(status == 0, "promtool \(arguments.joined(separator: " ")): \(output)")
         }
         let scrape = directory.write("scrape.txt", try await demo.warden.metrics())
-        let (status, output) = try runToEnd("/bin/sh", ["-c", "/usr/bin/promtool check metrics < \(scrape)"])
+        let (status, output) = try runToEnd("/bin/sh", ["-c", "/usr/bin/promtool check metrics < \"$0\"", scrape])
         #expect(status == 0 && output.isEmpty, "promtool check metrics: \(output)")
+        #expect(alertmanager.output.contains("Listening") || alertmanager.process.isRunning)
     }
 }
