@@ -77,6 +77,12 @@ struct WardenBinaryTests {
         let findings = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         #expect(promtool.terminationStatus == 0)
         #expect(findings.isEmpty, "promtool findings:\n\(findings)")
+
+        // The status page of the same Warden: HTML, the engine, its components, no cache.
+        let page = try await http(warden.base + "/")
+        #expect(page.status == 200 && page.headers["content-type"] == "text/html; charset=utf-8")
+        #expect(page.headers["cache-control"] == "no-store")
+        #expect(page.body.contains("data-engine=\"demo\"") && page.body.contains("data-component=\"positions\""))
     }
 
     @Test func theRestartEndpointRequiresTheTokenAndRestartsGracefully() async throws {

@@ -41,7 +41,25 @@ public final class AlertStats: Sendable {
         public var queueDepth = 0
     }
 
+    /// A delivered or dead-lettered event, for the status page.
+    public struct Recent: Sendable, Equatable {
+        public var channel: String
+        public var text: String
+        /// `delivered` or `dead`.
+        public var result: String
+        public var at: Double
+    }
+
     private let channels: Mutex<[String: Channel]>
+    private let recentEvents = Mutex<[Recent]>([])
+
+    /// The latest deliveries and dead letters, newest first.
+    public var recent: [Recent] { recentEvents.withLock { $0 } }
+
+    func note(_ channel: String, _ events: [AlertEvent], _ result: String, at time: Double) {
+        let added = events.reversed().map { Recent(channel: channel, text: AlertFormat.plain($0), result: result, at: time) }
+        recentEvents.withLock { $0 = Array((added + $0).prefix(20)) }
+    }
 
     public init(channels: [String]) {
         self.channels = Mutex(Dictionary(uniqueKeysWithValues: channels.map { ($0, Channel()) }))
@@ -217,6 +235,7 @@ public struct AlertDispatcher: Service {
             switch result {
             case .delivered:
                 stats.delivered(channel.name, latencies: batch.map { max(0, finished - $0.createdAt) })
+                stats.note(channel.name, batch.map(\.event), "delivered", at: finished)
                 if await !settle({ await $0.acknowledge(ids) }) {
                     state.delivered.formUnion(ids)
                     return finished + 5
@@ -236,6 +255,7 @@ public struct AlertDispatcher: Service {
                              metadata: ["channel": "\(channel.name)", "count": "\(ids.count)", "reason": "\(reason)"])
                 guard await settle({ await $0.deadLetter(ids, reason: reason, at: finished) }) else { return finished + 5 }
                 stats.count(channel.name, "failed", ids.count)
+                stats.note(channel.name, batch.map(\.event), "dead", at: finished)
             }
         }
         return .infinity

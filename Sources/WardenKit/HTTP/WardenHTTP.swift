@@ -70,7 +70,19 @@ public struct WardenHTTP: Sendable {
             let ready = board.allStartsAttempted
             return Self.json(ready ? .ok : .serviceUnavailable, ["status": ready ? "ready" : "starting"])
         }
+        router.get("/") { _, _ in
+            let engines = board.snapshot()
+            let document = await statusDocument()
+            let page = StatusPage.render(.init(
+                document: document, trends: Dictionary(uniqueKeysWithValues: engines.map { ($0.name, $0.health.trend) }),
+                alerts: alerts?.stats.recent ?? []))
+            return Response(status: .ok, headers: [.contentType: "text/html; charset=utf-8", .cacheControl: "no-store"],
+                            body: .init(byteBuffer: ByteBuffer(string: page)))
+        }
         router.get("/api/v1/status") { _, _ in
+            Self.json(.ok, await statusDocument())
+        }
+        @Sendable func statusDocument() async -> StatusDocument {
             var document = StatusDocument(version: version, ready: board.allStartsAttempted,
                                           now: Date().timeIntervalSince1970, engines: board.snapshot())
             if let alerts {
@@ -85,7 +97,7 @@ public struct WardenHTTP: Sendable {
                         retried: counts["retried"] ?? 0, failed: counts["failed"] ?? 0))
                 })
             }
-            return Self.json(.ok, document)
+            return document
         }
         router.post("/api/v1/alerts/test") { request, _ in
             if let refusal = authorize(request) { return refusal }

@@ -111,10 +111,13 @@ private final class EngineJudge {
         let components = tracker.components
         let level = tracker.level
         let exhausted = zip(planner.policies, planner.states).filter { $0.1.gaveUp }.map { $0.0.name }
+        let point = TrendPoint(at: now, samples: samples, resources: status.isUp ? status.resources : nil)
         monitor.board.update(engine.name) { status in
             status.health.components = components
             status.health.level = level
             status.health.evaluatedAt = now
+            status.health.trend.removeAll { $0.at < now - EngineHealth.trendSpan }
+            status.health.trend.append(point)
             for transition in transitions {
                 status.health.transitionCounts[transition.component, default: [:]][transition.to, default: 0] += 1
             }

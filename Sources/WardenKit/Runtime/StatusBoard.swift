@@ -66,6 +66,35 @@ public struct EngineHealth: Sendable {
     /// The latest transitions, newest first.
     public var recentTransitions: [HealthTransition] = []
     public var evaluatedAt: Double?
+    /// The last hour of the key values, one point per evaluation, oldest first: the status page's sparklines.
+    public var trend: [TrendPoint] = []
+
+    static let trendSpan = 3600.0
+}
+
+/// The key values of one evaluation (nil: not measured then).
+public struct TrendPoint: Sendable, Equatable {
+    public var at: Double
+    public var decisionAge: Double?
+    public var websocketLag: Double?
+    public var memoryRatio: Double?
+    public var mismatch: Double?
+
+    public init(at: Double, decisionAge: Double? = nil, websocketLag: Double? = nil, memoryRatio: Double? = nil,
+                mismatch: Double? = nil) {
+        self.at = at
+        self.decisionAge = decisionAge
+        self.websocketLag = websocketLag
+        self.memoryRatio = memoryRatio
+        self.mismatch = mismatch
+    }
+
+    /// The point's values from an evaluation's check samples and resource sample.
+    init(at: Double, samples: [CheckSample], resources: ResourceSample?) {
+        func value(_ family: MetricFamily) -> Double? { samples.filter { $0.family == family }.map(\.value).max() }
+        self.init(at: at, decisionAge: value(Catalog.decisionAge), websocketLag: value(Catalog.websocketLag),
+                  memoryRatio: resources?.memoryRatio, mismatch: value(Catalog.monitorMismatch))
+    }
 }
 
 /// What remediation did for one engine since Warden started.
