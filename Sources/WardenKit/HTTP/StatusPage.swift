@@ -141,21 +141,9 @@ public enum StatusPage {
         "<span class=\"level\" style=\"background:\(colors[level]!)\">\(level.name)</span>"
     }
 
-    /// Text and attribute values: `&`, `<`, `>`, `"` and `'`.
+    /// Text and attribute values: what Telegram's HTML mode escapes, and `'` for single-quoted attributes.
     public static func escape(_ text: String) -> String {
-        var out = ""
-        out.reserveCapacity(text.utf8.count)
-        for character in text {
-            switch character {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            case "'": out += "&#39;"
-            default: out.append(character)
-            }
-        }
-        return out
+        AlertFormat.escape(text).replacingOccurrences(of: "'", with: "&#39;")
     }
 
     private static func duration(_ seconds: Double) -> String { Units.formatDuration(.seconds(Int(seconds.rounded()))) }
