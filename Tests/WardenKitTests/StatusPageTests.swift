@@ -45,6 +45,19 @@ struct StatusPageTests {
         #expect(html.contains("<title>\(level.name) · Warden</title>"), "the tab says how things are")
     }
 
+    @Test func theWorstComponentComesFirst() {
+        var status = Self.engine("bot", level: .degraded, reason: "x")
+        var bad = ComponentHealth(now: 1000)
+        bad.level = .critical
+        status.health.components[.websocket] = bad
+        var fine = ComponentHealth(now: 1000)
+        fine.level = .healthy
+        status.health.components[.api] = fine
+        let html = Self.page([status])
+        let order = ["websocket", "positions", "api"].map { html.range(of: "data-component=\"\($0)\"")!.lowerBound }
+        #expect(order == order.sorted())
+    }
+
     @Test func thePageIsSelfContainedReadableOnAPhoneAndHasSparklines() {
         let html = Self.page([Self.engine("bot", level: .healthy, reason: "monitor mismatch 0")])
         #expect(html.contains("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"))

@@ -65,7 +65,9 @@ public enum StatusPage {
         html += "<button data-restart=\"\(name)\">Restart \(name)</button>\n"
         html += sparklines(trend)
         html += "<table><thead><tr><th>component</th><th>level</th><th>value · threshold</th><th>since</th></tr></thead><tbody>\n"
-        for (component, state) in engine.health.components.sorted(by: { $0.key < $1.key }) {
+        // Worst first: what needs a look is at the top of a phone's screen.
+        let components = engine.health.components.sorted { ($0.value.level, $1.key) > ($1.value.level, $0.key) }
+        for (component, state) in components {
             html += "<tr data-component=\"\(escape(component))\" data-level=\"\(state.level.name)\"><td>\(escape(component))</td>"
                 + "<td>\(badge(state.level))</td><td>\(escape(state.reason ?? ""))</td>"
                 + "<td>\(escape(ago(state.since, now: now)))</td></tr>\n"
