@@ -35,14 +35,7 @@ extension ConfigLoader {
         }
         let name = map["name"]?.string() ?? kindName
         if !Self.isValidName(name) { map["name"]?.fail("invalid channel name \"\(name)\": use letters, digits, '_', '-' or '.'") }
-        let minLevel = map["min_level"].flatMap { value -> HealthLevel? in
-            guard let text = value.string() else { return nil }
-            guard let level = HealthLevel(name: text) else {
-                value.fail("expected healthy, degraded, unhealthy or critical")
-                return nil
-            }
-            return level
-        } ?? .degraded
+        let minLevel = map["min_level"].flatMap(level) ?? .degraded
         let kind: AlertChannelConfig.Kind?
         switch kindName {
         case "telegram": kind = telegram(map["telegram"], base: base)
@@ -57,7 +50,7 @@ extension ConfigLoader {
     private func telegram(_ value: YAMLValue?, base: String) -> AlertChannelConfig.Kind? {
         guard let map = value?.mapping() else { return nil }
         defer { map.finish() }
-        let token = map["bot_token"].flatMap(secretReference(base: base))
+        let token = map["bot_token"].flatMap { secret($0, base: base) }
         if !map.has("bot_token") { map.fail("missing required key \"bot_token\" ({file: PATH} or {env: VARIABLE})") }
         let chat = map["chat_id"]?.string()
         if !map.has("chat_id") { map.fail("missing required key \"chat_id\"") }
@@ -72,29 +65,13 @@ extension ConfigLoader {
     private func webhook(_ value: YAMLValue?, base: String) -> AlertChannelConfig.Kind? {
         guard let map = value?.mapping() else { return nil }
         defer { map.finish() }
-        let url = map["url"].flatMap(httpURL)
-        if !map.has("url") { map.fail("missing required key \"url\"") }
-        let secret = map["secret"].flatMap(secretReference(base: base))
+        let urlValue = map["url"]
+        let url = urlValue.flatMap(httpURL)
+        if urlValue == nil { map.fail("missing required key \"url\"") }
+        let secret = map["secret"].flatMap { self.secret($0, base: base) }
         let headers = map["headers"]?.stringMap() ?? [:]
         let timeout = map["timeout"]?.duration(allowZero: false) ?? .seconds(5)
         return url.map { .webhook(url: $0, secret: secret, headers: headers, timeout: timeout) }
     }
 
-    private func secretReference(base: String) -> (YAMLValue) -> SecretSource? {
-        { value in
-            self.secret(value).map { source in
-                if case .file(let path) = source { return .file(self.absolute(path, relativeTo: base)) }
-                return source
-            }
-        }
-    }
-
-    func httpURL(_ value: YAMLValue) -> URL? {
-        guard let text = value.string() else { return nil }
-        guard let url = URL(string: text), ["http", "https"].contains(url.scheme ?? ""), url.host != nil else {
-            value.fail("expected an http:// or https:// URL")
-            return nil
-        }
-        return url
-    }
 }

@@ -160,10 +160,11 @@ extension ConfigLoader {
                                  ladder: ladder, cooldown: cooldown, budget: budget)
     }
 
-    private func level(_ value: YAMLValue) -> HealthLevel? {
+    /// A level by name, in any case: a policy's trigger, a channel's minimum.
+    func level(_ value: YAMLValue) -> HealthLevel? {
         guard let text = value.string() else { return nil }
         guard let level = HealthLevel(name: text) else {
-            value.fail("expected degraded, unhealthy or critical")
+            value.fail("expected healthy, degraded, unhealthy or critical")
             return nil
         }
         return level
@@ -229,13 +230,7 @@ extension ConfigLoader {
         guard let map = value.mapping() else { return nil }
         defer { map.finish() }
         let urlValue = map["url"]
-        let url = urlValue?.string().flatMap { text -> URL? in
-            guard let url = URL(string: text), ["http", "https"].contains(url.scheme ?? ""), url.host != nil else {
-                urlValue?.fail("expected an http:// or https:// URL")
-                return nil
-            }
-            return url
-        }
+        let url = urlValue.flatMap(httpURL)
         if urlValue == nil { map.fail("missing required key \"url\"") }
         let method = (map["method"]?.string() ?? "POST").uppercased()
         if !["GET", "POST", "PUT", "PATCH", "DELETE"].contains(method) {

@@ -68,13 +68,7 @@ extension ConfigLoader {
         if let http = map["http"]?.mapping() {
             defer { http.finish() }
             let urlValue = http["url"]
-            let url = urlValue?.string().flatMap { text -> URL? in
-                guard let url = URL(string: text), ["http", "https"].contains(url.scheme ?? ""), url.host != nil else {
-                    urlValue?.fail("expected an http:// or https:// URL")
-                    return nil
-                }
-                return url
-            }
+            let url = urlValue.flatMap(httpURL)
             if urlValue == nil { http.fail("missing required key \"url\"") }
             let maxBody = http["max_body"]?.byteSize() ?? Self.defaultMaxBody
             let json = http["json"]?.bool() ?? true

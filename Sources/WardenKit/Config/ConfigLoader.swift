@@ -56,10 +56,7 @@ public struct ConfigLoader {
         } ?? ListenAddress(host: Defaults.listenHost, port: Defaults.listenPort)
 
         let stateDirectory = absolute(top["state_dir"]?.string() ?? Defaults.stateDirectory, relativeTo: base)
-        let adminToken = top["admin_token"].flatMap(secret).map { source -> SecretSource in
-            if case .file(let path) = source { return .file(absolute(path, relativeTo: base)) }
-            return source
-        }
+        let adminToken = top["admin_token"].flatMap { secret($0, base: base) }
         if adminToken == nil, !listen.isLoopback {
             top["listen"]?.fail("listening on \(listen.host), which is not loopback, requires admin_token: the restart endpoint would otherwise be open to the network")
         }
@@ -91,7 +88,8 @@ public struct ConfigLoader {
                             alerts: alerts, engines: engines)
     }
 
-    func secret(_ value: YAMLValue) -> SecretSource? {
+    /// `{file: PATH}` (relative to the config's directory) or `{env: VARIABLE}`; never the secret itself.
+    func secret(_ value: YAMLValue, base: String) -> SecretSource? {
         if case .scalar = value.node {
             value.fail("inline secrets are not accepted; use {file: PATH} or {env: VARIABLE}")
             return nil
@@ -101,11 +99,21 @@ public struct ConfigLoader {
         let file = map["file"]?.string()
         let env = map["env"]?.string()
         switch (file, env) {
-        case (let file?, nil): return .file(file)
+        case (let file?, nil): return .file(absolute(file, relativeTo: base))
         case (nil, let env?): return .environment(env)
         case (.some, .some): map.fail("give either file or env, not both"); return nil
         case (nil, nil): map.fail("expected file: PATH or env: VARIABLE"); return nil
         }
+    }
+
+    /// An http:// or https:// URL with a host.
+    func httpURL(_ value: YAMLValue) -> URL? {
+        guard let text = value.string() else { return nil }
+        guard let url = URL(string: text), ["http", "https"].contains(url.scheme ?? ""), url.host != nil else {
+            value.fail("expected an http:// or https:// URL")
+            return nil
+        }
+        return url
     }
 
     private func engine(_ value: YAMLValue, base: String, stateDirectory: String) -> EngineConfig? {
