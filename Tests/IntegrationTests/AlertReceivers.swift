@@ -15,6 +15,11 @@ func serveOnLoopback(_ router: Router<BasicRequestContext>) async -> (Task<Void,
     return (task, await iterator.next() ?? 0)
 }
 
+/// Lets a route reach the server object that is created after the router: set once, before any request.
+final class Late<Value: AnyObject>: @unchecked Sendable {
+    var value: Value?
+}
+
 /// A local server that speaks the Telegram Bot API's `sendMessage` as Telegram does: the token in the path,
 /// `{"ok": true, "result": …}` on success, `{"ok": false, "error_code": …, "description": …}` otherwise, 429
 /// with `parameters.retry_after`, 400 for a text over 4096 characters or with entities HTML mode cannot
@@ -48,21 +53,18 @@ final class FakeTelegram: Sendable {
     init(token: String) async throws {
         self.token = token
         let router = Router()
-        let stateRef = Box()
+        let stateRef = Late<FakeTelegram>()
         router.post("/:path/sendMessage") { request, context in
             let body = try await request.body.collect(upTo: 1 << 20)
-            if stateRef.server!.mode == .hang {
-                stateRef.server!.state.withLock { $0.requests.append(Date().timeIntervalSince1970) }
+            if stateRef.value!.mode == .hang {
+                stateRef.value!.state.withLock { $0.requests.append(Date().timeIntervalSince1970) }
                 try await Task.sleep(for: .seconds(3600))
             }
-            return stateRef.server!.answer(path: context.parameters.get("path") ?? "", body: Data(body.readableBytesView))
+            return stateRef.value!.answer(path: context.parameters.get("path") ?? "", body: Data(body.readableBytesView))
         }
         (task, port) = await serveOnLoopback(router)
-        stateRef.server = self
+        stateRef.value = self
     }
-
-    /// Lets the route reach the server once it exists.
-    private final class Box: @unchecked Sendable { var server: FakeTelegram? }
 
     var url: String { "http://127.0.0.1:\(port)" }
     var messages: [Message] { state.withLock { $0.messages } }
@@ -167,16 +169,14 @@ final class WebhookReceiver: Sendable {
     init(secret: String) async throws {
         self.secret = secret
         let router = Router()
-        let box = Box()
+        let box = Late<WebhookReceiver>()
         router.post("/hook") { request, _ in
             let body = Data(try await request.body.collect(upTo: 1 << 20).readableBytesView)
-            return box.receiver!.answer(request.headers, body)
+            return box.value!.answer(request.headers, body)
         }
         (task, port) = await serveOnLoopback(router)
-        box.receiver = self
+        box.value = self
     }
-
-    private final class Box: @unchecked Sendable { var receiver: WebhookReceiver? }
 
     var url: String { "http://127.0.0.1:\(port)/hook" }
     var deliveries: [Delivery] { state.withLock { $0.deliveries } }

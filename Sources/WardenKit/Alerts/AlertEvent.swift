@@ -50,9 +50,6 @@ public struct AlertEvent: Codable, Sendable, Equatable {
         self.at = at
     }
 
-    /// A recovery: a transition down.
-    public var isRecovery: Bool { kind == .transition && (from ?? level) > level }
-
     /// The highest level involved: a recovery from CRITICAL matters to whoever heard of the CRITICAL.
     public var routingLevel: HealthLevel { max(level, from ?? level) }
 

@@ -121,19 +121,14 @@ public struct WardenHTTP: Sendable {
         router.post("/api/v1/alertmanager") { request, _ in
             if let refusal = authorize(request) { return refusal }
             guard let alertmanager else { return Self.error(.notFound, "Alertmanager remediation is not configured") }
-            let body: ByteBuffer
-            do {
-                body = try await request.body.collect(upTo: Self.maxAlertmanagerBody)
-            } catch {
-                return Self.error(.contentTooLarge, "a notification is at most \(Self.maxAlertmanagerBody) bytes")
-            }
             let alerts: [ReceivedAlert]
             do {
-                alerts = try AlertmanagerWebhook.parse(try JSONValue.parse(Data(body.readableBytesView)))
-            } catch let invalid as PushedReport.Invalid {
-                return Self.json(.badRequest, ["error": "invalid notification", "field": invalid.field, "message": invalid.message])
+                let document = try await Self.jsonBody(request, limit: Self.maxAlertmanagerBody, noun: "notification")
+                alerts = try AlertmanagerWebhook.parse(document)
+            } catch let refusal as Refusal {
+                return refusal.response
             } catch {
-                return Self.json(.badRequest, ["error": "invalid notification", "field": "", "message": JSONValue.reason(error)])
+                return Self.invalid("notification", error as? PushedReport.Invalid ?? .init(field: "", message: "\(error)"))
             }
             // De-duplication is recorded before answering; the actions themselves run in the background.
             let summary = await alertmanager.receive(alerts)
@@ -147,20 +142,14 @@ public struct WardenHTTP: Sendable {
             if intake.auth.check(authorization: request.headers[.authorization]) != .allowed {
                 return Self.error(.unauthorized, "unauthorized")
             }
-            let body: ByteBuffer
-            do {
-                body = try await request.body.collect(upTo: intake.maxBodyBytes)
-            } catch {
-                return Self.error(.contentTooLarge, "a report is at most \(intake.maxBodyBytes) bytes")
-            }
             let document: JSONValue
-            do {
-                document = try JSONValue.parse(Data(body.readableBytesView))
+            do throws(Refusal) {
+                document = try await Self.jsonBody(request, limit: intake.maxBodyBytes, noun: "report")
             } catch {
-                return Self.json(.badRequest, ["error": "invalid report", "field": "", "message": JSONValue.reason(error)])
+                return error.response
             }
             if let invalid = PushedReport.validate(document, timestamps: intake.timestamps) {
-                return Self.json(.badRequest, ["error": "invalid report", "field": invalid.field, "message": invalid.message])
+                return Self.invalid("report", invalid)
             }
             let now = Date().timeIntervalSince1970
             let outcome = ProbeOutcome(success: true, durationSeconds: 0, at: now, failure: nil, output: .json(document),
@@ -169,6 +158,31 @@ public struct WardenHTTP: Sendable {
             return Self.json(.accepted, ["status": "accepted"])
         }
         return router
+    }
+
+    /// A request refused with this response.
+    struct Refusal: Error {
+        let response: Response
+    }
+
+    /// The body as JSON, or a refusal: 413 over `limit`, 400 with the parser's reason.
+    static func jsonBody(_ request: Request, limit: Int, noun: String) async throws(Refusal) -> JSONValue {
+        let body: ByteBuffer
+        do {
+            body = try await request.body.collect(upTo: limit)
+        } catch {
+            throw Refusal(response: Self.error(.contentTooLarge, "a \(noun) is at most \(limit) bytes"))
+        }
+        do {
+            return try JSONValue.parse(Data(body.readableBytesView))
+        } catch {
+            throw Refusal(response: Self.invalid(noun, .init(field: "", message: JSONValue.reason(error))))
+        }
+    }
+
+    /// 400 naming the offending field by JSON pointer.
+    static func invalid(_ noun: String, _ problem: PushedReport.Invalid) -> Response {
+        json(.badRequest, ["error": "invalid \(noun)", "field": problem.field, "message": problem.message])
     }
 
     /// nil when the request may proceed; otherwise the response to send. 401 says nothing about why.

@@ -110,7 +110,7 @@ private final class EngineJudge {
         }
         let components = tracker.components
         let level = tracker.level
-        let exhausted = zip(planner.policies, planner.states).filter { $0.1.gaveUp }.map { $0.0.name }
+        let exhausted = planner.exhausted.map(\.name)
         let point = TrendPoint(at: now, samples: samples, resources: status.isUp ? status.resources : nil)
         monitor.board.update(engine.name) { status in
             status.health.components = components
@@ -193,7 +193,7 @@ private final class EngineJudge {
             return tracker.pin(policy.component, finding, now: now)
         case .recovered(let index, _):
             let policy = planner.policies[index]
-            if !planner.exhausted.contains(policy.component) { tracker.unpin(policy.component) }
+            if !planner.exhausted.contains(where: { $0.component == policy.component }) { tracker.unpin(policy.component) }
             metadata["policy"] = "\(policy.name)"
             monitor.logger.notice("the condition cleared after Warden had given up", metadata: metadata)
         }

@@ -46,9 +46,9 @@ public struct RemediationPlanner: Sendable {
         }
     }
 
-    /// Policies that gave up, by component: their components stay CRITICAL until the condition clears.
-    public var exhausted: [HealthComponent] {
-        zip(policies, states).filter { $0.1.gaveUp }.map { $0.0.component }
+    /// Policies that gave up: their components stay CRITICAL until the condition clears.
+    public var exhausted: [RemediationPolicy] {
+        zip(policies, states).filter { $0.1.gaveUp }.map(\.0)
     }
 
     /// `judged` are the components this evaluation actually read (not the ones held while the engine starts).
