@@ -3,6 +3,7 @@
 //      database with 1,000 / 10,000 / 100,000 open positions, and this process's memory after;
 //   2. log-rule throughput in lines per second, through the line splitter and a typical rule set;
 //   3. the alert path: a recorded transition to the request at a local Telegram Bot API server.
+//   4. `demo-config`: the demo engine's `engines:` entry, for benchmarks/run's Warden configs.
 // A report, not a test: it prints figures and asserts nothing. `benchmarks/run` calls it.
 import Foundation
 import GRDB
@@ -130,18 +131,53 @@ func logRuleThroughput(lines count: Int) throws -> String {
                   count, Double(count) / seconds, seconds / Double(count) * 1e6, matched)
 }
 
-let arguments = CommandLine.arguments.dropFirst()
-let sizes = arguments.isEmpty ? [1_000, 10_000, 100_000] : arguments.compactMap { Int($0) }
-print("| open positions | cycle median (ms) | cycle p95 (ms) | RSS after (MB) | RssAnon after (MB) |")
-print("| --- | --- | --- | --- | --- |")
-for size in sizes {
-    print(try await checkCycle(positions: size, runs: 10))
+/// `demo-config NAME DIRECTORY ENGINE_PORT BROKER_PORT INTERVAL`: one `engines:` entry for the demo engine,
+/// exactly as `warden demo` wires it (every probe, check, threshold and policy), at the given probe interval.
+/// benchmarks/run builds its Warden configs from it, so that what is measured is what users run.
+func demoConfig(_ arguments: [String]) -> String? {
+    guard arguments.count == 5, let enginePort = Int(arguments[2]), let brokerPort = Int(arguments[3]) else { return nil }
+    let (name, directory, interval) = (arguments[0], arguments[1], arguments[4])
+    let engine = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        .appendingPathComponent("warden-demo-engine").path
+    let database = "\(directory)/engine.sqlite"
+    let pace = DemoEngineConfig.Pace(interval: interval, overdueGrace: "60s", evaluateEvery: interval, startupGrace: "15s",
+                                     staleInputAfter: "60s", decisionAge: "60s", websocketLag: "60s")
+    return DemoEngineConfig.yaml(
+        name: name,
+        command: [engine, "--db", database, "--listen", "127.0.0.1:\(enginePort)", "--broker-port", "\(brokerPort)"],
+        workingDirectory: directory, database: database, statusURL: "http://127.0.0.1:\(enginePort)/status",
+        brokerPort: brokerPort, pace: pace)
 }
-print("")
-print("| log rules | throughput | per line | matches |")
-print("| --- | --- | --- | --- |")
-print(try logRuleThroughput(lines: 500_000))
-print("")
-print("| alert path | p50 | p95 | min–max | delivered |")
-print("| --- | --- | --- | --- | --- |")
-print(try await alertLatency(runs: 200))
+
+func usage() -> Never {
+    FileHandle.standardError.write(Data("""
+        usage: warden-bench checks [OPEN_POSITIONS...] | rules | alert-latency [RUNS]
+               warden-bench demo-config NAME DIRECTORY ENGINE_PORT BROKER_PORT INTERVAL
+
+        """.utf8))
+    exit(2)
+}
+
+let arguments = Array(CommandLine.arguments.dropFirst())
+switch arguments.first {
+case "demo-config":
+    guard let yaml = demoConfig(Array(arguments.dropFirst())) else { usage() }
+    print(yaml)
+case "checks":
+    let sizes = arguments.count > 1 ? arguments.dropFirst().compactMap { Int($0) } : [1_000, 10_000, 100_000]
+    print("| open positions | cycle median (ms) | cycle p95 (ms) | RSS after (MB) | RssAnon after (MB) |")
+    print("| --- | --- | --- | --- | --- |")
+    for size in sizes {
+        print(try await checkCycle(positions: size, runs: 10))
+    }
+case "rules":
+    print("| log rules | throughput | per line | matches |")
+    print("| --- | --- | --- | --- |")
+    print(try logRuleThroughput(lines: 500_000))
+case "alert-latency":
+    print("| alert path | p50 | p95 | min–max | delivered |")
+    print("| --- | --- | --- | --- | --- |")
+    print(try await alertLatency(runs: arguments.count > 1 ? Int(arguments[1]) ?? 200 : 200))
+default:
+    usage()
+}

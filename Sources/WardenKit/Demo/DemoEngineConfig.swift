@@ -42,8 +42,8 @@ public enum DemoEngineConfig {
 
     /// One `engines:` entry (indented for the list). `database` is the engine's SQLite file, `statusURL`
     /// its status endpoint (its admin endpoints share the origin); `brokerPort` adds the connections check.
-    public static func yaml(command: [String], workingDirectory: String, database: String, statusURL: String,
-                            brokerPort: Int?, pace: Pace, extra: String = "") -> String {
+    public static func yaml(name: String = "demo", command: [String], workingDirectory: String, database: String,
+                            statusURL: String, brokerPort: Int?, pace: Pace, extra: String = "") -> String {
         let argv = command.map { "\"\($0)\"" }.joined(separator: ", ")
         let origin = statusURL.hasSuffix("/status") ? String(statusURL.dropLast("/status".count)) : statusURL
         let connections = brokerPort.map { port in """
@@ -52,7 +52,7 @@ public enum DemoEngineConfig {
                     - {name: broker, endpoint: "127.0.0.1:\(port)", limit: 10}
             """ } ?? ""
         return """
-              - name: demo
+              - name: \(name)
                 command: [\(argv)]
                 working_dir: "\(workingDirectory)"
                 sampling_interval: \(pace.interval)\(extra)

@@ -1,0 +1,1 @@
+"""benchmarks/run's parts: one module per comparison, each with `run(ctx) -> Section`."""

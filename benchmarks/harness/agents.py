@@ -1,0 +1,170 @@
+"""Warden and its peers, each started the way its users would run it, in a temporary directory, on loopback.
+
+Every `start_*` returns a ready `Agent` (its HTTP port answers, or its config was accepted), whose process is
+the one measured: Warden's own process, supervisord's Python process, monit's, each exporter's."""
+import os
+import subprocess
+
+from .common import RELEASE, Process, free_port, wait_http, wait_until, write
+
+
+class Agent:
+    def __init__(self, name, process, port=None, directory=None):
+        self.name = name
+        self.process = process
+        self.port = port
+        self.directory = directory
+
+    @property
+    def pid(self):
+        return self.process.pid
+
+    def stop(self):
+        self.process.stop()
+
+
+def binary(name):
+    return os.path.join(RELEASE, name)
+
+
+def demo_engine_entry(name, directory, interval="5s"):
+    """The demo engine as `warden demo` wires it (every probe, check and policy), from warden-bench, so the
+    benchmark measures the config users see rather than a copy of it. Returns (yaml, engine port)."""
+    engine_port, broker_port = free_port(), free_port()
+    os.makedirs(directory, exist_ok=True)
+    yaml = subprocess.run([binary("warden-bench"), "demo-config", name, directory, str(engine_port),
+                           str(broker_port), interval], capture_output=True, text=True, check=True).stdout
+    return yaml, engine_port
+
+
+def demo_engine_argv(directory):
+    return [binary("warden-demo-engine"), "--db", f"{directory}/engine.sqlite", "--listen",
+            f"127.0.0.1:{free_port()}", "--broker-port", str(free_port())]
+
+
+def start_warden(directory, engines_yaml, extra="", name="warden", env=None):
+    port = free_port()
+    config = write(directory, "warden.yml",
+                   f"listen: 127.0.0.1:{port}\nstate_dir: {directory}/state\n{extra}engines:\n{engines_yaml}")
+    process = Process([binary("warden"), "run", "--config", config], os.path.join(directory, "warden.log"),
+                      env={**os.environ, **(env or {})})
+    wait_http(port, "/readyz", what=f"warden ready (log: {process.log_path})")
+    return Agent(name, process, port, directory)
+
+
+def start_supervisord(directory, argv, startsecs=1):
+    """supervisord in the foreground with one program that is restarted whenever it exits."""
+    command = " ".join(argv)
+    config = write(directory, "supervisord.conf", f"""[supervisord]
+nodaemon=true
+logfile={directory}/supervisord.log
+pidfile={directory}/supervisord.pid
+childlogdir={directory}
+loglevel=warn
+
+[program:child]
+command={command}
+directory={directory}
+startsecs={startsecs}
+startretries=1000
+autorestart=true
+stopasgroup=true
+killasgroup=true
+""")
+    process = Process(["supervisord", "-c", config], os.path.join(directory, "supervisord.out"))
+    wait_until(lambda: os.path.exists(f"{directory}/supervisord.pid"), 20, "supervisord started")
+    return Agent("supervisord", process, directory=directory)
+
+
+def start_monit(directory, checks, cycle=1):
+    """monit in the foreground (-I) polling every `cycle` seconds; `checks` is monitrc text."""
+    config = write(directory, "monitrc", f"""set daemon {cycle}
+set logfile {directory}/monit.log
+set pidfile {directory}/monit.pid
+set idfile {directory}/monit.id
+set statefile {directory}/monit.state
+{checks}
+""", mode=0o600)
+    subprocess.run(["monit", "-t", "-c", config], check=True, capture_output=True)
+    process = Process(["monit", "-I", "-c", config], os.path.join(directory, "monit.out"))
+    wait_until(lambda: os.path.exists(f"{directory}/monit.pid"), 20, "monit started")
+    return Agent("monit", process, directory=directory)
+
+
+def start_process_exporter(directory, executable_name):
+    """process-exporter tracking every process whose name is `executable_name` (and its children)."""
+    port = free_port()
+    config = write(directory, "process-exporter.yml",
+                   f"process_names:\n  - name: \"{{{{.Comm}}}}\"\n    comm: [\"{executable_name[:15]}\"]\n")
+    process = Process(["prometheus-process-exporter", "-web.listen-address", f"127.0.0.1:{port}",
+                       "-config.path", config], os.path.join(directory, "process-exporter.log"))
+    wait_http(port, "/metrics", what="process-exporter ready")
+    return Agent("process-exporter", process, port, directory)
+
+
+def start_node_exporter(directory):
+    """node_exporter with Debian's default collectors."""
+    port = free_port()
+    process = Process(["prometheus-node-exporter", f"--web.listen-address=127.0.0.1:{port}"],
+                      os.path.join(directory, "node-exporter.log"))
+    wait_http(port, "/metrics", what="node_exporter ready")
+    return Agent("node_exporter", process, port, directory)
+
+
+def start_alertmanager(directory, webhook_url):
+    """Alertmanager sending every alert at once (group_wait 0) to one webhook, resolved ones included."""
+    port = free_port()
+    config = write(directory, "alertmanager.yml", f"""route:
+  receiver: hook
+  group_by: [alertname]
+  group_wait: 0s
+  group_interval: 1s
+  repeat_interval: 1h
+receivers:
+  - name: hook
+    webhook_configs: [{{url: "{webhook_url}", send_resolved: true}}]
+""")
+    process = Process(["prometheus-alertmanager", f"--config.file={config}", f"--storage.path={directory}/am-data",
+                       f"--web.listen-address=127.0.0.1:{port}", "--cluster.listen-address="],
+                      os.path.join(directory, "alertmanager.log"))
+    wait_http(port, "/-/ready", what="Alertmanager ready")
+    return Agent("alertmanager", process, port, directory)
+
+
+def start_prometheus(directory, target_port, alertmanager_port, rules):
+    """Prometheus scraping one target and evaluating `rules` (YAML) every second."""
+    port = free_port()
+    rule_file = write(directory, "rules.yml", rules)
+    config = write(directory, "prometheus.yml", f"""global: {{scrape_interval: 1s, evaluation_interval: 1s}}
+rule_files: ["{rule_file}"]
+alerting:
+  alertmanagers: [{{static_configs: [{{targets: ["127.0.0.1:{alertmanager_port}"]}}]}}]
+scrape_configs:
+  - job_name: warden
+    static_configs: [{{targets: ["127.0.0.1:{target_port}"]}}]
+""")
+    process = Process(["prometheus", f"--config.file={config}", f"--storage.tsdb.path={directory}/prom-data",
+                       f"--web.listen-address=127.0.0.1:{port}"], os.path.join(directory, "prometheus.log"))
+    wait_http(port, "/-/ready", what="Prometheus ready")
+    return Agent("prometheus", process, port, directory)
+
+
+def version(argv):
+    """First line a tool prints about its version (some print it on stderr)."""
+    try:
+        result = subprocess.run(argv, capture_output=True, text=True, timeout=10)
+    except (OSError, subprocess.TimeoutExpired):
+        return "not installed"
+    return ((result.stdout or result.stderr).strip().splitlines() or ["?"])[0]
+
+
+def versions():
+    return {
+        "warden": version([binary("warden"), "version"]) + " (release build)",
+        "supervisord": version(["supervisord", "--version"]),
+        "monit": version(["monit", "-V"]),
+        "process-exporter": version(["prometheus-process-exporter", "-version"]),
+        "node_exporter": version(["prometheus-node-exporter", "--version"]),
+        "prometheus": version(["prometheus", "--version"]),
+        "alertmanager": version(["prometheus-alertmanager", "--version"]),
+    }

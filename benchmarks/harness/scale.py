@@ -1,0 +1,89 @@
+"""5. Scale: Warden's check cycle against 1,000 / 10,000 / 100,000 open positions, and Warden supervising 1, 4
+and 16 demo engines: probe time, scrape time, memory and CPU."""
+import http.client
+import re
+import subprocess
+import time
+
+from .agents import binary, demo_engine_entry, start_warden
+from .common import Figures, cpu_seconds, http_request, memory, wait_until
+from .report import Section
+
+DURATION = re.compile(r'^warden_probe_duration_seconds\{engine="([^"]+)",probe="([^"]+)"\} (\S+)$', re.M)
+
+
+def probe_durations(port):
+    """(engine, probe) → the last run's duration in ms, from Warden's own /metrics."""
+    text = http_request(port, "/metrics")[1].decode()
+    return {(engine, probe): float(value) * 1000 for engine, probe, value in DURATION.findall(text)}
+
+
+def engines_row(ctx, count, window):
+    directory = ctx.directory(f"scale-{count}")
+    entries = "".join(demo_engine_entry(f"demo{index}", ctx.directory(f"scale-{count}/engine{index}"), "5s")[0]
+                      for index in range(count))
+    warden = start_warden(ctx.directory(f"scale-{count}/warden"), entries)
+    try:
+        wait_until(lambda: {engine for engine, _ in probe_durations(warden.port)} >= {f"demo{i}" for i in range(count)},
+                   60, f"every one of {count} engines probed")
+        time.sleep(10)
+        rss, durations = [], {"db": [], "status": []}
+        cpu_before, started = cpu_seconds(warden.pid), time.time()
+        while time.time() - started < window:
+            rss.append(memory(warden.pid)["rss"] / 1e6)
+            for (_, probe), milliseconds in probe_durations(warden.port).items():
+                if probe in durations:
+                    durations[probe].append(milliseconds)
+            time.sleep(5)
+        cpu = (cpu_seconds(warden.pid) - cpu_before) / (time.time() - started) * 100
+        connection = http.client.HTTPConnection("127.0.0.1", warden.port, timeout=10)
+        scrapes, size = [], 0
+        for _ in range(ctx.scaled(200)):
+            begun = time.perf_counter()
+            connection.request("GET", "/metrics")
+            size = len(connection.getresponse().read())
+            scrapes.append((time.perf_counter() - begun) * 1000)
+        connection.close()
+    finally:
+        warden.stop()
+        ctx.sweep(directory)
+    scrape, sqlite, status = Figures(scrapes), Figures(durations["db"]), Figures(durations["status"])
+    return [count, f"{sqlite.median:.2f}", f"{sqlite.p(95):.2f}", f"{status.median:.2f}", f"{scrape.median:.2f}",
+            f"{scrape.p(99):.2f}", size, f"{Figures(rss).median:.1f}", f"{cpu:.2f}"]
+
+
+def bench(*arguments):
+    return subprocess.run([binary("warden-bench"), *arguments], capture_output=True, text=True, timeout=900,
+                          check=True).stdout.strip()
+
+
+def run(ctx):
+    window = ctx.seconds(30)
+    section = Section("5. Scale", """
+**Open positions.** One check cycle = Warden's SQLite probe running every positions and locks query (open,
+overdue, unprotected, lock rows, contention) on a fresh read-only connection, plus the checks' computation
+(`warden-bench checks`). The database has the seed schemas, as many closed as open positions, a tenth
+overdue, a twentieth without stops, and no index beyond the primary keys and `status`. Target (issue 3): a
+cycle under 100 ms at 100,000 positions.""")
+    section.table(*table(bench("checks", *(["1000", "10000"] if ctx.quick else []))))
+    section.note(f"""
+**Engines.** One Warden supervising 1, 4 and 16 demo engines, each with the demo's config (an HTTP probe,
+a SQLite probe, a heartbeat file, log rules and every check, every 5 s). Over {window} s after the first
+probes: the SQLite and HTTP probes' durations as Warden reports them (`warden_probe_duration_seconds`, all
+engines), then {ctx.scaled(200)} scrapes of `/metrics`; Warden's RSS and CPU. Nothing else runs meanwhile
+but the engines themselves, which share the same two cores.""")
+    rows = [engines_row(ctx, count, window) for count in ([1, 4] if ctx.quick else [1, 4, 16])]
+    section.table(["engines", "SQLite probe median (ms)", "SQLite probe p95 (ms)", "HTTP probe median (ms)",
+                   "scrape p50 (ms)", "scrape p99 (ms)", "bytes per scrape", "RSS (MB)", "CPU (% of a core)"], rows)
+    section.note("**Log rules.** Lines through the line splitter and five typical rules (`warden-bench rules`); "
+                 "target (issue 3): keep up with 50,000 lines/s.")
+    section.table(*table(bench("rules")))
+    return section
+
+
+def table(text):
+    """A markdown table printed by warden-bench, back into (header, rows)."""
+    lines = [line.strip().strip("|").split("|") for line in text.splitlines() if line.startswith("|")]
+    header = [cell.strip() for cell in lines[0]]
+    return header, [[cell.strip() for cell in line] for line in lines[2:]]
+

@@ -1,0 +1,72 @@
+"""3. Scrape cost: /metrics of Warden supervising one engine, of process-exporter watching that engine, and of
+node_exporter: latency, bytes and the exporter's own CPU time per 1,000 scrapes."""
+import http.client
+import time
+
+from .agents import demo_engine_entry, start_node_exporter, start_process_exporter, start_warden
+from .common import Figures, cpu_seconds, http_request, ratio, wait_until
+from .report import Section
+
+BLOCK = 250
+
+
+def scrape_block(agent, count):
+    """`count` scrapes over one keep-alive connection, as Prometheus does: (latencies in ms, bytes, CPU s)."""
+    connection = http.client.HTTPConnection("127.0.0.1", agent.port, timeout=10)
+    headers = {"Accept": "text/plain;version=0.0.4"}
+    latencies, size = [], 0
+    cpu_before = cpu_seconds(agent.pid)
+    for _ in range(count):
+        started = time.perf_counter()
+        connection.request("GET", "/metrics", headers=headers)
+        body = connection.getresponse().read()
+        latencies.append((time.perf_counter() - started) * 1000)
+        size = len(body)
+    cpu = cpu_seconds(agent.pid) - cpu_before
+    connection.close()
+    return latencies, size, cpu
+
+
+def run(ctx):
+    total = ctx.scaled(2000)
+    rounds = max(1, total // BLOCK)
+    directory = ctx.directory("scrape")
+    entry, engine_port = demo_engine_entry("demo", ctx.directory("scrape/engine"), interval="5s")
+    agents = []
+    try:
+        warden = start_warden(ctx.directory("scrape/warden"), entry)
+        agents.append(warden)
+        wait_until(lambda: b"warden_probe_success" in http_request(warden.port, "/metrics")[1], 30,
+                   "Warden's first probes")
+        agents.append(start_process_exporter(ctx.directory("scrape/process-exporter"), "warden-demo-engine"))
+        agents.append(start_node_exporter(ctx.directory("scrape/node-exporter")))
+        for agent in agents:  # warm-up: connections, caches, the exporters' first collection
+            scrape_block(agent, 20)
+        results = {agent.name: ([], 0, 0.0) for agent in agents}
+        for _ in range(rounds):
+            for agent in agents:
+                latencies, size, cpu = scrape_block(agent, min(BLOCK, total))
+                previous = results[agent.name]
+                results[agent.name] = (previous[0] + latencies, size, previous[2] + cpu)
+    finally:
+        for agent in agents:
+            agent.stop()
+        ctx.sweep(directory)
+
+    figures = {name: Figures(values[0]) for name, values in results.items()}
+    section = Section("3. Scrape cost", f"""
+Warden supervises the demo engine with the demo's config (every probe and check, every 5 s).
+process-exporter (`comm: [warden-demo-eng]`, children included) watches that same engine; node_exporter runs
+Debian's default collectors. Each is scraped {rounds * min(BLOCK, total)} times over one keep-alive connection,
+in blocks of {BLOCK} taken in turn (Warden, process-exporter, node_exporter, Warden, …), uncompressed text
+format. CPU is the exporter's own user and system time during the scrapes (`/proc/PID/stat`). Target:
+Warden's p50 no slower than process-exporter's.""")
+    rows = []
+    for label, name in [("Warden", "warden"), ("process-exporter", "process-exporter"), ("node_exporter", "node_exporter")]:
+        latencies, size, cpu = results[name]
+        f = figures[name]
+        rows.append([label, f"{f.median:.3f}", f"{f.p(99):.3f}", f"{min(f.values):.3f}–{max(f.values):.3f}",
+                     size, f"{cpu / len(latencies) * 1000:.2f}", ratio(figures["warden"], f) if name != "warden" else ""])
+    section.table(["exporter", "p50 (ms)", "p99 (ms)", "min–max (ms)", "bytes per scrape",
+                   "CPU s per 1,000 scrapes", "Warden p50 / this"], rows)
+    return section
