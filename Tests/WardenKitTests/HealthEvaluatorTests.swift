@@ -49,6 +49,29 @@ struct HealthEvaluatorTests {
         #expect(Self.level(readings[.database]) == .healthy, "a database probe that reads is fine")
     }
 
+    /// A silent loop is judged the moment its age reaches a bound, not at the judge's next tick.
+    @Test func theJudgeWakesWhenAGrowingAgeReachesItsNextBound() {
+        var settings = HealthSettings()
+        settings.thresholds[.decisionAge] = Threshold(degraded: 60, unhealthy: 300)
+        settings.thresholds[.websocketLag] = Threshold(unhealthy: 60)
+        let evaluator = HealthEvaluator(settings: settings, watch: WatchConfig())
+        func input(_ findings: Finding...) -> ComponentInput { .reading(Reading(findings)) }
+        let readings: [HealthComponent: ComponentInput] = [
+            .decisions: input(.judged(.decisionAge, 250, settings.threshold(.decisionAge))),  // DEGRADED; UNHEALTHY in 50 s
+            .websocket: input(.judged(.websocketLag, 15, settings.threshold(.websocketLag))),  // UNHEALTHY in 45 s: sooner
+            .positions: input(.judged(.monitorMismatch, 0, settings.threshold(.monitorMismatch))),  // a count does not grow
+            .database: .noData,
+        ]
+        #expect(evaluator.nextCrossing(readings, now: 1000) == 1045)
+        let past: [HealthComponent: ComponentInput] = [.decisions: input(.judged(.decisionAge, 400, settings.threshold(.decisionAge)))]
+        #expect(evaluator.nextCrossing(past, now: 1000) == nil, "past every bound: nothing left to wait for")
+
+        #expect(HealthEvaluator.pause(.seconds(10), until: nil, now: 0) == .seconds(10))
+        #expect(HealthEvaluator.pause(.seconds(10), until: 3, now: 0) == .seconds(3.002), "just past the crossing")
+        #expect(HealthEvaluator.pause(.seconds(10), until: 30, now: 0) == .seconds(10), "the tick comes first")
+        #expect(HealthEvaluator.pause(.seconds(10), until: -5, now: 0) == .seconds(0.01), "never a busy loop")
+    }
+
     @Test func threeUnansweredHealthChecksAreUnhealthyAndALongSilentDatabaseIsDegraded() {
         var status = Self.running()
         var outcome: ProbeOutcome?

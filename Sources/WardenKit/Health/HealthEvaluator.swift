@@ -112,6 +112,29 @@ public struct HealthEvaluator: Sendable {
         return result
     }
 
+    /// When the soonest growing age among `inputs` reaches its next bound if nothing new arrives. The judge
+    /// evaluates then rather than at its next tick, so that a silent loop is caught at its threshold instead of
+    /// up to `evaluate_every` after it.
+    public func nextCrossing(_ inputs: [HealthComponent: ComponentInput], now: Double) -> Double? {
+        var soonest: Double?
+        for case .reading(let reading) in inputs.values {
+            for finding in reading.findings where finding.check.growsWithClock {
+                let threshold = settings.threshold(finding.check)
+                guard let value = finding.value,
+                      let bound = [threshold.degraded, threshold.unhealthy, threshold.critical].compactMap({ $0 })
+                          .filter({ $0 > value }).min() else { continue }
+                soonest = min(soonest ?? .infinity, now + bound - value)
+            }
+        }
+        return soonest
+    }
+
+    /// The judge's sleep: until its next tick, or just past a crossing that comes first (never a busy loop).
+    public static func pause(_ interval: Duration, until crossing: Double?, now: Double) -> Duration {
+        guard let crossing else { return interval }
+        return min(interval, .seconds(max(0.01, crossing - now + 0.002)))
+    }
+
     private func process(_ state: EngineState) -> ComponentInput {
         let finding = { (level: HealthLevel, message: String) in
             Finding(check: .processState, level: level, value: nil, threshold: nil, message: message)

@@ -55,6 +55,8 @@ private final class EngineJudge {
     var reminders: ReminderSchedule
     /// Results of finished actions, handed back to the planner at the next evaluation.
     let finished = FinishedActions()
+    /// The moment a growing age reaches its next bound (see `HealthEvaluator.nextCrossing`), if before the next tick.
+    var crossingAt: Double?
 
     init(engine: EngineConfig, monitor: HealthMonitor) {
         self.engine = engine
@@ -69,13 +71,16 @@ private final class EngineJudge {
     func loop() async {
         let interval = engine.health.evaluateEvery
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
-            await evaluate(now: Date().timeIntervalSince1970)
-            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
+            let now = Date().timeIntervalSince1970
+            await evaluate(now: now)
+            let pause = HealthEvaluator.pause(interval, until: crossingAt, now: now)
+            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: pause) }
         }
     }
 
     func evaluate(now: Double) async {
         let remediator = monitor.remediator
+        crossingAt = nil
         for done in finished.take() {
             planner.finished(policy: done.policy, result: done.result)
         }
@@ -86,6 +91,7 @@ private final class EngineJudge {
         let rates = HealthEvaluator.Rates(cpu: cpuRatio(status.resources),
                                           lockContention: contention.isEmpty ? nil : contentionRate(contention.reduce(0, +), now: now))
         let inputs = evaluator.readings(status, samples: samples, rates: rates, now: now)
+        crossingAt = evaluator.nextCrossing(inputs, now: now)
         var transitions = tracker.evaluate(inputs, now: now)
         // The planner decides on fresh readings only: neither a held component nor one whose inputs are missing.
         let judged = Set(inputs.compactMap { component, input in if case .reading = input { component } else { nil } })

@@ -69,6 +69,15 @@ public enum HealthCheck: String, Sendable, CaseIterable, Codable {
         }
     }
 
+    /// Ages of something that should keep arriving (a decision, a heartbeat, a market message): while it stays
+    /// away the value grows with the clock, so the moment it reaches a bound is known in advance.
+    public var growsWithClock: Bool {
+        switch self {
+        case .websocketLag, .decisionAge, .heartbeatAge: true
+        default: false
+        }
+    }
+
     public var unit: Unit {
         switch self {
         case .apiLatency, .websocketLag, .decisionAge, .heartbeatAge: .seconds
