@@ -5,7 +5,8 @@ the one measured: Warden's own process, supervisord's Python process, monit's, e
 import os
 import subprocess
 
-from .common import RELEASE, Process, free_port, wait_http, wait_until, write
+from . import common
+from .common import Process, free_port, wait_http, wait_until, write
 
 
 class Agent:
@@ -24,7 +25,8 @@ class Agent:
 
 
 def binary(name):
-    return os.path.join(RELEASE, name)
+    """A product of the release build under test (`benchmarks/run --release-dir` picks another build)."""
+    return os.path.join(common.RELEASE, name)
 
 
 def demo_engine_entry(name, directory, interval="5s"):

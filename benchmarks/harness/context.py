@@ -46,8 +46,9 @@ class Context:
     @staticmethod
     def sweep(directory):
         """SIGKILLs every process whose command line mentions `directory`: children that a peer started in a
-        session of their own (monit's start programs) and that killing the peer's group does not reach."""
-        me = os.getpid()
+        session of their own (monit's start programs) and that killing the peer's group does not reach.
+        Returns how many there were."""
+        me, killed = os.getpid(), 0
         for entry in os.listdir("/proc"):
             if not entry.isdigit() or int(entry) == me:
                 continue
@@ -59,5 +60,7 @@ class Context:
             if directory in cmdline:
                 try:
                     os.kill(int(entry), signal.SIGKILL)
+                    killed += 1
                 except ProcessLookupError:
                     pass
+        return killed

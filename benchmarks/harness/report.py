@@ -28,7 +28,7 @@ def machine():
     return f"{os.cpu_count()} cores ({cpu}), {memory} MiB memory, Linux {platform.release()}"
 
 
-def document(sections, versions, command, started, preface=""):
+def document(sections, versions, command, started, appendix=""):
     elapsed = time.time() - started
     lines = [
         "# Benchmark results",
@@ -43,7 +43,5 @@ def document(sections, versions, command, started, preface=""):
         "machine hits both. Each figure is a median with its p95 (or p99) and min–max; the ratio is Warden's",
         "median over the peer's (below 1: Warden is faster or smaller).",
         "",
-        preface.strip(),
-        "",
     ]
-    return "\n".join(lines + [section.markdown() for section in sections])
+    return "\n".join(lines + [section.markdown() for section in sections] + [appendix.strip(), ""])
