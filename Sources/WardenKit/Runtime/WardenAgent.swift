@@ -29,11 +29,11 @@ public struct WardenAgent: Sendable {
         signal(SIGPIPE, SIG_IGN)
         warden_ensure_standard_fds()
 
-        let adminToken: String?
-        do {
-            adminToken = try config.adminToken?.resolve()
-        } catch {
-            throw StartupError(description: "admin_token: \(error.description)")
+        var adminToken: String?
+        if let source = config.adminToken {
+            do { adminToken = try read(source, for: "admin_token") } catch {
+                throw StartupError(description: "admin_token: \(error.description)")
+            }
         }
 
         let channels = try makeAlertChannels()
@@ -166,7 +166,7 @@ public struct WardenAgent: Sendable {
     private func makeAlertChannels() throws -> [AlertChannel] {
         try config.alerts.channels.map { channel in
             func resolve(_ source: SecretSource, _ key: String) throws -> String {
-                do { return try source.resolve() } catch {
+                do { return try read(source, for: "alerts channel \(channel.name): \(key)") } catch {
                     throw StartupError(description: "alerts channel \(channel.name): \(key): \(error.description)")
                 }
             }
@@ -189,11 +189,25 @@ public struct WardenAgent: Sendable {
         }
     }
 
+    /// Reads a secret, and warns once, at start, when its file is open to every local user.
+    private func read(_ source: SecretSource, for key: String) throws(SecretError) -> String {
+        if let exposure = source.exposure { logger.warning("\(key): \(exposure)") }
+        return try source.resolve()
+    }
+
+    /// The state directory holds the audit, the alert outbox and the engines' history: created 0700, and an
+    /// existing one that others can enter is named (Warden does not chmod a directory it did not create).
     private func createStateDirectory() throws {
+        let path = config.stateDirectory
         do {
-            try FileManager.default.createDirectory(atPath: config.stateDirectory, withIntermediateDirectories: true)
+            try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true,
+                                                    attributes: [.posixPermissions: 0o700])
         } catch {
-            throw StartupError(description: "cannot create state directory \(config.stateDirectory): \(error.localizedDescription)")
+            throw StartupError(description: "cannot create state directory \(path): \(error.localizedDescription)")
+        }
+        var info = stat()
+        if stat(path, &info) == 0, info.st_mode & 0o077 != 0 {
+            logger.warning("state directory \(path) is open to other users (mode \(String(info.st_mode & 0o777, radix: 8))); chmod 700 it")
         }
     }
 

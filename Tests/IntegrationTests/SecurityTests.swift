@@ -1,0 +1,100 @@
+import Foundation
+import Testing
+
+/// Who may do what over HTTP, and what Warden keeps private on disk (issue 9's security list).
+@Suite(.serialized)
+struct SecurityTests {
+    /// Every route Warden serves, with a request that would do something if allowed. A test below reads the
+    /// routes out of WardenHTTP.swift, so a new route cannot be added without joining this walk.
+    static let routes: [(method: String, path: String, body: String?, mutating: Bool)] = [
+        ("GET", "/", nil, false),
+        ("GET", "/metrics", nil, false),
+        ("GET", "/healthz", nil, false),
+        ("GET", "/readyz", nil, false),
+        ("GET", "/api/v1/status", nil, false),
+        ("POST", "/api/v1/alerts/test", nil, true),
+        ("POST", "/api/v1/engines/bot/restart", nil, true),
+        ("POST", "/api/v1/alertmanager", #"{"version":"4","status":"firing","alerts":[]}"#, true),
+        ("POST", "/api/v1/engines/bot/report", #"{"positions":[]}"#, true),
+    ]
+
+    @Test func everyRouteIsWalked() throws {
+        let source = try String(contentsOfFile: DocumentationTests.root + "/Sources/WardenKit/HTTP/WardenHTTP.swift", encoding: .utf8)
+        let pattern = #/router\.(get|post|put|patch|delete)\("([^"]+)"\)/#
+        let served = Set(source.matches(of: pattern).map { "\($0.output.1.uppercased()) \($0.output.2)" })
+        let walked = Set(Self.routes.map { "\($0.method) \($0.path.replacingOccurrences(of: "/bot/", with: "/:name/"))" })
+        #expect(!served.isEmpty)
+        #expect(served == walked, "routes served but not walked: \(served.subtracting(walked)); walked but gone: \(walked.subtracting(served))")
+    }
+
+    /// Without a token, or with a wrong one, a mutating route answers 401 with one fixed body and does nothing;
+    /// read-only routes answer anyone on loopback; paths that try to climb out are plain 404s.
+    @Test func mutatingRoutesAnswerOnlyTheRightToken() async throws {
+        let directory = TempDirectory()
+        let token = "admin-\(UUID().uuidString)"
+        let warden = try WardenProcess(directory: directory, engines: """
+              - name: bot
+                command: [sh, -c, "trap 'exit 0' TERM; sleep 1000 & wait"]
+                report: {max_age: 60s}
+            """, extra: """
+            admin_token: {env: WARDEN_SECURITY_TOKEN}
+            alerts: {channels: [{name: log, log: {}}]}
+            remediation: {}
+            """, environment: ["WARDEN_SECURITY_TOKEN": token])
+        try await warden.waitReady()
+        let engine = try #require(try await warden.enginePid("bot"))
+
+        for route in Self.routes {
+            let url = warden.base + route.path
+            let anonymous = try await http(url, method: route.method, body: route.body)
+            let wrong = try await http(url, method: route.method, token: "x" + token.dropFirst(), body: route.body)
+            guard route.mutating else {
+                #expect(anonymous.status == 200, "\(route.method) \(route.path) is read-only and open on loopback")
+                continue
+            }
+            #expect(anonymous.status == 401, "\(route.method) \(route.path) without a token")
+            #expect(wrong.status == 401, "\(route.method) \(route.path) with a wrong token")
+            #expect(anonymous.body == #"{"error":"unauthorized"}"# && wrong.body == anonymous.body,
+                    "a refusal says nothing about the route or the token: \(anonymous.body)")
+        }
+        #expect(try await warden.enginePid("bot") == engine, "no refused request restarted the engine")
+
+        let restart = try await http(warden.base + "/api/v1/engines/bot/restart", method: "POST", token: token)
+        #expect(restart.status == 202, "the right token is obeyed")
+        let test = try await http(warden.base + "/api/v1/alerts/test", method: "POST", token: token)
+        #expect(test.status == 202)
+        for climbing in ["/api/v1/engines/..%2F..%2Fetc/restart", "/api/v1/engines/%00/restart", "/api/v1/engines/bot/restart/.."] {
+            let response = try await http(warden.base + climbing, method: "POST", token: token)
+            #expect([404, 400].contains(response.status), "\(climbing): \(response.status)")
+        }
+        #expect(!warden.log.contains(token))
+    }
+
+    @Test func theStateDirectoryIsPrivateAndASecretFileOpenToEveryoneIsNamed() async throws {
+        let directory = TempDirectory()
+        let token = "secret-\(UUID().uuidString)"
+        let tokenFile = directory.write("admin-token", token)
+        chmod(tokenFile, 0o644)
+        let warden = try WardenProcess(directory: directory, engines: WardenBinaryTests.sleeper,
+                                       extra: "admin_token: {file: admin-token}")
+        try await warden.waitReady()
+        var info = stat()
+        #expect(stat(directory.file("state"), &info) == 0)
+        #expect(info.st_mode & 0o777 == 0o700, "state directory mode \(String(info.st_mode & 0o777, radix: 8))")
+        try await eventually("the open token file is named in the log\n\(warden.log)") {
+            warden.log.contains("admin_token: secret file \(tokenFile) is readable by every user on this host (mode 644)")
+        }
+        #expect(!warden.log.contains(token), "named, never quoted")
+        warden.signal(SIGTERM)
+        #expect(try await warden.waitExit() == 0)
+
+        // Tightened file, and a state directory someone else created wide open: the warning moves to the directory.
+        chmod(tokenFile, 0o600)
+        chmod(directory.file("state"), 0o755)
+        let again = try WardenProcess(directory: directory, engines: WardenBinaryTests.sleeper,
+                                      extra: "admin_token: {file: admin-token}")
+        try await again.waitReady()
+        #expect(!again.log.contains("is readable by every user"))
+        #expect(again.log.contains("state directory \(directory.path)/state is open to other users (mode 755); chmod 700 it"))
+    }
+}
