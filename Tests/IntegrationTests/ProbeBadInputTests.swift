@@ -199,6 +199,19 @@ struct HTTPProbeBadInputTests {
         #expect(text.contains("127.0.0.1:\(server.port)/status (query and credentials hidden)"))
     }
 
+    @Test func aRedirectIsFollowed() async throws {
+        let server = try MisbehavingServer(.moved(#"{"monitored_positions": 2}"#))
+        defer { server.stop() }
+        #expect(try await probe(server).run().get() == .json(.object(["monitored_positions": .number(2)])))
+    }
+
+    @Test func aRefusedConnectionNamesTheRequest() async throws {
+        let server = try MisbehavingServer(.neverAnswer)
+        server.stop()
+        let text = try #require(failure(await probe(server).run()))
+        #expect(text.hasPrefix("GET http://127.0.0.1:\(server.port)/status: cannot connect"), "\(text)")
+    }
+
     @Test func aGoodAnswerIsParsed() async throws {
         let server = try MisbehavingServer(.body(status: 200, #"{"monitored_positions": 3}"#))
         defer { server.stop() }
@@ -213,6 +226,8 @@ final class MisbehavingServer: @unchecked Sendable {
         case trickle
         case huge(Int)
         case body(status: Int, String)
+        /// 302 to `/moved` for any other path; the body at `/moved`.
+        case moved(String)
     }
 
     let port: Int
@@ -263,9 +278,19 @@ final class MisbehavingServer: @unchecked Sendable {
                 remaining -= chunk.count
             }
         case .body(let status, let text):
-            let body = Array(text.utf8)
-            _ = write(client, Array("HTTP/1.1 \(status) X\r\nContent-Type: application/json\r\nContent-Length: \(body.count)\r\nConnection: close\r\n\r\n".utf8) + body)
+            answer(client, status: status, text)
+        case .moved(let text):
+            if String(decoding: request, as: UTF8.self).hasPrefix("GET /moved ") {
+                answer(client, status: 200, text)
+            } else {
+                answer(client, status: 302, "", headers: "Location: /moved\r\n")
+            }
         }
+    }
+
+    private func answer(_ client: Int32, status: Int, _ text: String, headers: String = "") {
+        let body = Array(text.utf8)
+        _ = write(client, Array("HTTP/1.1 \(status) X\r\n\(headers)Content-Type: application/json\r\nContent-Length: \(body.count)\r\nConnection: close\r\n\r\n".utf8) + body)
     }
 
     func stop() {
