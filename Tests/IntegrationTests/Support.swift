@@ -278,8 +278,10 @@ final class WardenProcess {
     let logPath: String
     var base: String { "http://127.0.0.1:\(port)" }
 
-    /// `engines` is the YAML list under `engines:`; `extra` adds top-level keys.
-    init(directory: TempDirectory, engines: String, extra: String = "", environment: [String: String] = [:]) throws {
+    /// `engines` is the YAML list under `engines:`; `extra` adds top-level keys; `launcher` (argv) runs Warden
+    /// through another program that ends by exec'ing it (a mount namespace of its own, say).
+    init(directory: TempDirectory, engines: String, extra: String = "", environment: [String: String] = [:],
+         launcher: [String] = []) throws {
         self.directory = directory
         port = freePort()
         let config = directory.write("warden.yml", """
@@ -291,8 +293,9 @@ final class WardenProcess {
             """)
         logPath = directory.file("warden.log")
         _ = FileManager.default.createFile(atPath: logPath, contents: nil)
-        process.executableURL = URL(fileURLWithPath: productsDirectory + "/warden")
-        process.arguments = ["run", "--config", config]
+        let argv = launcher + [productsDirectory + "/warden", "run", "--config", config]
+        process.executableURL = URL(fileURLWithPath: argv[0])
+        process.arguments = Array(argv.dropFirst())
         process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         process.currentDirectoryURL = URL(fileURLWithPath: directory.path)
         let log = FileHandle(forWritingAtPath: logPath)!

@@ -104,7 +104,8 @@ struct EngineLifecycleTests {
     @Test func gracefulStopSendsTheSignalThenKillsTheGroupAfterTheGracePeriod() {
         var lifecycle = Self.running()
         let stop = lifecycle.handle(.stopRequested, now: 20)
-        #expect(stop.first == .signalGroup(pgid: 100, .term))
+        #expect(Array(stop.prefix(2)) == [.signalGroup(pgid: 100, .term), .signalGroup(pgid: 100, .cont)],
+                "a stopped engine is woken to handle its TERM")
         let timer = Self.timers(stop)
         #expect(timer.map(\.1) == [.seconds(10)])
         #expect(lifecycle.handle(.timerFired(id: timer[0].0), now: 30) == [

@@ -37,8 +37,7 @@ public struct WardenAgent: Sendable {
         }
 
         let channels = try makeAlertChannels()
-        try createStateDirectory()
-        let store = try WardenStore(path: config.stateDirectory + "/warden.sqlite", logger: logger)
+        let (store, storeProblem) = try openStore()
         let orphanGuard = try OrphanGuard(logger: logger)
         let board = StatusBoard(engines: config.engines)
         let system = ProcSystem()
@@ -122,6 +121,10 @@ public struct WardenAgent: Sendable {
                                               reason: problem ?? "Warden's database accepts writes again", at: now)])
         }
         store.onUnqueuedAlerts { dispatcher.sendDirect($0) }
+        if let storeProblem {
+            dispatcher.sendDirect([AlertEvent(kind: .warden, engine: nil, level: .critical, reason: storeProblem,
+                                              at: Date().timeIntervalSince1970)])
+        }
         let onListening = self.onListening
         let app = Application(
             router: http.router(),
@@ -195,16 +198,35 @@ public struct WardenAgent: Sendable {
         return try source.resolve()
     }
 
+    /// Warden's database in the state directory. When that cannot be had (a read-only or full filesystem, a
+    /// directory Warden may not create), a fresh one in the temporary directory instead, so that the engines
+    /// are still supervised; the returned problem is logged and alerted. Only when that fails too does Warden
+    /// refuse to start.
+    private func openStore() throws -> (WardenStore, problem: String?) {
+        let path = config.stateDirectory + "/warden.sqlite"
+        do {
+            try Self.createPrivateDirectory(config.stateDirectory, logger: logger)
+            return (try WardenStore(path: path, logger: logger), nil)
+        } catch {
+            let fallback = NSTemporaryDirectory() + "warden-\(getpid())"
+            let problem = "cannot open Warden's database \(path): \(WardenStore.describe(error)); supervising with a "
+                + "temporary one in \(fallback): earlier history, audit and budgets are not read, and this run's "
+                + "are lost with it"
+            logger.error("\(problem)")
+            do {
+                try Self.createPrivateDirectory(fallback, logger: logger)
+                return (try WardenStore(path: fallback + "/warden.sqlite", logger: logger), problem)
+            } catch {
+                throw StartupError(description: "\(problem), which failed too: \(WardenStore.describe(error))")
+            }
+        }
+    }
+
     /// The state directory holds the audit, the alert outbox and the engines' history: created 0700, and an
     /// existing one that others can enter is named (Warden does not chmod a directory it did not create).
-    private func createStateDirectory() throws {
-        let path = config.stateDirectory
-        do {
-            try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true,
-                                                    attributes: [.posixPermissions: 0o700])
-        } catch {
-            throw StartupError(description: "cannot create state directory \(path): \(error.localizedDescription)")
-        }
+    private static func createPrivateDirectory(_ path: String, logger: Logger) throws {
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true,
+                                                attributes: [.posixPermissions: 0o700])
         var info = stat()
         if stat(path, &info) == 0, info.st_mode & 0o077 != 0 {
             logger.warning("state directory \(path) is open to other users (mode \(String(info.st_mode & 0o777, radix: 8))); chmod 700 it")

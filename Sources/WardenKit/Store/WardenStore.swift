@@ -241,6 +241,7 @@ public final class WardenStore: Sendable {
         if let error = error as? DatabaseError {
             return "\(error.resultCode): \(error.message ?? "no details")"
         }
+        if let error = error as? CocoaError { return error.localizedDescription }  // creating the directory
         return "\(error)"
     }
 }

@@ -226,7 +226,10 @@ public struct EngineLifecycle: Sendable {
     private mutating func beginStop(pid: Int32, since: Double, then: EngineState.AfterStop) -> [Effect] {
         state = .stopping(pid: pid, since: since, then: then)
         let id = nextTimer()
-        return [.signalGroup(pgid: pid, stop.signal), .startTimer(id: id, after: stop.gracePeriod)]
+        // SIGCONT after the stop signal, as systemd does: a stopped (SIGSTOP, a debugger, a frozen cgroup)
+        // engine would otherwise hold its TERM pending and die unclean by SIGKILL at the end of the grace.
+        let wake: [Effect] = stop.signal == .kill ? [] : [.signalGroup(pgid: pid, .cont)]
+        return [.signalGroup(pgid: pid, stop.signal)] + wake + [.startTimer(id: id, after: stop.gracePeriod)]
     }
 
     private mutating func afterFailure(reason: RestartReason, ranFor: Double, now: Double, random: Double) -> [Effect] {

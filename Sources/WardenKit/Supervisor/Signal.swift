@@ -33,6 +33,7 @@ public struct Signal: Sendable, Hashable, CustomStringConvertible {
     public static let kill = Signal(number: SIGKILL)
     public static let int = Signal(number: SIGINT)
     public static let hup = Signal(number: SIGHUP)
+    public static let cont = Signal(number: SIGCONT)
 
     public var name: String { Self.names.first { $0.1 == number }?.0 ?? "SIG\(number)" }
     public var description: String { name }
