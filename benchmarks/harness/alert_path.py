@@ -149,6 +149,10 @@ path. Then the harness re-arms the monitors and waits for both to clear. {trials
         ["Warden → Telegram Bot API", *warden_figures.cells(0), len(warden_times), ratio(warden_figures, prometheus_figures)],
         ["Warden metric → Prometheus → Alertmanager → webhook", *prometheus_figures.cells(0), len(prometheus_times), ""],
     ])
+    if warden_figures and prometheus_figures:
+        section.verdict("Warden's own alert no slower than the same metric through Prometheus and Alertmanager",
+                        f"{warden_figures.median:.0f} ms against {prometheus_figures.median:.0f} ms",
+                        warden_figures.median <= prometheus_figures.median)
     section.note("""Both include the fault reaching the probes (up to 1 s, the probe interval). The inner part of
 Warden's path, from a recorded transition to the `sendMessage` request (`warden-bench alert-latency`,
 grouping off, 200 events at random moments):""")

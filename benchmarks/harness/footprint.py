@@ -87,6 +87,13 @@ CPU under 1% of a core.""")
         rss, pss, anon, cpu = (Figures(samples[name][key]) for key in ("rss", "pss", "anon", "cpu"))
         rows.append([name, *rss.cells(1), f"{pss.median:.1f}", f"{anon.median:.1f}", f"{cpu.median:.2f}",
                      f"{warden_rss.median / rss.median:.2f}" if name != "Warden" else ""])
+    rss = {name: Figures(samples[name]["rss"]).median for name, _ in contestants}
+    cpu = Figures(samples["Warden"]["cpu"]).median
+    section.verdict("Warden's RSS at most process-exporter's", f"{rss['Warden']:.1f} MB against {rss['process-exporter']:.1f} MB",
+                    rss["Warden"] <= rss["process-exporter"])
+    section.verdict("Warden's RSS below supervisord's", f"{rss['Warden']:.1f} MB against {rss['supervisord']:.1f} MB",
+                    rss["Warden"] < rss["supervisord"])
+    section.verdict("Warden's CPU under 1% of a core", f"{cpu:.2f}%", cpu < 1)
     section.table(["agent", "RSS median (MB)", "RSS p95 (MB)", "RSS min–max (MB)", "PSS (MB)", "RssAnon (MB)",
                    "CPU (% of a core)", "Warden RSS / this"], rows)
     return section

@@ -109,4 +109,8 @@ The floor for everyone is the {THRESHOLD_S} s threshold itself; the rest is dete
         for label, key in [("Warden, heartbeat file", "warden-file"), ("Warden, log rule", "warden-log"),
                            ("monit", "monit")]
     ])
+    if figures["warden-file"] and monit_figures:
+        section.verdict("Warden sees a silent loop no later than monit (same threshold and interval)",
+                        f"{figures['warden-file'].median:.2f} s against {monit_figures.median:.2f} s",
+                        figures["warden-file"].median <= monit_figures.median)
     return section

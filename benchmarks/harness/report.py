@@ -10,6 +10,11 @@ class Section:
     def __init__(self, title, method):
         self.title = title
         self.blocks = [method.strip()]
+        self.verdicts = []
+
+    def verdict(self, target, figure, met):
+        """A target this comparison checks, for the summary at the top of the report."""
+        self.verdicts.append((target, figure, "met" if met else "**missed**"))
 
     def table(self, header, rows):
         self.blocks.append("\n".join(["| " + " | ".join(header) + " |", "|" + " --- |" * len(header)] +
@@ -43,5 +48,8 @@ def document(sections, versions, command, started, appendix=""):
         "machine hits both. Each figure is a median with its p95 (or p99) and min–max; the ratio is Warden's",
         "median over the peer's (below 1: Warden is faster or smaller).",
         "",
-    ]
+        "| comparison | target | this run | |",
+        "| --- | --- | --- | --- |",
+    ] + [f"| {section.title} | {target} | {figure} | {met} |" for section in sections
+         for target, figure, met in section.verdicts] + [""]
     return "\n".join(lines + [section.markdown() for section in sections] + [appendix.strip(), ""])

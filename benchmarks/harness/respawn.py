@@ -48,6 +48,8 @@ Target: Warden's median at least 20× shorter than supervisord's.""")
          ratio(figures["warden"], figures["supervisord"], 4)],
     ])
     if figures["warden"] and figures["supervisord"]:
+        factor = figures["supervisord"].median / figures["warden"].median
+        section.verdict("Warden's median at least 20× shorter than supervisord's", f"{factor:.0f}× shorter", factor >= 20)
         section.note(f"Warden respawns {figures['supervisord'].median / figures['warden'].median:.0f}× faster "
                      "(median). Warden waits for each child in a blocking waitpid on a thread of its own and "
                      "learns of the exit the instant it happens; supervisord finds it at its next pass of a "

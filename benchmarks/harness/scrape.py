@@ -69,4 +69,7 @@ Warden's p50 no slower than process-exporter's.""")
                      size, f"{cpu / len(latencies) * 1000:.2f}", ratio(figures["warden"], f) if name != "warden" else ""])
     section.table(["exporter", "p50 (ms)", "p99 (ms)", "min–max (ms)", "bytes per scrape",
                    "CPU s per 1,000 scrapes", "Warden p50 / this"], rows)
+    warden, peer = figures["warden"], figures["process-exporter"]
+    section.verdict("Warden's p50 no slower than process-exporter's", f"{warden.median:.2f} ms against {peer.median:.2f} ms",
+                    warden.median <= peer.median)
     return section
