@@ -141,7 +141,9 @@ struct ProbeFailureVisibilityTests {
 }
 
 struct HTTPProbeBadInputTests {
-    func probe(_ server: MisbehavingServer, maxBody: Int = 1 << 20, timeout: Duration = .seconds(1)) -> HTTPProbe {
+    /// One second is the deadline the cut-off tests watch; answers that must arrive get five, so that a loaded
+    /// CI machine cannot turn them into timeouts.
+    func probe(_ server: MisbehavingServer, maxBody: Int = 1 << 20, timeout: Duration = .seconds(5)) -> HTTPProbe {
         HTTPProbe(name: "status", url: URL(string: "http://127.0.0.1:\(server.port)/status")!, interval: .seconds(1),
                   timeout: timeout, maxBodyBytes: maxBody, expectJSON: true)
     }
@@ -155,7 +157,7 @@ struct HTTPProbeBadInputTests {
         let server = try MisbehavingServer(.neverAnswer)
         defer { server.stop() }
         let started = ContinuousClock.now
-        let text = try #require(failure(await probe(server).run()))
+        let text = try #require(failure(await probe(server, timeout: .seconds(1)).run()))
         #expect(text.contains("no complete answer within 1s"), "\(text)")
         #expect(ContinuousClock.now - started < .seconds(3))
     }
@@ -164,7 +166,7 @@ struct HTTPProbeBadInputTests {
         let server = try MisbehavingServer(.trickle)
         defer { server.stop() }
         let started = ContinuousClock.now
-        #expect(failure(await probe(server).run())?.contains("no complete answer within 1s") == true)
+        #expect(failure(await probe(server, timeout: .seconds(1)).run())?.contains("no complete answer within 1s") == true)
         #expect(ContinuousClock.now - started < .seconds(3))
     }
 
@@ -172,7 +174,7 @@ struct HTTPProbeBadInputTests {
         let server = try MisbehavingServer(.huge(50 << 20))
         defer { server.stop() }
         let started = ContinuousClock.now
-        let text = try #require(failure(await probe(server, maxBody: 1 << 20, timeout: .seconds(5)).run()))
+        let text = try #require(failure(await probe(server, maxBody: 1 << 20).run()))
         #expect(text.contains("body larger than 1048576 bytes"), "\(text)")
         #expect(ContinuousClock.now - started < .seconds(5), "refused as the body arrives, not at the timeout")
     }
@@ -193,7 +195,7 @@ struct HTTPProbeBadInputTests {
         let server = try MisbehavingServer(.body(status: 500, "{}"))
         defer { server.stop() }
         let probe = HTTPProbe(name: "status", url: URL(string: "http://user:pa55@127.0.0.1:\(server.port)/status?apikey=s3cret")!,
-                              interval: .seconds(1), timeout: .seconds(1), maxBodyBytes: 1024, expectJSON: true)
+                              interval: .seconds(1), timeout: .seconds(5), maxBodyBytes: 1024, expectJSON: true)
         let text = try #require(failure(await probe.run()))
         #expect(!text.contains("s3cret") && !text.contains("pa55"), "\(text)")
         #expect(text.contains("127.0.0.1:\(server.port)/status (query and credentials hidden)"))
@@ -236,6 +238,7 @@ final class MisbehavingServer: @unchecked Sendable {
     private let lock = NSLock()
     private var stopped = false
     private var clients: [Int32] = []
+    private let acceptLoopEnded = DispatchSemaphore(value: 0)
 
     init(_ mode: Mode) throws {
         self.mode = mode
@@ -244,12 +247,32 @@ final class MisbehavingServer: @unchecked Sendable {
         thread.start()
     }
 
+    /// Each descriptor is closed by the thread that uses it, under the lock, and `stop()` only shuts down
+    /// those still open: a descriptor number closed early can be reused at once by another test's socket in
+    /// this process (an HTTP client's, say), and a late thread would then read or write someone else's bytes.
     private func acceptLoop() {
         while true {
             let client = accept(fd, nil, nil)
-            guard client >= 0 else { return }
-            lock.withLock { clients.append(client) }
-            Thread { [self] in serve(client) }.start()
+            let accepted = lock.withLock { () -> Bool in
+                guard client >= 0, !stopped else { return false }
+                clients.append(client)
+                return true
+            }
+            guard accepted else {
+                lock.withLock {
+                    if client >= 0 { close(client) }
+                    close(fd)
+                }
+                acceptLoopEnded.signal()
+                return
+            }
+            Thread { [self] in
+                serve(client)
+                lock.withLock {
+                    clients.removeAll { $0 == client }
+                    close(client)
+                }
+            }.start()
         }
     }
 
@@ -263,7 +286,7 @@ final class MisbehavingServer: @unchecked Sendable {
         _ = recv(client, &request, request.count, 0)
         switch mode {
         case .neverAnswer:
-            return
+            while !lock.withLock({ stopped }) { Thread.sleep(forTimeInterval: 0.05) }
         case .trickle:
             _ = write(client, Array("HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n".utf8))
             for _ in 0..<100 {
@@ -295,11 +318,12 @@ final class MisbehavingServer: @unchecked Sendable {
 
     func stop() {
         lock.withLock {
+            guard !stopped else { return }
             stopped = true
-            clients.forEach { shutdown($0, Int32(SHUT_RDWR)); close($0) }
+            clients.forEach { shutdown($0, Int32(SHUT_RDWR)) }
+            shutdown(fd, Int32(SHUT_RDWR))  // wakes the accept loop, which closes it
         }
-        shutdown(fd, Int32(SHUT_RDWR))
-        close(fd)
+        _ = acceptLoopEnded.wait(timeout: .now() + 2)  // closed: the port refuses from now on
     }
 }
 

@@ -129,10 +129,11 @@ public struct HealthEvaluator: Sendable {
         return soonest
     }
 
-    /// The judge's sleep: until its next tick, or just past a crossing that comes first (never a busy loop).
-    public static func pause(_ interval: Duration, until crossing: Double?, now: Double) -> Duration {
-        guard let crossing else { return interval }
-        return min(interval, .seconds(max(0.01, crossing - now + 0.002)))
+    /// The judge's sleep: until its next tick (`untilTick` away), or just past a crossing that comes first
+    /// (never a busy loop).
+    public static func pause(_ untilTick: Duration, until crossing: Double?, now: Double) -> Duration {
+        guard let crossing else { return untilTick }
+        return min(untilTick, .seconds(max(0.01, crossing - now + 0.002)))
     }
 
     private func process(_ state: EngineState) -> ComponentInput {

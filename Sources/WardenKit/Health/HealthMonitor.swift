@@ -16,6 +16,8 @@ public struct HealthMonitor: Service {
     let priorActions: [String: [String: [Double]]]
     let router: AlertRouter
     let repeatInterval: Duration
+    /// Rung when a probe of the engine has published an outcome (`freshInput(for:)`).
+    let doorbells: [String: Doorbell]
 
     public init(engines: [EngineConfig], board: StatusBoard, store: WardenStore?, remediator: Remediator, logger: Logger,
                 priorActions: [(engine: String, source: String, at: Double)] = [],
@@ -32,6 +34,13 @@ public struct HealthMonitor: Service {
             prior[action.engine, default: [:]][String(action.source.dropFirst("policy ".count)), default: []].append(action.at)
         }
         self.priorActions = prior
+        doorbells = Dictionary(uniqueKeysWithValues: engines.map { ($0.name, Doorbell()) })
+    }
+
+    /// A probe of `engine` has a new outcome: its judge looks at once whether a raw level moved, and if one did,
+    /// evaluates before its tick. A fault is then judged as soon as it is seen, not up to `evaluate_every` later.
+    public func freshInput(for engine: String) {
+        doorbells[engine]?.ring()
     }
 
     public func run() async {
@@ -68,14 +77,41 @@ private final class EngineJudge {
         reminders = ReminderSchedule(interval: monitor.repeatInterval)
     }
 
+    /// Evaluates at every tick (`evaluate_every` after the previous evaluation), when a growing age reaches its
+    /// next bound, and when fresh input moves a raw level; otherwise sleeps until rung or due.
     func loop() async {
         let interval = engine.health.evaluateEvery
+        let (rings, wake) = (monitor.doorbells[engine.name] ?? Doorbell()).subscribe()
+        var iterator = rings.makeAsyncIterator()
+        // Ticks on the monotonic clock: a wall clock stepped back must not hold the judge.
+        var due = ContinuousClock.now
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
             let now = Date().timeIntervalSince1970
-            await evaluate(now: now)
-            let pause = HealthEvaluator.pause(interval, until: crossingAt, now: now)
-            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: pause) }
+            if ContinuousClock.now >= due || now >= crossingAt ?? .infinity || freshInputMoved(now: now) {
+                await evaluate(now: now)
+                due = ContinuousClock.now + interval
+            }
+            let untilTick = max(due - ContinuousClock.now, .zero)
+            let pause = HealthEvaluator.pause(untilTick, until: crossingAt, now: Date().timeIntervalSince1970)
+            let timer = Task {
+                try? await Task.sleep(for: pause)
+                wake.yield(())
+            }
+            await withGracefulShutdownHandler {
+                _ = await iterator.next()
+            } onGracefulShutdown: {
+                wake.yield(())
+            }
+            timer.cancel()
         }
+    }
+
+    /// A look at the latest observations without judging them (no counters, no hysteresis).
+    func freshInputMoved(now: Double) -> Bool {
+        guard let status = monitor.board.status(of: engine.name) else { return false }
+        let observations = status.currentObservations(now: now)
+        let samples = engine.watch.checks.flatMap { $0.samples(observations, now: now) }
+        return tracker.moved(evaluator.readings(status, samples: samples, now: now))
     }
 
     func evaluate(now: Double) async {

@@ -59,6 +59,16 @@ public struct HealthTracker: Sendable {
     /// The engine's level: its worst component.
     public var level: HealthLevel { components.values.map(\.level).max() ?? .healthy }
 
+    /// Whether a look at fresh input between ticks (`inputs`) moves a component's raw level away from what the
+    /// last evaluation read: only then is it worth judging before the tick. The process state, and components
+    /// whose reading needs counters between two evaluations (CPU, lock contention), wait for the tick.
+    public func moved(_ inputs: [HealthComponent: ComponentInput]) -> Bool {
+        inputs.contains { component, input in
+            guard ![.process, .resources, .locks].contains(component), case .reading(let reading) = input else { return false }
+            return reading.level != components[component]?.reading?.level
+        }
+    }
+
     public mutating func evaluate(_ inputs: [HealthComponent: ComponentInput], now: Double) -> [HealthTransition] {
         var transitions: [HealthTransition] = []
         for (component, input) in inputs.sorted(by: { $0.key < $1.key }) {

@@ -132,7 +132,7 @@ enum HTTPExchange {
                         bound.value.channel = channel
                         write(request, to: endpoint, on: channel, outcome: bound)
                     case .failure(let error):
-                        bound.value.finish(.failure(describe(error)))
+                        bound.value.finish(.failure(connectFailure(error)))
                     }
                 }
         }
@@ -148,7 +148,7 @@ enum HTTPExchange {
         } catch {
             return loop.makeFailedFuture(error)
         }
-        return ClientBootstrap(group: loop)
+        let bootstrap = ClientBootstrap(group: loop)
             .connectTimeout(max(deadline - .now(), .milliseconds(1)))
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
@@ -160,7 +160,12 @@ enum HTTPExchange {
                     try pipeline.addHandler(AnswerCollector(maxBytes: maxBytes, outcome: outcome.value))
                 }
             }
-            .connect(host: endpoint.host, port: endpoint.port)
+        // An address literal (the usual engine endpoint, 127.0.0.1) needs no resolver: no getaddrinfo on a
+        // thread pool that a loaded host may keep waiting.
+        if let address = try? SocketAddress(ipAddress: endpoint.host, port: endpoint.port) {
+            return bootstrap.connect(to: address)
+        }
+        return bootstrap.connect(host: endpoint.host, port: endpoint.port)
     }
 
     private static func write(_ request: Request, to endpoint: Endpoint, on channel: any Channel,
@@ -199,6 +204,15 @@ enum HTTPExchange {
             return .network("TLS: \(tlsReason(error))")
         default:
             return .network(text(error))
+        }
+    }
+
+    /// A failed connect reads "cannot connect: …" whether NIO reports it as a connection error (a name tried
+    /// address by address) or as the socket's own error (an address literal).
+    static func connectFailure(_ error: any Error) -> Failure {
+        switch describe(error) {
+        case .network(let text) where !text.hasPrefix("cannot "): .network("cannot connect: \(text)")
+        case let failure: failure
         }
     }
 

@@ -8,11 +8,15 @@ public struct ProbeRunner: Service {
     let probes: [(engine: String, probe: any Probe)]
     let board: StatusBoard
     let logger: Logger
+    /// Told the engine's name after each outcome is on the board (the health monitor's `freshInput(for:)`).
+    let published: @Sendable (String) -> Void
 
-    public init(probes: [(engine: String, probe: any Probe)], board: StatusBoard, logger: Logger) {
+    public init(probes: [(engine: String, probe: any Probe)], board: StatusBoard, logger: Logger,
+                published: @escaping @Sendable (String) -> Void = { _ in }) {
         self.probes = probes
         self.board = board
         self.logger = logger
+        self.published = published
     }
 
     public func run() async {
@@ -28,6 +32,7 @@ public struct ProbeRunner: Service {
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
             let outcome = await Self.runOnce(probe)
             board.update(engine) { $0.observations.probes[probe.name] = outcome.following($0.observations.probes[probe.name]) }
+            published(engine)
             // Said once when it starts failing, again when the reason changes, and once on recovery: the
             // reason names the place (table, column, URL) and must reach a person, not only a 0 on /metrics.
             if outcome.failure != lastFailure {

@@ -137,11 +137,12 @@ public struct WardenAgent: Sendable {
             logger: Self.quiet(logger))
 
         // The observers may have nothing to do (no probes, no rules); their ending is no reason to stop Warden.
+        let health = HealthMonitor(engines: config.engines, board: board, store: store, remediator: remediator, logger: logger,
+                                   priorActions: priorActions, router: router, repeatInterval: config.alerts.repeatInterval)
         let observers: [any Service] = [
             ResourceSampler(engines: config.engines, board: board, system: system),
-            ProbeRunner(probes: probes, board: board, logger: logger),
-            HealthMonitor(engines: config.engines, board: board, store: store, remediator: remediator, logger: logger,
-                          priorActions: priorActions, router: router, repeatInterval: config.alerts.repeatInterval),
+            ProbeRunner(probes: probes, board: board, logger: logger, published: health.freshInput),
+            health,
             dispatcher,
         ] + watchers
         let services: [ServiceGroupConfiguration.ServiceConfiguration] =
