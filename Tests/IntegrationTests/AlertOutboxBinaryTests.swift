@@ -7,6 +7,21 @@ struct AlertOutboxBinaryTests {
     static let botToken = "7766554433:AAH-distinctive-bot-token-q9z"
     static let webhookSecret = "whsec_ZGlzdGluY3RpdmUtd2ViaG9vay1zZWNyZXQtMTIz"
     static let adminToken = "admin-distinctive-token-5k2"
+    static let environment = ["WARDEN_TEST_ADMIN": adminToken, "WARDEN_TEST_BOT": botToken]
+
+    /// The admin token and both channels, at once (no grouping); the webhook's secret in `webhook.secret`.
+    static func config(telegram fake: FakeTelegram, webhook receiver: WebhookReceiver) -> String {
+        """
+        admin_token: {env: WARDEN_TEST_ADMIN}
+        alerts:
+          group_window: 0s
+          channels:
+            - name: tg
+              telegram: {bot_token: {env: WARDEN_TEST_BOT}, chat_id: "-1001", api_url: "\(fake.url)", min_interval: 0s}
+            - name: hook
+              webhook: {url: "\(receiver.url)", secret: {file: webhook.secret}}
+        """
+    }
 
     @Test func fiftyQueuedAlertsSurviveASIGKILLAndArriveOnceInOrderWithoutASecretInSight() async throws {
         let fake = try await FakeTelegram(token: Self.botToken)
@@ -15,17 +30,8 @@ struct AlertOutboxBinaryTests {
         receiver.answer(with: 503)
         let directory = TempDirectory()
         _ = directory.write("webhook.secret", Self.webhookSecret + "\n")
-        let extra = """
-            admin_token: {env: WARDEN_TEST_ADMIN}
-            alerts:
-              group_window: 0s
-              channels:
-                - name: tg
-                  telegram: {bot_token: {env: WARDEN_TEST_BOT}, chat_id: "-1001", api_url: "\(fake.url)", min_interval: 0s}
-                - name: hook
-                  webhook: {url: "\(receiver.url)", secret: {file: webhook.secret}}
-            """
-        let environment = ["WARDEN_TEST_ADMIN": Self.adminToken, "WARDEN_TEST_BOT": Self.botToken]
+        let extra = Self.config(telegram: fake, webhook: receiver)
+        let environment = Self.environment
         let engines = """
               - name: bot
                 command: ["/bin/sh", "-c", "exec sleep 600"]

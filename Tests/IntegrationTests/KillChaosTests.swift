@@ -16,18 +16,9 @@ struct KillChaosTests {
         let receiver = try await WebhookReceiver(secret: AlertOutboxBinaryTests.webhookSecret)
         let directory = TempDirectory()
         _ = directory.write("webhook.secret", AlertOutboxBinaryTests.webhookSecret)
-        let environment = ["WARDEN_TEST_ADMIN": AlertOutboxBinaryTests.adminToken, "WARDEN_TEST_BOT": AlertOutboxBinaryTests.botToken]
-        let extra = """
-            admin_token: {env: WARDEN_TEST_ADMIN}
-            remediation: {budget: {max: 1000, window: 1h}}
-            alerts:
-              group_window: 0s
-              channels:
-                - name: tg
-                  telegram: {bot_token: {env: WARDEN_TEST_BOT}, chat_id: "-1001", api_url: "\(fake.url)", min_interval: 0s}
-                - name: hook
-                  webhook: {url: "\(receiver.url)", secret: {file: webhook.secret}}
-            """
+        let environment = AlertOutboxBinaryTests.environment
+        let extra = AlertOutboxBinaryTests.config(telegram: fake, webhook: receiver)
+            + "\nremediation: {budget: {max: 1000, window: 1h}}"
         let engines = """
               - name: bot
                 command: [sh, -c, "trap 'exit 0' TERM; i=0; while [ $i -lt 3 ]; do touch heartbeat; sleep 0.1; i=$((i+1)); done; while true; do sleep 1; done"]
