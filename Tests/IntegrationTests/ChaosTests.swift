@@ -167,3 +167,30 @@ struct ChaosTests {
         #expect(try await warden.status().engines[0].state == "running")
     }
 }
+
+/// Warden's own appetite while nothing happens: its loops sleep until rung or due.
+struct IdleTests {
+    /// A regression guard, not a benchmark (benchmarks/run measures): a judge whose timer woke its next wait
+    /// spun at 150% CPU with every test still green. An idle Warden with busy probes uses a few percent at most.
+    @Test func anIdleWardenSleeps() async throws {
+        let directory = TempDirectory()
+        let warden = try WardenProcess(directory: directory, engines: """
+              - name: bot
+                command: [sh, -c, "trap 'exit 0' TERM; while true; do touch heartbeat; sleep 0.1; done"]
+                probes:
+                  - {name: beat, heartbeat_file: {path: heartbeat}, interval: 100ms}
+                health: {evaluate_every: 1s, startup_grace: 0s}
+            """)
+        try await warden.waitReady()
+        func cpuSeconds() throws -> Double {
+            let stat = try String(contentsOfFile: "/proc/\(warden.process.processIdentifier)/stat", encoding: .utf8)
+            let fields = stat[stat.range(of: ")")!.upperBound...].split(separator: " ")
+            return (Double(fields[11])! + Double(fields[12])!) / Double(sysconf(Int32(_SC_CLK_TCK)))
+        }
+        try await Task.sleep(for: .seconds(1))
+        let before = try cpuSeconds()
+        try await Task.sleep(for: .seconds(5))
+        let used = try cpuSeconds() - before
+        #expect(used < 1, "Warden used \(used) s of CPU in 5 s of quiet")
+    }
+}

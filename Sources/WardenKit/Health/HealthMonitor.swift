@@ -94,7 +94,8 @@ private final class EngineJudge {
             let untilTick = max(due - ContinuousClock.now, .zero)
             let pause = HealthEvaluator.pause(untilTick, until: crossingAt, now: Date().timeIntervalSince1970)
             let timer = Task {
-                try? await Task.sleep(for: pause)
+                // A cancelled timer (the judge was rung first) must not ring: that would wake the next wait.
+                guard (try? await Task.sleep(for: pause)) != nil else { return }
                 wake.yield(())
             }
             await withGracefulShutdownHandler {
