@@ -131,6 +131,19 @@ struct AlertDeliveryTests {
         #expect(fake.requests.count == 2, "a 400 is never retried")
     }
 
+    /// A webhook's path is often its secret (Slack, Discord): a failure names the origin only, never the path.
+    @Test func aFailedWebhookNamesItsOriginNotItsPath() async throws {
+        let port = freePort()
+        let notifier = WebhookNotifier(url: URL(string: "http://127.0.0.1:\(port)/hooks/T0SECRET/B0SECRET")!, secret: nil,
+                                       headers: [:], timeout: .seconds(2))
+        let result = await notifier.deliver(AlertBatch(id: "x", events: [
+            AlertEvent(kind: .test, engine: nil, level: .healthy, reason: "probe", at: 0),
+        ]))
+        guard case .retry(_, let reason) = result else { Issue.record("expected a retry, got \(result)"); return }
+        #expect(reason.hasPrefix("POST http://127.0.0.1:\(port)/…: cannot connect"), "\(reason)")
+        #expect(!reason.contains("SECRET"), "\(reason)")
+    }
+
     @Test func webhooksAreSignedRetriedOn5xxAndDroppedOn4xx() async throws {
         let receiver = try await WebhookReceiver(secret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw")
         receiver.answer(with: 503)

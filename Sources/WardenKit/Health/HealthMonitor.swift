@@ -109,10 +109,15 @@ private final class EngineJudge {
 
     /// A look at the latest observations without judging them (no counters, no hysteresis).
     func freshInputMoved(now: Double) -> Bool {
-        guard let status = monitor.board.status(of: engine.name) else { return false }
-        let observations = status.currentObservations(now: now)
-        let samples = engine.watch.checks.flatMap { $0.samples(observations, now: now) }
+        guard let (status, samples) = observe(now: now) else { return false }
         return tracker.moved(evaluator.readings(status, samples: samples, now: now))
+    }
+
+    /// The engine's status and its checks' samples as of `now`: what an evaluation, or a look, starts from.
+    private func observe(now: Double) -> (EngineStatus, [CheckSample])? {
+        guard let status = monitor.board.status(of: engine.name) else { return nil }
+        let observations = status.currentObservations(now: now)
+        return (status, engine.watch.checks.flatMap { $0.samples(observations, now: now) })
     }
 
     func evaluate(now: Double) async {
@@ -121,9 +126,7 @@ private final class EngineJudge {
         for done in finished.take() {
             planner.finished(policy: done.policy, result: done.result)
         }
-        guard let status = monitor.board.status(of: engine.name) else { return }
-        let observations = status.currentObservations(now: now)
-        let samples = engine.watch.checks.flatMap { $0.samples(observations, now: now) }
+        guard let (status, samples) = observe(now: now) else { return }
         let contention = samples.filter { $0.family == Catalog.lockContention }.map(\.value)
         let rates = HealthEvaluator.Rates(cpu: cpuRatio(status.resources),
                                           lockContention: contention.isEmpty ? nil : contentionRate(contention.reduce(0, +), now: now))

@@ -22,14 +22,15 @@ struct CappedFetch: Sendable {
         await send("GET", url, headers: ["Accept": "application/json"], body: nil, timeout: timeout)
     }
 
-    /// One request and the redirects it leads to, all within `timeout`; failures name the method and the
-    /// redacted URL of the request that failed.
-    func send(_ method: String, _ url: URL, headers: [String: String], body: Data?,
-              timeout: Duration) async -> Result<(Int, Data), ProbeFailure> {
+    /// One request and the redirects it leads to, all within `timeout`; failures name the method and the URL
+    /// of the request that failed as `shown` writes it (redacted by default; a webhook shows only its origin,
+    /// because its path is often its secret).
+    func send(_ method: String, _ url: URL, headers: [String: String], body: Data?, timeout: Duration,
+              shown: (URL) -> String = \.redacted) async -> Result<(Int, Data), ProbeFailure> {
         let deadline = NIODeadline.now() + TimeAmount(timeout)
         var request = HTTPExchange.Request(method: method, url: url, headers: headers, body: body)
         for _ in 0...Self.maxRedirects {
-            let place = "\(request.method) \(request.url.redacted)"
+            let place = "\(request.method) \(shown(request.url))"
             let outcome = await HTTPExchange.run(request, maxBytes: maxBytes, deadline: deadline)
             switch outcome {
             case .failure(let failure):
@@ -39,7 +40,7 @@ struct CappedFetch: Sendable {
                 request = next
             }
         }
-        return .failure(ProbeFailure("\(method) \(url.redacted): more than \(Self.maxRedirects) redirects"))
+        return .failure(ProbeFailure("\(method) \(shown(url)): more than \(Self.maxRedirects) redirects"))
     }
 }
 

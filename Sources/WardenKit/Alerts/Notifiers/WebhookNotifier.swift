@@ -28,13 +28,12 @@ public struct WebhookNotifier: Notifier {
         }
         // The answer's body is read only to be discarded; a generous cap keeps a chatty receiver's 2xx a 2xx.
         let fetch = CappedFetch(maxBytes: 1 << 20)
-        let place = "POST \(url.origin)"
-        switch await fetch.send("POST", url, headers: headers, body: body, timeout: timeout) {
+        // A webhook's path often is its secret (Slack, Discord): failures name the origin only.
+        switch await fetch.send("POST", url, headers: headers, body: body, timeout: timeout, shown: \.origin) {
         case .failure(let failure):
-            // The client's words name the full URL; a webhook's path often is its secret (Slack, Discord).
-            return .retry(after: nil, reason: place + ": " + failure.description.replacingOccurrences(of: url.redacted, with: url.origin))
+            return .retry(after: nil, reason: failure.description)
         case .success(let (status, _)):
-            return .http(status: status, retryAfter: nil, reason: "\(place): HTTP \(status)")
+            return .http(status: status, retryAfter: nil, reason: "POST \(url.origin): HTTP \(status)")
         }
     }
 }
