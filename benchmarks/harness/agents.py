@@ -29,6 +29,12 @@ def binary(name):
     return os.path.join(common.RELEASE, name)
 
 
+def bench(*arguments):
+    """`warden-bench` (Sources/warden-bench) with these arguments: its standard output."""
+    return subprocess.run([binary("warden-bench"), *arguments], capture_output=True, text=True, timeout=900,
+                          check=True).stdout.strip()
+
+
 def demo_engine_entry(name, directory, interval="5s"):
     """The demo engine as `warden demo` wires it (every probe, check and policy), from warden-bench, so the
     benchmark measures the config users see rather than a copy of it. Returns (yaml, engine port)."""

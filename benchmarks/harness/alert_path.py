@@ -1,15 +1,13 @@
 """6. Alert path: from a demo-engine fault to the message at a local Telegram Bot API server (Warden), and the
 same fault through Prometheus (1 s scrape) → rule → Alertmanager (group_wait 0) → webhook."""
 import json
-import subprocess
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from .agents import binary, start_alertmanager, start_prometheus, start_warden
+from .agents import bench, binary, start_alertmanager, start_prometheus, start_warden
 from .common import Figures, free_port, http_request, ratio, wait_until
-from .report import Section
-from .scale import table
+from .report import Section, table
 
 TOKEN = "123456:bench-token"
 
@@ -156,6 +154,5 @@ path. Then the harness re-arms the monitors and waits for both to clear. {trials
     section.note("""Both include the fault reaching the probes (up to 1 s, the probe interval). The inner part of
 Warden's path, from a recorded transition to the `sendMessage` request (`warden-bench alert-latency`,
 grouping off, 200 events at random moments):""")
-    section.table(*table(subprocess.run([binary("warden-bench"), "alert-latency", str(ctx.scaled(200))],
-                                        capture_output=True, text=True, check=True, timeout=300).stdout))
+    section.table(*table(bench("alert-latency", str(ctx.scaled(200)))))
     return section

@@ -137,6 +137,32 @@ def cpu_seconds(pid):
     return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
 
 
+def scrape(agent, count):
+    """`count` scrapes of `/metrics` over one keep-alive connection, as Prometheus does: (latencies in ms,
+    bytes of the last answer, CPU seconds the agent spent meanwhile)."""
+    connection = http.client.HTTPConnection("127.0.0.1", agent.port, timeout=10)
+    headers = {"Accept": "text/plain;version=0.0.4"}
+    latencies, size = [], 0
+    cpu_before = cpu_seconds(agent.pid)
+    for _ in range(count):
+        started = time.perf_counter()
+        connection.request("GET", "/metrics", headers=headers)
+        size = len(connection.getresponse().read())
+        latencies.append((time.perf_counter() - started) * 1000)
+    cpu = cpu_seconds(agent.pid) - cpu_before
+    connection.close()
+    return latencies, size, cpu
+
+
+def stamp_gaps(path, first, then):
+    """Seconds from each `first` stamp to a `then` stamp right after it, in a file of `KIND UNIXTIME` lines
+    written by the C children (benchmarks/*.c)."""
+    if not os.path.exists(path):
+        return []
+    events = [line.split() for line in open(path) if line.strip()]
+    return [float(b[1]) - float(a[1]) for a, b in zip(events, events[1:]) if a[0] == first and b[0] == then]
+
+
 # Statistics: every figure is reported as a distribution, never one number.
 
 def percentile(values, p):

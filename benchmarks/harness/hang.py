@@ -4,7 +4,7 @@ check on its shortest cycle)."""
 import os
 
 from .agents import start_monit, start_warden
-from .common import alternate, ratio, write
+from .common import alternate, ratio, stamp_gaps, write
 from .report import Section
 
 BEAT_MS = 100
@@ -14,11 +14,8 @@ INTERVAL_S = 1      # Warden's probe and evaluation interval; monit's cycle
 
 
 def gaps(stamps):
-    """Seconds from each `silent` stamp (the last heartbeat) to the `start` stamp after it."""
-    if not os.path.exists(stamps):
-        return []
-    events = [line.split() for line in open(stamps) if line.strip()]
-    return [float(b[1]) - float(a[1]) for a, b in zip(events, events[1:]) if a[0] == "silent" and b[0] == "start"]
+    """Seconds from each child's last heartbeat to the next child's exec."""
+    return stamp_gaps(stamps, "silent", "start")
 
 
 def warden_entry(argv, directory, source):

@@ -27,6 +27,13 @@ class Section:
         return "\n\n".join([f"## {self.title}"] + self.blocks) + "\n"
 
 
+def table(text):
+    """A markdown table as warden-bench prints it, back into (header, rows)."""
+    lines = [line.strip().strip("|").split("|") for line in text.splitlines() if line.startswith("|")]
+    header = [cell.strip() for cell in lines[0]]
+    return header, [[cell.strip() for cell in line] for line in lines[2:]]
+
+
 def machine():
     cpu = next((line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("model name")), "?")
     memory = next(int(line.split()[1]) // 1024 for line in open("/proc/meminfo") if line.startswith("MemTotal"))

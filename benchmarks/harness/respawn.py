@@ -3,18 +3,15 @@
 import os
 
 from .agents import start_supervisord, start_warden
-from .common import alternate, ratio
+from .common import alternate, ratio, stamp_gaps
 from .report import Section
 
 LIFETIME_MS = 1500
 
 
 def gaps(stamps):
-    """Milliseconds from each `exit` stamp to the `start` stamp after it."""
-    if not os.path.exists(stamps):
-        return []
-    events = [line.split() for line in open(stamps) if line.strip()]
-    return [(float(b[1]) - float(a[1])) * 1000 for a, b in zip(events, events[1:]) if a[0] == "exit" and b[0] == "start"]
+    """Milliseconds from each child's exit to the next child's exec."""
+    return [gap * 1000 for gap in stamp_gaps(stamps, "exit", "start")]
 
 
 def run(ctx):

@@ -1,13 +1,11 @@
 """5. Scale: Warden's check cycle against 1,000 / 10,000 / 100,000 open positions, and Warden supervising 1, 4
 and 16 demo engines: probe time, scrape time, memory and CPU."""
-import http.client
 import re
-import subprocess
 import time
 
-from .agents import binary, demo_engine_entry, start_warden
-from .common import Figures, cpu_seconds, http_request, memory, wait_until
-from .report import Section
+from .agents import bench, demo_engine_entry, start_warden
+from .common import Figures, cpu_seconds, http_request, memory, scrape, wait_until
+from .report import Section, table
 
 DURATION = re.compile(r'^warden_probe_duration_seconds\{engine="([^"]+)",probe="([^"]+)"\} (\S+)$', re.M)
 
@@ -36,25 +34,13 @@ def engines_row(ctx, count, window):
                     durations[probe].append(milliseconds)
             time.sleep(5)
         cpu = (cpu_seconds(warden.pid) - cpu_before) / (time.time() - started) * 100
-        connection = http.client.HTTPConnection("127.0.0.1", warden.port, timeout=10)
-        scrapes, size = [], 0
-        for _ in range(ctx.scaled(200)):
-            begun = time.perf_counter()
-            connection.request("GET", "/metrics")
-            size = len(connection.getresponse().read())
-            scrapes.append((time.perf_counter() - begun) * 1000)
-        connection.close()
+        scrapes, size, _ = scrape(warden, ctx.scaled(200))
     finally:
         warden.stop()
         ctx.sweep(directory)
-    scrape, sqlite, status = Figures(scrapes), Figures(durations["db"]), Figures(durations["status"])
-    return [count, f"{sqlite.median:.2f}", f"{sqlite.p(95):.2f}", f"{status.median:.2f}", f"{scrape.median:.2f}",
-            f"{scrape.p(99):.2f}", size, f"{Figures(rss).median:.1f}", f"{cpu:.2f}"]
-
-
-def bench(*arguments):
-    return subprocess.run([binary("warden-bench"), *arguments], capture_output=True, text=True, timeout=900,
-                          check=True).stdout.strip()
+    scraped, sqlite, status = Figures(scrapes), Figures(durations["db"]), Figures(durations["status"])
+    return [count, f"{sqlite.median:.2f}", f"{sqlite.p(95):.2f}", f"{status.median:.2f}", f"{scraped.median:.2f}",
+            f"{scraped.p(99):.2f}", size, f"{Figures(rss).median:.1f}", f"{cpu:.2f}"]
 
 
 def run(ctx):
@@ -87,11 +73,4 @@ but the engines themselves, which share the same two cores.""")
     throughput = float(rows[0][1].split()[0])
     section.verdict("log rules keep up with 50,000 lines/s (issue 3)", f"{throughput:,.0f} lines/s", throughput >= 50_000)
     return section
-
-
-def table(text):
-    """A markdown table printed by warden-bench, back into (header, rows)."""
-    lines = [line.strip().strip("|").split("|") for line in text.splitlines() if line.startswith("|")]
-    header = [cell.strip() for cell in lines[0]]
-    return header, [[cell.strip() for cell in line] for line in lines[2:]]
 

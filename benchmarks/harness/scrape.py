@@ -1,30 +1,10 @@
 """3. Scrape cost: /metrics of Warden supervising one engine, of process-exporter watching that engine, and of
 node_exporter: latency, bytes and the exporter's own CPU time per 1,000 scrapes."""
-import http.client
-import time
-
 from .agents import demo_engine_entry, start_node_exporter, start_process_exporter, start_warden
-from .common import Figures, cpu_seconds, http_request, ratio, wait_until
+from .common import Figures, http_request, ratio, scrape, wait_until
 from .report import Section
 
 BLOCK = 250
-
-
-def scrape_block(agent, count):
-    """`count` scrapes over one keep-alive connection, as Prometheus does: (latencies in ms, bytes, CPU s)."""
-    connection = http.client.HTTPConnection("127.0.0.1", agent.port, timeout=10)
-    headers = {"Accept": "text/plain;version=0.0.4"}
-    latencies, size = [], 0
-    cpu_before = cpu_seconds(agent.pid)
-    for _ in range(count):
-        started = time.perf_counter()
-        connection.request("GET", "/metrics", headers=headers)
-        body = connection.getresponse().read()
-        latencies.append((time.perf_counter() - started) * 1000)
-        size = len(body)
-    cpu = cpu_seconds(agent.pid) - cpu_before
-    connection.close()
-    return latencies, size, cpu
 
 
 def run(ctx):
@@ -41,11 +21,11 @@ def run(ctx):
         agents.append(start_process_exporter(ctx.directory("scrape/process-exporter"), "warden-demo-engine"))
         agents.append(start_node_exporter(ctx.directory("scrape/node-exporter")))
         for agent in agents:  # warm-up: connections, caches, the exporters' first collection
-            scrape_block(agent, 20)
+            scrape(agent, 20)
         results = {agent.name: ([], 0, 0.0) for agent in agents}
         for _ in range(rounds):
             for agent in agents:
-                latencies, size, cpu = scrape_block(agent, min(BLOCK, total))
+                latencies, size, cpu = scrape(agent, min(BLOCK, total))
                 previous = results[agent.name]
                 results[agent.name] = (previous[0] + latencies, size, previous[2] + cpu)
     finally:
