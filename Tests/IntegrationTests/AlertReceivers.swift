@@ -159,6 +159,8 @@ final class WebhookReceiver: Sendable {
         var id: String
         var payload: WebhookPayload
         var signatureValid: Bool
+        /// The request body as it arrived.
+        var body: Data
     }
 
     let secret: String
@@ -199,7 +201,8 @@ final class WebhookReceiver: Sendable {
         guard status == 200 else { return Response(status: .init(code: status)) }
         guard let payload = try? decoder.decode(WebhookPayload.self, from: body) else { return Response(status: .badRequest) }
         state.withLock {
-            $0.deliveries.append(Delivery(id: id, payload: payload, signatureValid: signature == expected && fresh))
+            $0.deliveries.append(Delivery(id: id, payload: payload, signatureValid: signature == expected && fresh,
+                                          body: body))
         }
         return Response(status: .ok)
     }

@@ -97,4 +97,62 @@ struct SecurityTests {
         #expect(!again.log.contains("is readable by every user"))
         #expect(again.log.contains("state directory \(directory.path)/state is open to other users (mode 755); chmod 700 it"))
     }
+
+    /// The whole demo with a distinctive value in every secret Warden can be given (admin token, Telegram bot
+    /// token, webhook signing secret, the engine's report token): while faults come and go, Warden restarts,
+    /// re-arms, takes an Alertmanager-driven action and delivers alerts; then no secret is in its log, its
+    /// state directory (database and engine logs), `/metrics`, `/api/v1/status`, the status page, or any alert
+    /// as delivered.
+    @Test func aWholeDemoRunShowsNoSecretAnywhere() async throws {
+        let secrets = AlertOutboxBinaryTests.self
+        let fake = try await FakeTelegram(token: secrets.botToken)
+        let receiver = try await WebhookReceiver(secret: secrets.webhookSecret)
+        let extra = """
+            admin_token: {env: WARDEN_TEST_ADMIN}
+            alerts:
+              group_window: 0s
+              channels:
+                - name: tg
+                  telegram: {bot_token: {env: WARDEN_TEST_BOT}, chat_id: "-1001", api_url: "\(fake.url)", min_interval: 0s}
+                - name: hook
+                  webhook: {url: "\(receiver.url)", secret: {env: WARDEN_TEST_HOOK}}
+            """
+        let demo = try await DemoWarden.start(extra: extra, environment: secrets.environment.merging(
+            ["WARDEN_TEST_HOOK": secrets.webhookSecret]) { $1 }) { engines in
+            engines.replacingOccurrences(of: "\n    probes:\n", with: "\n    report: {max_age: 60s}\n    probes:\n")
+        }
+        defer { demo.stop() }
+        let warden = demo.warden
+        let pid = try #require(try await warden.enginePid("demo"))
+        let environment = try String(contentsOfFile: "/proc/\(pid)/environ", encoding: .utf8).split(separator: "\0")
+        let reportToken = try #require(environment.first { $0.hasPrefix("WARDEN_REPORT_TOKEN=") }?.dropFirst(20))
+
+        // Monitoring lost (re-armed by an http action), an Alertmanager-driven restart, a test alert.
+        try await demo.fault("drop_monitoring")
+        try await demo.waitForAction("http", .success, timeout: .seconds(40))
+        let notification = #"{"version":"4","status":"firing","alerts":[{"status":"firing","#
+            + #""labels":{"alertname":"WardenWebSocketStale","engine":"demo"},"startsAt":"2026-11-21T10:00:00Z","fingerprint":"f1"}]}"#
+        let posted = try await http(warden.base + "/api/v1/alertmanager", method: "POST", token: secrets.adminToken,
+                                    body: notification)
+        #expect(posted.status == 200)
+        try await demo.waitForAction("restart", .success)
+        #expect(try await http(warden.base + "/api/v1/alerts/test", method: "POST", token: secrets.adminToken).status == 202)
+        try await eventually(timeout: .seconds(30), "alerts reach both receivers") {
+            fake.messages.contains { $0.text.contains("test") } && receiver.deliveries.count >= 3
+        }
+
+        var seen = [try await warden.metrics(), try await http(warden.base + "/api/v1/status").body,
+                    try await http(warden.base + "/").body, warden.log]
+        seen += fake.messages.map(\.text) + receiver.deliveries.map { String(decoding: $0.body, as: UTF8.self) }
+        let state = demo.directory.file("state")
+        let files = FileManager.default.enumerator(atPath: state)?.compactMap { $0 as? String } ?? []
+        #expect(files.contains("warden.sqlite"), "the state directory was read: \(files)")
+        for file in files {
+            if let data = FileManager.default.contents(atPath: "\(state)/\(file)") { seen.append(String(decoding: data, as: UTF8.self)) }
+        }
+        for secret in [secrets.botToken, secrets.webhookSecret, secrets.adminToken, String(reportToken),
+                       String(secrets.webhookSecret.dropFirst(6))] {
+            #expect(!seen.contains { $0.contains(secret) }, "\(secret.prefix(6))… leaked")
+        }
+    }
 }
