@@ -60,7 +60,10 @@ let package = Package(
             dependencies: ["WardenKit", .product(name: "GRDB", package: "GRDB.swift"),
                            .product(name: "Hummingbird", package: "hummingbird"), .product(name: "Logging", package: "swift-log")]
         ),
-        .testTarget(name: "WardenKitTests", dependencies: ["WardenKit"]),
+        // libFuzzer targets for every input Warden takes from outside (fuzz/run), and their replay in the tests.
+        .target(name: "WardenFuzzing", dependencies: ["WardenKit"]),
+        .executableTarget(name: "warden-fuzz", dependencies: ["WardenFuzzing"]),
+        .testTarget(name: "WardenKitTests", dependencies: ["WardenKit", "WardenFuzzing"]),
         .testTarget(
             name: "IntegrationTests",
             dependencies: [

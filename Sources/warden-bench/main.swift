@@ -131,8 +131,9 @@ func logRuleThroughput(lines count: Int) throws -> String {
                   count, Double(count) / seconds, seconds / Double(count) * 1e6, matched)
 }
 
-/// `demo-config NAME DIRECTORY ENGINE_PORT BROKER_PORT INTERVAL`: one `engines:` entry for the demo engine,
-/// exactly as `warden demo` wires it (every probe, check, threshold and policy), at the given probe interval.
+/// `demo-config NAME DIRECTORY ENGINE_PORT BROKER_PORT INTERVAL|fast`: one `engines:` entry for the demo engine,
+/// exactly as `warden demo` wires it (every probe, check, threshold and policy), at the given probe interval or
+/// at the tests' pace.
 /// benchmarks/run builds its Warden configs from it, so that what is measured is what users run.
 func demoConfig(_ arguments: [String]) -> String? {
     guard arguments.count == 5, let enginePort = Int(arguments[2]), let brokerPort = Int(arguments[3]) else { return nil }
@@ -140,11 +141,15 @@ func demoConfig(_ arguments: [String]) -> String? {
     let engine = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
         .appendingPathComponent("warden-demo-engine").path
     let database = "\(directory)/engine.sqlite"
-    let pace = DemoEngineConfig.Pace(interval: interval, overdueGrace: "60s", evaluateEvery: interval, startupGrace: "15s",
-                                     staleInputAfter: "60s", decisionAge: "60s", websocketLag: "60s")
+    // `fast`: the tests' pace (benchmarks/soak); an interval: human pace, probes at that interval (benchmarks/run).
+    let fast = interval == "fast"
+    let pace = fast ? DemoEngineConfig.Pace.fast
+        : DemoEngineConfig.Pace(interval: interval, overdueGrace: "60s", evaluateEvery: interval, startupGrace: "15s",
+                                staleInputAfter: "60s", decisionAge: "60s", websocketLag: "60s")
     return DemoEngineConfig.yaml(
         name: name,
-        command: [engine, "--db", database, "--listen", "127.0.0.1:\(enginePort)", "--broker-port", "\(brokerPort)"],
+        command: [engine, "--db", database, "--listen", "127.0.0.1:\(enginePort)", "--broker-port", "\(brokerPort)"]
+            + (fast ? DemoEngineConfig.Pace.fastEngineFlags : []),
         workingDirectory: directory, database: database, statusURL: "http://127.0.0.1:\(enginePort)/status",
         brokerPort: brokerPort, pace: pace)
 }

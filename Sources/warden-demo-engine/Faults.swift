@@ -98,12 +98,18 @@ enum FaultEffects {
     static let leakChunkBytes = 8 << 20
     static let leakCapBytes = 1 << 30
 
-    /// `leak_memory`: allocates one chunk, writes every page so it counts in RSS, and drops the
-    /// pointer on purpose. Returns the number of bytes leaked (0 once the cap is reached).
+    /// Every leaked chunk. A chunk whose pointer is simply dropped is no leak in a release build: the optimizer
+    /// sees a malloc that nothing reads and removes it with its memset (the soak found the demo's leak_memory
+    /// doing nothing in release). Only the engine actor touches this.
+    nonisolated(unsafe) private static var chunks: [UnsafeMutableRawPointer] = []
+
+    /// `leak_memory`: allocates one chunk, writes every page so it counts in RSS, and never frees it.
+    /// Returns the number of bytes leaked (0 once the cap is reached).
     static func leakChunk(alreadyLeaked: Int) -> Int {
         guard alreadyLeaked + leakChunkBytes <= leakCapBytes else { return 0 }
         guard let chunk = malloc(leakChunkBytes) else { return 0 }
         memset(chunk, 0xA5, leakChunkBytes)
+        chunks.append(chunk)
         return leakChunkBytes
     }
 }

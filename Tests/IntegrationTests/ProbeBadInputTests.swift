@@ -170,8 +170,8 @@ struct HTTPProbeBadInputTests {
         #expect(ContinuousClock.now - started < .seconds(3))
     }
 
-    @Test func a50MegabyteBodyIsAbandonedAtTheCap() async throws {
-        let server = try MisbehavingServer(.huge(50 << 20))
+    @Test func a100MegabyteBodyIsAbandonedAtTheCap() async throws {
+        let server = try MisbehavingServer(.huge(100 << 20))
         defer { server.stop() }
         let started = ContinuousClock.now
         let text = try #require(failure(await probe(server, maxBody: 1 << 20).run()))

@@ -29,13 +29,6 @@ final class TempDirectory {
     deinit { try? FileManager.default.removeItem(atPath: path) }
 }
 
-extension DemoEngineConfig.Pace {
-    /// Everything a few times faster than the demo: a fault is judged within seconds.
-    static let tests = DemoEngineConfig.Pace(interval: "500ms", overdueGrace: "2s", evaluateEvery: "500ms",
-                                             startupGrace: "2s", staleInputAfter: "5s", decisionAge: "6s",
-                                             websocketLag: "5s")
-}
-
 /// The products directory of this build (`warden` and `warden-demo-engine` sit next to the test bundle).
 let productsDirectory: String = {
     let me = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
@@ -152,10 +145,9 @@ func metric(_ exposition: String, _ series: String) -> Double? {
 func demoEngineYAML(directory: TempDirectory, enginePort: Int, brokerPort: Int) -> String {
     DemoEngineConfig.yaml(
         command: [productsDirectory + "/warden-demo-engine", "--db", "engine.sqlite", "--listen", "127.0.0.1:\(enginePort)",
-                  "--broker", "127.0.0.1:\(brokerPort)", "--tick", "0.2", "--decision-interval", "0.5", "--lock-ttl", "2",
-                  "--seed", "42"],
+                  "--broker", "127.0.0.1:\(brokerPort)", "--seed", "42"] + DemoEngineConfig.Pace.fastEngineFlags,
         workingDirectory: directory.path, database: directory.file("engine.sqlite"),
-        statusURL: "http://127.0.0.1:\(enginePort)/status", brokerPort: brokerPort, pace: .tests)
+        statusURL: "http://127.0.0.1:\(enginePort)/status", brokerPort: brokerPort, pace: .fast)
 }
 
 /// A running Warden around the demo engine (`demoEngineYAML`) with a stand-in broker, ready to scrape.

@@ -165,6 +165,41 @@ struct LogRuleTests {
         #expect(state.counts == ["busy": 1, "refused": 1])
         #expect(throws: ProbeFailure.self) { try LinePattern("unclosed (group") }
     }
+
+    /// Found by fuzzing: glibc's regcomp copies a repeated part once per repetition, so a pattern with stacked
+    /// or nested repetitions took over 2 GB to compile. Such patterns are refused with the reason; ordinary
+    /// ones, bounded repetitions included, still compile.
+    @Test func aPatternThatWouldTakeGigabytesToCompileIsRefused() throws {
+        let stacked = "connections" + String(repeating: "+", count: 40) + " limitation is hit"
+        #expect(LinePattern.expansion(stacked) > 1e12)
+        #expect(LinePattern.expansion("((x{99}){99}){99}") > 900_000)
+        #expect(throws: ProbeFailure.self) { try LinePattern(stacked) }
+        do {
+            _ = try LinePattern("((x{99}){99}){99}")
+            Issue.record("a nested repetition of a million copies compiled")
+        } catch {
+            #expect(error.description.contains("repeats too much"), "\(error)")
+        }
+        // Found next: a thousand nested loops compile fast enough, sixteen thousand take minutes.
+        #expect(throws: ProbeFailure.self) { try LinePattern("x*" + String(repeating: "+", count: 14)) }
+        for ordinary in ["^DECISION ", "limitation is hit, limit = [0-9]+", "(lock_busy|recently_executed){1,3}",
+                         "[]{}+]x{2,}", "a{999}", "\\{+", "[[:digit:]]{1,5}", "x|y|z+", "x*+++++++++"] {
+            #expect(LinePattern.expansion(ordinary) <= 1000, "\(ordinary)")
+            #expect(throws: Never.self) { try LinePattern(ordinary) }
+        }
+    }
+
+    /// A back-reference makes glibc backtrack: one line of the engine's output could stall the log pipeline.
+    @Test func backReferencesAreRefusedAndAnEscapedBackslashIsNot() throws {
+        do {
+            _ = try LinePattern("(a|aa)*\\1b")
+            Issue.record("a back-reference compiled")
+        } catch {
+            #expect(error.description.contains("back-reference (\\1)"), "\(error)")
+        }
+        #expect(try LinePattern("C:\\\\1st").matches("path C:\\1st run"), "an escaped backslash before a digit is a literal")
+        #expect(LinePattern.backReference(in: "(a)\\\\\\1") == "\\1", "an escaped backslash, then a back-reference")
+    }
 }
 
 struct PushedReportTests {

@@ -45,6 +45,14 @@ struct ProcParserTests {
         #expect(ProcStat.parse("garbage") == nil)
     }
 
+    /// Found by fuzzing: CPU times whose sum overflows trapped; a file no kernel writes is refused instead.
+    @Test func numbersThatOverflowAreRefusedNotTrappedOn() {
+        let huge = "18446744073709551615"
+        let line = "4242 (bot) S 1 4242 4242 0 -1 0 0 0 0 0 \(huge) 1 0 0 20 0 1 0 1 1000 10 0"
+        #expect(ProcStat.parse(line) == nil)
+        #expect(ProcParsers.memTotal(meminfo: "MemTotal: 9223372036854775807 kB\n") == nil)
+    }
+
     @Test func theTreeIncludesDescendantsAndOrphanedGroupMembers() {
         func stat(_ pid: Int32, ppid: Int32, pgrp: Int32) -> ProcStat {
             ProcStat(pid: pid, comm: "p", state: "S", ppid: ppid, pgrp: pgrp, cpuTicks: 1, threads: 1, startTicks: 0,

@@ -34,6 +34,13 @@ public enum DemoEngineConfig {
 
         public static let demo = Pace(interval: "2s", overdueGrace: "10s", evaluateEvery: "2s", startupGrace: "5s",
                                       staleInputAfter: "20s", decisionAge: "30s", websocketLag: "20s")
+
+        /// Everything a few times faster than the demo, for the tests and the soak: a fault is judged within
+        /// seconds. The engine must then run with `fastEngineFlags`.
+        public static let fast = Pace(interval: "500ms", overdueGrace: "2s", evaluateEvery: "500ms", startupGrace: "2s",
+                                      staleInputAfter: "5s", decisionAge: "6s", websocketLag: "5s")
+        /// The demo engine at `fast` pace: 0.2 s ticks, a decision every 0.5 s, take-profit locks that expire in 2 s.
+        public static let fastEngineFlags = ["--tick", "0.2", "--decision-interval", "0.5", "--lock-ttl", "2"]
     }
 
     /// Held take-profit locks (seed 002): a restart waits while one is held and not yet expired.

@@ -29,7 +29,10 @@ public struct ProcStat: Sendable, Equatable {
               let utime = UInt64(fields[11]), let stime = UInt64(fields[12]),
               let threads = Int(fields[17]), let start = UInt64(fields[19]),
               let vsize = UInt64(fields[20]), let rss = Int64(fields[21]) else { return nil }
-        return ProcStat(pid: pid, comm: comm, state: state, ppid: ppid, pgrp: pgrp, cpuTicks: utime + stime,
+        // Numbers no kernel writes are a misread file, not a reason to trap (the fuzzer's first finding).
+        let (cpuTicks, overflow) = utime.addingReportingOverflow(stime)
+        guard !overflow else { return nil }
+        return ProcStat(pid: pid, comm: comm, state: state, ppid: ppid, pgrp: pgrp, cpuTicks: cpuTicks,
                         threads: threads, startTicks: start, virtualBytes: vsize, residentPages: rss)
     }
 
@@ -42,7 +45,8 @@ public enum ProcParsers {
         for line in meminfo.split(separator: "\n") where line.hasPrefix("MemTotal:") {
             let parts = line.split(separator: " ", omittingEmptySubsequences: true)
             guard parts.count >= 2, let kib = Int64(parts[1]) else { return nil }
-            return kib * 1024
+            let (bytes, overflow) = kib.multipliedReportingOverflow(by: 1024)
+            return overflow ? nil : bytes
         }
         return nil
     }
