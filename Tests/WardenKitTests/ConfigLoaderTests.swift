@@ -37,6 +37,24 @@ struct ConfigLoaderTests {
         #expect(engine.samplingInterval == .seconds(5))
     }
 
+    /// A pattern that would stall Warden (minutes to compile, or backtracking on a line) is named where it is.
+    @Test func aLogPatternThatWouldStallWardenIsRefusedWhereItIs() {
+        let found = issues(#"""
+            engines:
+              - name: bot
+                command: [sh]
+                log_rules:
+                  - {name: loop, match: "x*++++++++++++++"}
+                  - {name: echo, match: "(a|aa)*\\1b"}
+            """#)
+        #expect(found.count == 2, "\(found)")
+        #expect(found.first?.description.hasPrefix("warden.yml:5: engines[0].log_rules[0].match: regular expression") == true,
+                "\(found.first?.description ?? "")")
+        #expect(found.first?.message.contains("repeats too much") == true)
+        #expect(found.last?.description.hasPrefix("warden.yml:6: engines[0].log_rules[1].match:") == true)
+        #expect(found.last?.message.contains("back-reference (\\1)") == true)
+    }
+
     @Test func everySettingIsRead() throws {
         let config = try parse("""
             listen: 127.0.0.1:9100
