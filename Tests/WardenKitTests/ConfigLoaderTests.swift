@@ -37,6 +37,26 @@ struct ConfigLoaderTests {
         #expect(engine.samplingInterval == .seconds(5))
     }
 
+    /// `name: ~` is no name: the entry is reported, not dropped without a word (it used to be).
+    @Test func anExplicitNullForARequiredKeyIsReported() {
+        let found = issues("""
+            alerts:
+              channels:
+                - name: desk
+                  telegram: {bot_token: ~, chat_id: "-1"}
+            engines:
+              - name: bot
+                command: [sh]
+                probes:
+                  - {name: ~, heartbeat_file: {path: hb}}
+                log_rules:
+                  - {name: decision, match: null}
+            """).map(\.description)
+        #expect(found.contains { $0.contains("alerts.channels[0].telegram: missing required key \"bot_token\"") }, "\(found)")
+        #expect(found.contains { $0.contains("engines[0].probes[0]: missing required key \"name\"") }, "\(found)")
+        #expect(found.contains { $0.contains("engines[0].log_rules[0]: missing required key \"match\"") }, "\(found)")
+    }
+
     /// A pattern that would stall Warden (minutes to compile, or backtracking on a line) is named where it is.
     @Test func aLogPatternThatWouldStallWardenIsRefusedWhereItIs() {
         let found = issues(#"""

@@ -174,7 +174,7 @@ extension ConfigLoader {
         }
         if let locks = map["locks"]?.mapping() {
             defer { locks.finish() }
-            let database = locks.has("database") ? databaseName(locks, references) : nil
+            let database = locks.mentions("database") ? databaseName(locks, references) : nil
             var sources: [String: ValueSource] = [:]
             for result in ["busy", "recently_executed"] {
                 if let source = locks[result].flatMap({ valueSource($0, references, expecting: .count) }) { sources[result] = source }
@@ -194,7 +194,7 @@ extension ConfigLoader {
             if probeValue == nil { pnl.fail("missing required key \"probe\"") }
             let positions = pointer(pnl["positions"]) ?? JSONPointer("/positions")!
             let symbol = pointer(pnl["symbol"]) ?? JSONPointer("/symbol")!
-            let side = pnl.has("side") ? pointer(pnl["side"]) : JSONPointer("/side")
+            let side = pnl.mentions("side") ? pointer(pnl["side"]) : JSONPointer("/side")
             var sources: [(String, JSONPointer)] = []
             if let map = pnl["sources"], case .mapping = map.node {
                 for (name, text) in (map.stringMap() ?? [:]).sorted(by: { $0.key < $1.key }) {
@@ -207,8 +207,8 @@ extension ConfigLoader {
                            ("websocket", JSONPointer("/pnl/websocket")!)]
             }
             if sources.count < 2 { pnl.fail("at least two sources are needed to compare") }
-            let entryPrice = pnl.has("entry_price") ? pointer(pnl["entry_price"]) : JSONPointer("/entry_price")
-            let quantity = pnl.has("quantity") ? pointer(pnl["quantity"]) : JSONPointer("/quantity")
+            let entryPrice = pnl.mentions("entry_price") ? pointer(pnl["entry_price"]) : JSONPointer("/entry_price")
+            let quantity = pnl.mentions("quantity") ? pointer(pnl["quantity"]) : JSONPointer("/quantity")
             let minimumScale = pnl["min_scale"]?.double(in: 0...1e12) ?? 1
             if let probe, let probeValue, references.require(probe, "http", at: probeValue) {
                 checks.append(PnLCheck(probe: probe, positions: positions, symbol: symbol, side: side,

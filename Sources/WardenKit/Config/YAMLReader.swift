@@ -32,7 +32,10 @@ struct YAMLValue {
         return nil
     }
 
-    private var isNull: Bool {
+    private var isNull: Bool { Self.isNull(node) }
+
+    /// YAML's null: `~`, `null` or nothing, unquoted.
+    static func isNull(_ node: Node) -> Bool {
         guard case .scalar(let s) = node, s.style == .plain else { return false }
         return ["", "~", "null", "Null", "NULL"].contains(s.string)
     }
@@ -176,12 +179,16 @@ final class MappingReader {
     /// The value under `key`, or nil when absent (explicit `null` counts as absent).
     subscript(key: String) -> YAMLValue? {
         consumed.insert(key)
-        guard let entry = entries.first(where: { $0.key == key }) else { return nil }
-        if case .scalar(let s) = entry.node, s.style == .plain, ["~", "null", ""].contains(s.string) { return nil }
+        guard let entry = entries.first(where: { $0.key == key }), !YAMLValue.isNull(entry.node) else { return nil }
         return YAMLValue(node: entry.node, path: Self.join(value.path, key), issues: value.issues)
     }
 
-    func has(_ key: String) -> Bool { entries.contains { $0.key == key } }
+    /// Whether `key` has a value. Explicit `null` has none, as for the subscript: `name: ~` is a missing name,
+    /// not an entry silently dropped.
+    func has(_ key: String) -> Bool { entries.contains { $0.key == key && !YAMLValue.isNull($0.node) } }
+
+    /// Whether `key` is written at all, even as `null` (which, for an optional pointer, means "none").
+    func mentions(_ key: String) -> Bool { entries.contains { $0.key == key } }
 
     func finish() {
         for entry in entries where !consumed.contains(entry.key) {
