@@ -155,4 +155,57 @@ struct SecurityTests {
             #expect(!seen.contains { $0.contains(secret) }, "\(secret.prefix(6))… leaked")
         }
     }
+
+    /// Requests no client should send: a 200 KB header, 2,000 headers, a 100 KB path, a request line that is
+    /// not HTTP. Each is refused (a 4xx, or the connection closed) and Warden answers the next request as usual.
+    @Test func oversizedAndMalformedRequestsAreRefusedAndWardenAnswersOn() async throws {
+        let directory = TempDirectory()
+        let warden = try WardenProcess(directory: directory, engines: WardenBinaryTests.sleeper)
+        try await warden.waitReady()
+        let bad: [(String, String)] = [
+            ("a 200 KB header", "GET /metrics HTTP/1.1\r\nHost: x\r\nX-Big: \(String(repeating: "a", count: 200_000))\r\n\r\n"),
+            ("2,000 headers", "GET /metrics HTTP/1.1\r\nHost: x\r\n" + (0..<2000).map { "X-\($0): y\r\n" }.joined() + "\r\n"),
+            ("a 100 KB path", "GET /\(String(repeating: "a", count: 100_000)) HTTP/1.1\r\nHost: x\r\n\r\n"),
+            ("not HTTP", "HELLO THERE\r\n\r\n"),
+            ("a body longer than its Content-Length says", "POST /api/v1/alertmanager HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\n{\"version\":\"4\"}"),
+        ]
+        for (name, request) in bad {
+            let answer = Self.exchange(port: warden.port, request)
+            let status = answer.split(separator: " ").dropFirst().first.flatMap { Int($0) }
+            #expect(status.map { (400..<500).contains($0) } ?? true, "\(name): \(answer.prefix(120))")
+            #expect(try await http(warden.base + "/healthz").status == 200, "Warden answers after \(name)")
+        }
+        #expect(!warden.log.contains("Fatal error"), "nothing in Warden trapped")
+    }
+
+    /// Sends raw bytes and returns what came back before the server closed or went quiet for 5 s.
+    static func exchange(port: Int, _ request: String) -> String {
+        let (fd, _) = boundLoopbackSocket()
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = UInt16(port).bigEndian
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard connected == 0 else { return "connect failed" }
+        var timeout = timeval(tv_sec: 5, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        let bytes = Array(request.utf8)
+        var sent = 0
+        while sent < bytes.count {
+            let written = bytes[sent...].withUnsafeBufferPointer { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+            guard written > 0 else { break }   // the server may close before reading it all
+            sent += written
+        }
+        var received: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let count = recv(fd, &buffer, buffer.count, 0)
+            guard count > 0 else { break }
+            received += buffer.prefix(count)
+        }
+        return String(decoding: received, as: UTF8.self)
+    }
 }
