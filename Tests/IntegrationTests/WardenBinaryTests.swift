@@ -27,6 +27,30 @@ struct WardenBinaryTests {
         }
     }
 
+    /// An `exec` helper still running when Warden is SIGKILLed goes with it, like the engine.
+    @Test func sigkillOfWardenLeavesNoHelperBehind() async throws {
+        let directory = TempDirectory()
+        let token = "helper-token"
+        let warden = try WardenProcess(directory: directory, engines: """
+              - name: bot
+                command: [sh, -c, "exec sleep 1000"]
+                working_dir: \(directory.path)
+                remediation:
+                  alertmanager:
+                    - {alertname: RunHelper, action: {exec: {command: [sh, -c, "echo $$ > helper.pid; exec sleep 1000"], timeout: 10m}}}
+            """, extra: "admin_token: {env: WARDEN_HELPER_TOKEN}", environment: ["WARDEN_HELPER_TOKEN": token])
+        try await warden.waitReady()
+        let notification = #"{"version":"4","status":"firing","alerts":[{"status":"firing","labels":{"alertname":"RunHelper","engine":"bot"},"startsAt":"2026-11-21T10:00:00Z","fingerprint":"h1"}]}"#
+        #expect(try await http(warden.base + "/api/v1/alertmanager", method: "POST", token: token, body: notification).status == 200)
+        try await eventually("the helper runs") { directory.read("helper.pid") != nil }
+        let helper = try #require(Int32(directory.read("helper.pid")!.trimmingCharacters(in: .whitespacesAndNewlines)))
+        #expect(!isGone(helper))
+
+        warden.signal(SIGKILL)
+        _ = try await warden.waitExit()
+        try await eventually(timeout: .seconds(5), "the helper dies with Warden") { isGone(helper) }
+    }
+
     @Test func sigtermStopsTheEngineGracefullyAndExitsZero() async throws {
         let directory = TempDirectory()
         let warden = try WardenProcess(directory: directory, engines: Self.sleeper)

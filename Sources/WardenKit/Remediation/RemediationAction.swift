@@ -83,6 +83,7 @@ public struct ActionContext: Sendable {
     }
 
     var engine: EngineStatus? { supervisor.flatMap { board.status(of: $0.config.name) } }
+    var orphanGuard: OrphanGuard? { supervisor?.orphanGuard }
 }
 
 /// The shape every action shares (like blackbox_exporter's probers): do one thing once, within its own

@@ -10,7 +10,8 @@ public final class EngineSupervisor: Service, Sendable {
     public let logLines: LogLineBroadcast
     private let board: StatusBoard
     private let history: WardenStore?
-    private let orphanGuard: OrphanGuard?
+    /// Also guards the engine's helpers (`exec` actions), which must not outlive a killed Warden either.
+    let orphanGuard: OrphanGuard?
     private let logFile: RotatingLogFile
     private let readers = OpenReaders()
     private let environment: [String: String]

@@ -30,6 +30,9 @@ public struct ExecAction: RemediationAction {
         } catch {
             return ActionOutcome(.failure, "cannot run \(executable): \(error)")
         }
+        // Killed with Warden, like the engines: a SIGKILLed Warden leaves no helper running.
+        let orphanGuard = context.orphanGuard
+        orphanGuard?.register(pgid: process.pid)
         let output = CapturedOutput(limit: Self.maxOutputBytes)
         output.read(process.stdout)
         output.read(process.stderr)
@@ -39,6 +42,7 @@ public struct ExecAction: RemediationAction {
                 let timedOut = output.finish()
                 // Whatever the helper left in its group (a backgrounded child holding the pipes) goes with it.
                 kill(-process.pid, SIGKILL)
+                orphanGuard?.unregister(pgid: process.pid)
                 continuation.resume(returning: (status, timedOut))
             }
             let timeout = self.timeout
