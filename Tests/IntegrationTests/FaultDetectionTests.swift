@@ -235,4 +235,35 @@ struct PushedReportIntegrationTests {
                 && metric(metrics, "warden_monitored_positions{engine=\"bot\"}") == nil
         }
     }
+
+    /// A report that shows a fault is judged when it arrives, not at the next tick (here a minute away), as a
+    /// probe's outcome is.
+    @Test func aReportIsJudgedWhenItArrives() async throws {
+        let directory = TempDirectory()
+        let warden = try WardenProcess(directory: directory, engines: """
+              - name: bot
+                command: [sh, -c, "env > engine.env; exec sleep 1000"]
+                working_dir: \(directory.path)
+                report: {max_age: 5m}
+                checks:
+                  pnl: {probe: report}
+                health: {evaluate_every: 1m, escalate_after: 1, startup_grace: 1s}
+            """)
+        try await warden.waitReady()
+        try await eventually("the engine wrote its environment") { directory.read("engine.env")?.contains("WARDEN_REPORT_URL=") == true }
+        let environment = directory.read("engine.env")!.split(separator: "\n")
+        let token = try #require(environment.first { $0.hasPrefix("WARDEN_REPORT_TOKEN=") }?.dropFirst(20))
+        let url = try #require(environment.first { $0.hasPrefix("WARDEN_REPORT_URL=") }?.dropFirst(18))
+        try await eventually("the engine has run past its startup grace") { (try await warden.status().engines[0].uptimeSeconds ?? 0) >= 2 }
+        try await Task.sleep(for: .milliseconds(500))   // the judge has looked, found nothing, and sleeps for a minute
+        // Mark and WebSocket PnL 5% of the notional apart: UNHEALTHY from 3%.
+        let report = #"{"positions": [{"symbol": "ETHUSDT", "side": "long", "entry_price": 2000, "quantity": 1, "pnl": {"mark": 20, "websocket": 120}}]}"#
+
+        let sent = ContinuousClock.now
+        #expect(try await http(String(url), method: "POST", token: String(token), body: report).status == 202)
+        try await eventually(timeout: .seconds(10), "pnl judged UNHEALTHY") {
+            try await warden.status().engines[0].health.components["pnl"]?.level == .unhealthy
+        }
+        #expect(ContinuousClock.now - sent < .seconds(5), "judged on arrival, not at the tick a minute later")
+    }
 }

@@ -100,11 +100,13 @@ public struct WardenAgent: Sendable {
         })
         let metrics = WardenMetrics(version: WardenVersion.current, board: board, store: store, system: system,
                                     checks: checks, actionKinds: actionKinds, alertStats: alertStats)
+        let health = HealthMonitor(engines: config.engines, board: board, store: store, remediator: remediator, logger: logger,
+                                   priorActions: priorActions, router: router, repeatInterval: config.alerts.repeatInterval)
         let http = WardenHTTP(version: WardenVersion.current, board: board, metrics: metrics, supervisors: supervisors,
                               auth: AdminAuth(token: adminToken), reports: reports,
                               alertmanager: AlertmanagerReceiver(engines: config.engines, remediator: remediator, logger: logger,
                                                                  priorActions: priorActions),
-                              alerts: .init(store: store, router: router, stats: alertStats))
+                              alerts: .init(store: store, router: router, stats: alertStats), published: health.freshInput)
         let dispatcher = AlertDispatcher(channels: channels, store: store,
                                          settings: .init(groupWindow: config.alerts.groupWindow, maxAge: config.alerts.maxAge),
                                          stats: alertStats, logger: logger)
@@ -137,8 +139,6 @@ public struct WardenAgent: Sendable {
             logger: Self.quiet(logger))
 
         // The observers may have nothing to do (no probes, no rules); their ending is no reason to stop Warden.
-        let health = HealthMonitor(engines: config.engines, board: board, store: store, remediator: remediator, logger: logger,
-                                   priorActions: priorActions, router: router, repeatInterval: config.alerts.repeatInterval)
         let observers: [any Service] = [
             ResourceSampler(engines: config.engines, board: board, system: system),
             ProbeRunner(probes: probes, board: board, logger: logger, published: health.freshInput),
