@@ -165,6 +165,12 @@ struct ChaosTests {
         try await Self.crashAndWaitForTheNext(warden)
         #expect(metric(try await warden.metrics(), #"warden_engine_restarts_total{engine="bot",reason="signal"}"#) == 1)
         #expect(try await warden.status().engines[0].state == "running")
+
+        let fallback = try #require(warden.log.firstMatch(of: #/temporary one in (\S+):/#)?.output.1)
+        #expect(FileManager.default.fileExists(atPath: String(fallback) + "/warden.sqlite"))
+        warden.signal(SIGTERM)
+        #expect(try await warden.waitExit() == 0)
+        #expect(!FileManager.default.fileExists(atPath: String(fallback)), "a stopped Warden leaves no temporary database behind")
     }
 }
 

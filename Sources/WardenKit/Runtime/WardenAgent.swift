@@ -37,7 +37,7 @@ public struct WardenAgent: Sendable {
         }
 
         let channels = try makeAlertChannels()
-        let (store, storeProblem) = try openStore()
+        let (store, storeProblem, fallback) = try openStore()
         let orphanGuard = try OrphanGuard(logger: logger)
         let board = StatusBoard(engines: config.engines)
         let system = ProcSystem()
@@ -162,6 +162,11 @@ public struct WardenAgent: Sendable {
             // The HTTP server is the only service doing socket I/O: name the address, not NIO's syscall.
             throw StartupError(description: "cannot listen on \(config.listen): \(String(cString: strerror(error.errnoCode)))")
         }
+        if let fallback {
+            // Its contents were only ever this run's (the problem said so when it started): nothing to keep.
+            try? FileManager.default.removeItem(atPath: fallback)
+            logger.info("removed the temporary database \(fallback)")
+        }
         logger.info("warden stopped")
     }
 
@@ -202,12 +207,12 @@ public struct WardenAgent: Sendable {
     /// Warden's database in the state directory. When that cannot be had (a read-only or full filesystem, a
     /// directory Warden may not create), a fresh one in the temporary directory instead, so that the engines
     /// are still supervised; the returned problem is logged and alerted. Only when that fails too does Warden
-    /// refuse to start.
-    private func openStore() throws -> (WardenStore, problem: String?) {
+    /// refuse to start. A temporary database is removed when Warden stops.
+    private func openStore() throws -> (WardenStore, problem: String?, fallback: String?) {
         let path = config.stateDirectory + "/warden.sqlite"
         do {
             try Self.createPrivateDirectory(config.stateDirectory, logger: logger)
-            return (try WardenStore(path: path, logger: logger), nil)
+            return (try WardenStore(path: path, logger: logger), nil, nil)
         } catch {
             let fallback = NSTemporaryDirectory() + "warden-\(getpid())"
             let problem = "cannot open Warden's database \(path): \(WardenStore.describe(error)); supervising with a "
@@ -216,7 +221,7 @@ public struct WardenAgent: Sendable {
             logger.error("\(problem)")
             do {
                 try Self.createPrivateDirectory(fallback, logger: logger)
-                return (try WardenStore(path: fallback + "/warden.sqlite", logger: logger), problem)
+                return (try WardenStore(path: fallback + "/warden.sqlite", logger: logger), problem, fallback)
             } catch {
                 throw StartupError(description: "\(problem), which failed too: \(WardenStore.describe(error))")
             }
