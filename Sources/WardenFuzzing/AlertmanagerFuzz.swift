@@ -10,8 +10,6 @@ enum AlertmanagerFuzz {
                 let alerts = try AlertmanagerWebhook.parse(document)
                 for alert in alerts {
                     promise(!alert.alertname.isEmpty, "an accepted alert without an alertname")
-                    promise(alert.isResolved == (alert.status == "resolved"), "status \(alert.status) misread")
-                    promise(!alert.deliveryKey.isEmpty, "an alert without a delivery key")
                 }
                 return .accepted
             } catch {

@@ -189,6 +189,33 @@ struct LogRuleTests {
         }
     }
 
+    /// Found by review: what the first estimate missed. Empty groups counted as nothing (`(){100}{100}` took
+    /// 1.6 GB), deep nesting is slow or crashes regcomp whatever the copies, and a long flat pattern was
+    /// refused as if it repeated.
+    @Test func emptyGroupsDeepNestingAndLengthAreBoundedButFlatPatternsPass() throws {
+        for pattern in ["(){100}{100}", "(|){200}{200}", "(||||||||){50}{50}"] {
+            #expect(LinePattern.refusal(pattern)?.contains("repeats too much") == true, "\(pattern)")
+        }
+        let deep = String(repeating: "(", count: 40) + "a" + String(repeating: ")*", count: 40)
+        #expect(LinePattern.refusal(deep) == "nests groups 40 deep (at most 32)")
+        #expect(LinePattern.refusal(String(repeating: "(", count: 20) + "a" + String(repeating: ")", count: 20)) == nil)
+        #expect(LinePattern.refusal(String(repeating: "a", count: 1020) + ".") == nil, "1,021 bytes that repeat nothing")
+        #expect(LinePattern.refusal("(" + String(repeating: "é", count: 30) + "){20}") != nil, "bytes, not characters, are copied")
+        #expect(LinePattern.refusal("\\(" + String(repeating: "a", count: 10) + "\\)") == nil, "escaped parentheses are no group")
+        #expect(LinePattern.refusal(String(repeating: "a|", count: 600))?.contains("bytes long") == true)
+    }
+
+    /// glibc's matcher is quadratic in the line for `.*` patterns; a rule reads a line's first 4 KiB.
+    @Test func aRuleReadsTheFirstFourKibibytesOfALine() throws {
+        let pattern = try LinePattern("order .*rejected")
+        let long = String(repeating: "order ", count: 20_000)
+        #expect(!pattern.matches(long), "120 KB of a near miss is refused in milliseconds, not seconds")
+        #expect(pattern.matches("order 42 rejected" + long))
+        #expect(!pattern.matches(String(repeating: "x", count: 4096) + "order 42 rejected"), "past 4 KiB is not read")
+        #expect(try LinePattern("rejected").matches(String(repeating: "x", count: 4090) + "rejected") == false,
+                "the plain-string search reads the same 4 KiB")
+    }
+
     /// A back-reference makes glibc backtrack: one line of the engine's output could stall the log pipeline.
     @Test func backReferencesAreRefusedAndAnEscapedBackslashIsNot() throws {
         do {

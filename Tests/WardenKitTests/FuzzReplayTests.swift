@@ -30,10 +30,28 @@ struct FuzzReplayTests {
         }
     }
 
+    /// What Warden makes of each finding now; nil: anything but a trap. A new finding gets its line here.
+    static let fixedFindings: [String: String?] = [
+        "logs/stacked-repetitions": "repeats too much",
+        "logs/nested-loops-compile-slowly": "repeats too much",
+        "proc/cpu-ticks-overflow": nil,
+    ]
+
     @Test(arguments: FuzzTarget.allCases)
     func everyFindingStaysFixed(_ target: FuzzTarget) {
         for finding in Self.inputs("regressions", target) {
-            _ = target.run(finding.bytes)
+            let name = "\(target.rawValue)/\(finding.name)"
+            let verdict = target.run(finding.bytes)
+            guard let expected = Self.fixedFindings[name] else {
+                Issue.record("fuzz/regressions/\(name) has no expected verdict in FuzzReplayTests.fixedFindings")
+                continue
+            }
+            if let expected {
+                guard case .rejected(let reason) = verdict, reason.contains(expected) else {
+                    Issue.record("\(name): expected a refusal saying \"\(expected)\", got \(verdict)")
+                    continue
+                }
+            }
         }
     }
 }

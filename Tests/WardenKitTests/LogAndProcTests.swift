@@ -24,7 +24,25 @@ struct LineSplitterTests {
                           .init(text: "ij", truncated: true), .init(text: "ok", truncated: false)])
         var streaming = LineSplitter(maxLineBytes: 4)
         #expect(streaming.feed(Array("abcdef".utf8)) == [.init(text: "abcd", truncated: true)])
-        #expect(streaming.finish() == .init(text: "ef", truncated: false))
+        #expect(streaming.finish() == .init(text: "ef", truncated: true), "the last piece is a piece too")
+    }
+
+    /// Found by review, now a fuzz promise: the lines were different when a read ended between a full-length
+    /// line and its CRLF, or inside an overlong line.
+    @Test func theLinesAreTheSameHoweverReadsCutTheStream() {
+        let stream = Array("abcd\r\nabcdefghij\nabcdefgh\r\nxy".utf8)
+        var whole = LineSplitter(maxLineBytes: 4)
+        let expected = whole.feed(stream) + [whole.finish()].compactMap { $0 }
+        #expect(expected.first == .init(text: "abcd", truncated: false))
+        for size in 1...stream.count {
+            var splitter = LineSplitter(maxLineBytes: 4)
+            var lines: [LineSplitter.Line] = []
+            for start in stride(from: 0, to: stream.count, by: size) {
+                lines += splitter.feed(Array(stream[start..<min(stream.count, start + size)]))
+            }
+            lines += [splitter.finish()].compactMap { $0 }
+            #expect(lines == expected, "reads of \(size) bytes")
+        }
     }
 }
 
@@ -51,6 +69,17 @@ struct ProcParserTests {
         let line = "4242 (bot) S 1 4242 4242 0 -1 0 0 0 0 0 \(huge) 1 0 0 20 0 1 0 1 1000 10 0"
         #expect(ProcStat.parse(line) == nil)
         #expect(ProcParsers.memTotal(meminfo: "MemTotal: 9223372036854775807 kB\n") == nil)
+        // Found by review, same shape: the sums over a tree saturate instead of trapping.
+        let stat = { (pid: Int32, ticks: UInt64, pages: Int64) in
+            ProcStat(pid: pid, comm: "x", state: "S", ppid: 1, pgrp: 1, cpuTicks: ticks, threads: 1, startTicks: UInt64(pid),
+                     virtualBytes: 0, residentPages: pages)
+        }
+        let overflowing = [stat(2, .max - 1, .max - 1), stat(3, 5, .max - 1)]
+        #expect(ResourceSampler.residentBytes(of: overflowing, pageSize: 4096) == .max)
+        #expect(ResourceSampler.residentBytes(of: [stat(2, 1, 3), stat(3, 1, -7)], pageSize: 4096) == 12288)
+        var account = TreeCPUAccount()
+        #expect(account.update(overflowing) == .max)
+        #expect(account.update([]) == .max)
     }
 
     @Test func theTreeIncludesDescendantsAndOrphanedGroupMembers() {

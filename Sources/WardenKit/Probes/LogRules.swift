@@ -41,18 +41,7 @@ public final class LinePattern: @unchecked Sendable {
             return
         }
         literal = nil
-        // glibc takes `\1`…`\9` in ERE too, and matching them backtracks: `(a|aa)*\1b` against a line of 400 `a`
-        // takes 13 s, of 800 over a minute. A line the engine prints must never stall the log pipeline.
-        if let backReference = Self.backReference(in: pattern) {
-            throw ProbeFailure("regular expression \"\(pattern)\" uses a back-reference (\(backReference)), "
-                               + "which can make matching one line take minutes; Warden's patterns are POSIX ERE without them")
-        }
-        let copies = Self.expansion(pattern)
-        guard copies <= Self.maxExpansion else {
-            throw ProbeFailure("regular expression \"\(pattern)\" repeats too much: it would compile to about "
-                               + "\(copies < 1e9 ? String(Int(copies)) : "more than a billion") copies of its parts "
-                               + "(at most \(Int(Self.maxExpansion))), which takes long to compile; simplify its repetitions")
-        }
+        if let refusal = Self.refusal(pattern) { throw ProbeFailure("regular expression \"\(pattern)\" \(refusal)") }
         let compiled = UnsafeMutablePointer<regex_t>.allocate(capacity: 1)
         let status = regcomp(compiled, pattern, REG_EXTENDED | REG_NOSUB)
         guard status == 0 else {
@@ -65,14 +54,51 @@ public final class LinePattern: @unchecked Sendable {
         regex = compiled
     }
 
-    /// Measured with glibc 2.36: nested `+` of 1,024 copies compiles in 0.4 s, of 4,096 in 7 s, of 16,384 in
-    /// minutes; flat counts are cheap (`a{1000}` in under 1 ms). No log rule needs a thousand copies.
+    /// Log patterns are a few dozen characters; these bounds are far above any real one and far below what
+    /// hurts. Measured with glibc 2.36: nested `+` of 1,024 copies compiles in 0.4 s, of 4,096 in 7 s, of 16,384 in
+    /// minutes, while flat counts are cheap (`a{1000}` in under 1 ms); groups nested 4,000 deep take 14 s, and
+    /// 20,000 deep overflow regcomp's stack.
+    static let maxPatternBytes = 1024
+    static let maxGroupDepth = 32
     static let maxExpansion = 1_000.0
+
+    /// Why glibc must not compile `pattern`: it would take long or crash doing so, or matching it could
+    /// take minutes on one line. Nil for a pattern that is fine.
+    static func refusal(_ pattern: String) -> String? {
+        if pattern.utf8.count > maxPatternBytes {
+            return "is \(pattern.utf8.count) bytes long (at most \(maxPatternBytes))"
+        }
+        var depth = 0, deepest = 0, escaped = false
+        for character in pattern.unicodeScalars {
+            defer { escaped = !escaped && character == "\\" }
+            guard !escaped else { continue }
+            if character == "(" { depth += 1; deepest = max(deepest, depth) }
+            if character == ")" { depth = max(0, depth - 1) }
+        }
+        if deepest > maxGroupDepth {
+            return "nests groups \(deepest) deep (at most \(maxGroupDepth))"
+        }
+        // glibc takes `\1`…`\9` in ERE too, and matching them backtracks: `(a|aa)*\1b` against a line of 400 `a`
+        // takes 13 s, of 800 over a minute.
+        if let backReference = backReference(in: pattern) {
+            return "uses a back-reference (\(backReference)), which can make matching one line take minutes; "
+                + "Warden's patterns are POSIX ERE without them"
+        }
+        // A pattern is never refused for its plain length: only repetitions multiply.
+        let copies = expansion(pattern)
+        let limit = max(maxExpansion, Double(pattern.utf8.count))
+        if copies > limit {
+            return "repeats too much: it would compile to about \(copies < 1e9 ? String(Int(copies)) : "more than a billion") "
+                + "copies of its parts (at most \(Int(limit))), which takes long to compile; simplify its repetitions"
+        }
+        return nil
+    }
 
     /// How many copies of its parts glibc's regcomp makes. It compiles `x+` as `xx*` and `x{2,5}` as five copies
     /// of x, so stacked and nested repetitions multiply: `x++++…` (forty `+`) took gigabytes and `x*++++++++++++++`
     /// minutes to compile (both found by the fuzzer). A conservative count over the pattern's structure: groups
-    /// nest, alternatives add, `+` doubles and `{m,n}` multiplies by its largest count.
+    /// nest, alternatives add, `+` doubles and `{m,n}` multiplies by its largest count. Sizes are in bytes, as glibc
+    /// copies them, and an empty group or alternative still costs one (`(){100}{100}` took 1.6 GB).
     static func expansion(_ pattern: String) -> Double {
         var frames: [(sum: Double, last: Double)] = [(0, 0)]
         func atom(_ size: Double) {
@@ -84,13 +110,12 @@ public final class LinePattern: @unchecked Sendable {
         while let character = characters.popFirst() {
             switch character {
             case "\\":
-                _ = characters.popFirst()
-                atom(1)
+                atom(Double(characters.popFirst().map { UTF8.width($0) } ?? 1))
             case "(":
                 frames.append((0, 0))
             case ")" where frames.count > 1:
                 let group = frames.removeLast()
-                atom(group.sum + group.last)
+                atom(max(1, group.sum + group.last))
             case "|":
                 atom(0)
             case "[":
@@ -120,14 +145,14 @@ public final class LinePattern: @unchecked Sendable {
             case "*", "?":
                 break
             default:
-                atom(1)
+                atom(Double(UTF8.width(character)))
             }
         }
         while frames.count > 1 {
             let group = frames.removeLast()
-            atom(group.sum + group.last)
+            atom(max(1, group.sum + group.last))
         }
-        return frames[0].sum + frames[0].last
+        return max(1, frames[0].sum + frames[0].last)
     }
 
     /// The first `\1`…`\9` that is not itself an escaped backslash followed by a digit.
@@ -147,9 +172,15 @@ public final class LinePattern: @unchecked Sendable {
         }
     }
 
+    /// A rule reads the first 4 KiB of a line. glibc's matcher is quadratic in the line for patterns as
+    /// ordinary as `order .*rejected`: 120 KB of `order ` took 4 s, and lines may be 1 MiB. At 4 KiB the worst
+    /// seen is milliseconds, and what a rule looks for sits at the start of the line.
+    public static let maxMatchedBytes = 4096
+
     public func matches(_ line: String) -> Bool {
         var line = line
-        return line.withUTF8 { bytes in
+        return line.withUTF8 { whole in
+            let bytes = UnsafeBufferPointer(rebasing: whole.prefix(Self.maxMatchedBytes))
             if let literal {
                 return literal.withUnsafeBytes { needle in
                     warden_contains(bytes.baseAddress, bytes.count, needle.baseAddress, needle.count) != 0

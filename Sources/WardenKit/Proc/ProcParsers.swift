@@ -103,3 +103,17 @@ public enum ProcParsers {
         return processes.filter { members.contains($0.pid) }
     }
 }
+
+extension FixedWidthInteger {
+    /// Sums of numbers read from `/proc`: a file no kernel writes must not trap Warden, and a pinned maximum is
+    /// as obviously wrong as the file.
+    func saturatingAdd(_ other: Self) -> Self {
+        let (sum, overflow) = addingReportingOverflow(other)
+        return overflow ? (other > 0 ? .max : .min) : sum
+    }
+
+    func saturatingMultiply(_ other: Self) -> Self {
+        let (product, overflow) = multipliedReportingOverflow(by: other)
+        return overflow ? ((self > 0) == (other > 0) ? .max : .min) : product
+    }
+}

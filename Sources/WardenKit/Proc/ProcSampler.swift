@@ -77,8 +77,8 @@ public struct TreeCPUAccount: Sendable {
     public mutating func update(_ tree: [ProcStat]) -> UInt64 {
         var next: [Key: UInt64] = [:]
         for process in tree { next[Key(pid: process.pid, start: process.startTicks)] = process.cpuTicks }
-        for (key, ticks) in live where next[key] == nil { retiredTicks += ticks }
+        for (key, ticks) in live where next[key] == nil { retiredTicks = retiredTicks.saturatingAdd(ticks) }
         live = next
-        return retiredTicks + next.values.reduce(0, +)
+        return next.values.reduce(retiredTicks) { $0.saturatingAdd($1) }
     }
 }

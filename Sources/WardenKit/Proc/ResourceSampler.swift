@@ -77,8 +77,13 @@ public struct ResourceSampler: Service {
         return counts
     }
 
+    /// The tree's resident memory; saturated rather than trapping on pages no kernel reports.
+    public static func residentBytes(of tree: [ProcStat], pageSize: Int64) -> Int64 {
+        tree.reduce(Int64(0)) { $0.saturatingAdd(max(0, $1.residentPages)) }.saturatingMultiply(pageSize)
+    }
+
     func sample(tree: [ProcStat], account: inout TreeCPUAccount) -> ResourceSample {
-        let rss = tree.reduce(Int64(0)) { $0 + $1.residentPages } * system.pageSize
+        let rss = Self.residentBytes(of: tree, pageSize: system.pageSize)
         return ResourceSample(
             cpuSeconds: Double(account.update(tree)) / system.ticksPerSecond,
             residentBytes: rss,

@@ -1,8 +1,9 @@
 /// Cuts a byte stream into lines without losing or splitting any: bytes after the last newline wait for the
 /// next chunk, and `finish()` hands out a final line that had no newline.
 ///
-/// A line longer than `maxLineBytes` is handed out in pieces of that size, each marked `truncated`, so
-/// that an engine printing a never-ending line cannot make Warden's memory grow without bound.
+/// A line longer than `maxLineBytes` is handed out in pieces of that size, each marked `truncated` (the last
+/// one too), so that an engine printing a never-ending line cannot make Warden's memory grow without bound.
+/// The lines are the same however reads cut the stream (the fuzzer holds it to that).
 public struct LineSplitter: Sendable {
     public struct Line: Sendable, Equatable {
         public var text: String
@@ -12,6 +13,8 @@ public struct LineSplitter: Sendable {
 
     public let maxLineBytes: Int
     private var pending: [UInt8] = []
+    /// A piece of the current line was handed out already: the rest of it is a piece too.
+    private var cut = false
 
     public init(maxLineBytes: Int = 1 << 20) {
         self.maxLineBytes = maxLineBytes
@@ -27,13 +30,16 @@ public struct LineSplitter: Sendable {
                 pending.withUnsafeBufferPointer { emit($0, into: &lines) }
                 pending.removeAll(keepingCapacity: true)
             }
+            cut = false
             start = newline + 1
         }
         pending.append(contentsOf: chunk[start...])
-        while pending.count > maxLineBytes {
+        // One byte of slack: a CR that turns out to end the line is not part of it.
+        while pending.count > maxLineBytes + 1 {
             let piece = pending.prefix(maxLineBytes)
             lines.append(Line(text: Self.decode(piece), truncated: true))
             pending.removeFirst(maxLineBytes)
+            cut = true
         }
     }
 
@@ -45,15 +51,18 @@ public struct LineSplitter: Sendable {
 
     /// The stream ended: the rest, if any, is the last line.
     public mutating func finish() -> Line? {
-        defer { pending.removeAll() }
+        defer {
+            pending.removeAll()
+            cut = false
+        }
         guard !pending.isEmpty else { return nil }
-        return Line(text: Self.decode(pending[...]), truncated: false)
+        return Line(text: Self.decode(pending[...]), truncated: cut)
     }
 
     private func emit(_ bytes: UnsafeBufferPointer<UInt8>, into lines: inout [Line]) {
         var slice = bytes[...]
         if slice.last == 0x0D { slice = slice.dropLast() }   // CRLF from engines written on Windows
-        if slice.count <= maxLineBytes {
+        if slice.count <= maxLineBytes, !cut {
             lines.append(Line(text: String(decoding: UnsafeBufferPointer(rebasing: slice), as: UTF8.self), truncated: false))
             return
         }
