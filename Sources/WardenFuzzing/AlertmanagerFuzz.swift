@@ -13,7 +13,7 @@ enum AlertmanagerFuzz {
                 }
                 return .accepted
             } catch {
-                promise(error.field.isEmpty || error.field.hasPrefix("/"), "not a JSON pointer: \(error.field)")
+                promise(JSONPointer(error.field) != nil, "not a JSON pointer: \(error.field)")
                 return .rejected("\(error.field): \(error.message)")
             }
         }

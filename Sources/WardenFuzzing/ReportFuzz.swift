@@ -36,7 +36,11 @@ enum ReportFuzz {
 
     static func judge(_ document: JSONValue) -> FuzzVerdict {
         if let invalid = PushedReport.validate(document) {
-            promise(invalid.field.isEmpty || invalid.field.hasPrefix("/"), "not a JSON pointer: \(invalid.field)")
+            let pointer = JSONPointer(invalid.field)
+            promise(pointer != nil, "not a JSON pointer: \(invalid.field)")
+            if invalid.message != "required" {
+                promise(pointer?.resolve(in: document) != nil, "\(invalid.field) names no field of the report")
+            }
             return .rejected("\(invalid.field): \(invalid.message)")
         }
         var status = EngineStatus(name: engine.name, budget: engine.restart.budget)

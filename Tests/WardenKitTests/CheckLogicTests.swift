@@ -234,6 +234,18 @@ struct PushedReportTests {
         PushedReport.validate(try JSONValue.parse(Data(json.utf8)))
     }
 
+    /// Found by fuzzing: a key starting with a combining mark made "/" + key one Swift character, so the field
+    /// named in the 400 was not a pointer; keys with `/` or `~` named another field.
+    @Test func theFieldNamedInARefusalIsAPointerToIt() throws {
+        for json in [#"{"\u064c_s": 1}"#, #"{"a/b": 1}"#, #"{"~x": 1}"#, #"{"positions": [{"symbol": "X", "pnl": {"m/k": "high"}}]}"#] {
+            let document = try JSONValue.parse(Data(json.utf8))
+            let refusal = try #require(PushedReport.validate(document), "\(json)")
+            let pointer = try #require(JSONPointer(refusal.field), "\(refusal.field) is a pointer")
+            #expect(pointer.resolve(in: document) != nil, "\(refusal.field) points at the field in \(json)")
+        }
+        #expect(JSONPointer("/\u{064C}x/y")?.tokens == ["\u{064C}x", "y"])
+    }
+
     @Test func aFullReportIsValid() throws {
         #expect(try invalid("""
             {"time": "2024-11-21T03:34:56Z", "monitored_positions": 5, "last_decision_time": 1732160096000,

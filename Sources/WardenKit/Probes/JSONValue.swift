@@ -55,13 +55,20 @@ public struct JSONPointer: Sendable, Hashable, CustomStringConvertible {
     public let tokens: [String]
     public let description: String
 
-    /// nil for text that is not a pointer (it must be empty or start with `/`).
+    /// nil for text that is not a pointer (it must be empty or start with `/`). Read by Unicode scalar, not by
+    /// character: a `/` followed by a combining mark is one Swift character, and was not seen as a separator
+    /// (the fuzzer found it, through a report's key).
     public init?(_ text: String) {
-        guard text.isEmpty || text.hasPrefix("/") else { return nil }
+        guard text.isEmpty || text.unicodeScalars.first == "/" else { return nil }
         description = text
-        tokens = text.isEmpty ? [] : text.dropFirst().split(separator: "/", omittingEmptySubsequences: false).map {
-            $0.replacingOccurrences(of: "~1", with: "/").replacingOccurrences(of: "~0", with: "~")
+        tokens = text.isEmpty ? [] : text.unicodeScalars.dropFirst().split(separator: "/", omittingEmptySubsequences: false).map {
+            String(String.UnicodeScalarView($0)).replacingOccurrences(of: "~1", with: "/").replacingOccurrences(of: "~0", with: "~")
         }
+    }
+
+    /// A key as one pointer token: `~` and `/` escaped, so that a field named in an error can be found again.
+    public static func token(_ key: String) -> String {
+        key.replacingOccurrences(of: "~", with: "~0").replacingOccurrences(of: "/", with: "~1")
     }
 
     /// The value at this pointer, or nil when a step is missing.

@@ -27,7 +27,7 @@ public enum PushedReport {
         guard case .object(let top) = document else { return Invalid(field: "", message: "expected a JSON object") }
         let known: Set = ["time", "monitored_positions", "last_decision_time", "websocket", "positions", "locks"]
         if let unknown = top.keys.sorted().first(where: { !known.contains($0) }) {
-            return Invalid(field: "/\(unknown)", message: "unknown field (known: \(known.sorted().joined(separator: ", ")))")
+            return Invalid(field: "/" + JSONPointer.token(unknown), message: "unknown field (known: \(known.sorted().joined(separator: ", ")))")
         }
         var checker = Checker(timestamps: timestamps)
         checker.timestamp(top["time"], "/time")
@@ -47,12 +47,12 @@ public enum PushedReport {
             checker.number(position["quantity"], path + "/quantity")
             if let pnl = position["pnl"] {
                 guard case .object(let sources) = pnl else { return checker.fail(path + "/pnl", "expected an object of source: number") }
-                for (name, value) in sources.sorted(by: { $0.key < $1.key }) { checker.number(value, path + "/pnl/" + name) }
+                for (name, value) in sources.sorted(by: { $0.key < $1.key }) { checker.number(value, path + "/pnl/" + JSONPointer.token(name)) }
             }
         }
         if let locks = top["locks"] {
             if case .object(let outcomes) = locks {
-                for (name, value) in outcomes.sorted(by: { $0.key < $1.key }) { checker.count(value, "/locks/" + name) }
+                for (name, value) in outcomes.sorted(by: { $0.key < $1.key }) { checker.count(value, "/locks/" + JSONPointer.token(name)) }
             } else {
                 checker.fail("/locks", "expected an object of outcome: count")
             }
@@ -71,7 +71,7 @@ public enum PushedReport {
 
         mutating func known(_ object: [String: JSONValue], _ keys: Set<String>, _ path: String) {
             if let unknown = object.keys.sorted().first(where: { !keys.contains($0) }) {
-                fail("\(path)/\(unknown)", "unknown field (known: \(keys.sorted().joined(separator: ", ")))")
+                fail(path + "/" + JSONPointer.token(unknown), "unknown field (known: \(keys.sorted().joined(separator: ", ")))")
             }
         }
 

@@ -51,7 +51,7 @@ public enum AlertmanagerWebhook {
         var result: [String: String] = [:]
         for (key, value) in object {
             guard case .string(let text) = value else {
-                throw PushedReport.Invalid(field: path + "/" + key, message: "expected a string")
+                throw PushedReport.Invalid(field: path + "/" + JSONPointer.token(key), message: "expected a string")
             }
             result[key] = text
         }
