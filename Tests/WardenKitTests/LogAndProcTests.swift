@@ -30,7 +30,7 @@ struct LineSplitterTests {
     /// Found by review, now a fuzz promise: the lines were different when a read ended between a full-length
     /// line and its CRLF, or inside an overlong line.
     @Test func theLinesAreTheSameHoweverReadsCutTheStream() {
-        let stream = Array("abcd\r\nabcdefghij\nabcdefgh\r\nxy".utf8)
+        let stream = Array("abcd\r\nabcdefghij\nabcdefgh\r\nxy\nabcdefghi\r".utf8)
         var whole = LineSplitter(maxLineBytes: 4)
         let expected = whole.feed(stream) + [whole.finish()].compactMap { $0 }
         #expect(expected.first == .init(text: "abcd", truncated: false))
@@ -43,6 +43,13 @@ struct LineSplitterTests {
             lines += [splitter.finish()].compactMap { $0 }
             #expect(lines == expected, "reads of \(size) bytes")
         }
+        // Found by fuzzing next: the slack kept for a CR let the last line of a stream be one byte too long.
+        #expect(expected.allSatisfy { $0.text.utf8.count <= 4 }, "\(expected)")
+        #expect(expected.suffix(3) == [.init(text: "abcd", truncated: true), .init(text: "efgh", truncated: true),
+                                       .init(text: "i", truncated: true)])
+        var last = LineSplitter(maxLineBytes: 4)
+        #expect(last.feed(Array("abcde".utf8)) == [.init(text: "abcd", truncated: true)])
+        #expect(last.finish() == .init(text: "e", truncated: true))
     }
 }
 

@@ -34,8 +34,8 @@ public struct LineSplitter: Sendable {
             start = newline + 1
         }
         pending.append(contentsOf: chunk[start...])
-        // One byte of slack: a CR that turns out to end the line is not part of it.
-        while pending.count > maxLineBytes + 1 {
+        // A CR just past the limit waits: if a newline follows, it is not part of the line.
+        while pending.count > maxLineBytes + (pending.last == 0x0D ? 1 : 0) {
             let piece = pending.prefix(maxLineBytes)
             lines.append(Line(text: Self.decode(piece), truncated: true))
             pending.removeFirst(maxLineBytes)
@@ -56,7 +56,10 @@ public struct LineSplitter: Sendable {
             cut = false
         }
         guard !pending.isEmpty else { return nil }
-        return Line(text: Self.decode(pending[...]), truncated: cut)
+        // A CR at the very end is a CRLF cut short by the end of the stream.
+        let rest = pending.last == 0x0D ? pending.dropLast() : pending[...]
+        if rest.isEmpty && cut { return nil }   // every piece of the line is out already
+        return Line(text: Self.decode(rest), truncated: cut)
     }
 
     private func emit(_ bytes: UnsafeBufferPointer<UInt8>, into lines: inout [Line]) {
