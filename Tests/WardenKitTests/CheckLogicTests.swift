@@ -171,8 +171,9 @@ struct LogRuleTests {
     /// ones, bounded repetitions included, still compile.
     @Test func aPatternThatWouldTakeGigabytesToCompileIsRefused() throws {
         let stacked = "connections" + String(repeating: "+", count: 40) + " limitation is hit"
-        #expect(LinePattern.expansion(stacked) > 1e12)
-        #expect(LinePattern.expansion("((x{99}){99}){99}") > 900_000)
+        #expect(PatternShape(stacked).copies > 1e12)
+        #expect(PatternShape("((x{99}){99}){99}").copies > 900_000)
+        #expect(LinePattern.refusal(stacked)?.hasPrefix("stacks repetition operators") == true)
         #expect(throws: ProbeFailure.self) { try LinePattern(stacked) }
         do {
             _ = try LinePattern("((x{99}){99}){99}")
@@ -183,8 +184,8 @@ struct LogRuleTests {
         // Found next: a thousand nested loops compile fast enough, sixteen thousand take minutes.
         #expect(throws: ProbeFailure.self) { try LinePattern("x*" + String(repeating: "+", count: 14)) }
         for ordinary in ["^DECISION ", "limitation is hit, limit = [0-9]+", "(lock_busy|recently_executed){1,3}",
-                         "[]{}+]x{2,}", "a{999}", "\\{+", "[[:digit:]]{1,5}", "x|y|z+", "x*+++++++++"] {
-            #expect(LinePattern.expansion(ordinary) <= 1000, "\(ordinary)")
+                         "[]{}+]x{2,}", "a{999}", "\\{+", "[[:digit:]]{1,5}", "x|y|z+", "(foo (bar)?)+", "a{2}b{0,3}"] {
+            #expect(PatternShape(ordinary).copies <= 1000, "\(ordinary)")
             #expect(throws: Never.self) { try LinePattern(ordinary) }
         }
     }
@@ -194,8 +195,9 @@ struct LogRuleTests {
     /// refused as if it repeated.
     @Test func emptyGroupsDeepNestingAndLengthAreBoundedButFlatPatternsPass() throws {
         for pattern in ["(){100}{100}", "(|){200}{200}", "(||||||||){50}{50}"] {
-            #expect(LinePattern.refusal(pattern)?.contains("repeats too much") == true, "\(pattern)")
+            #expect(LinePattern.refusal(pattern) != nil, "\(pattern)")
         }
+        #expect(PatternShape("(){100}").copies == 100, "an empty group still costs one")
         let deep = String(repeating: "(", count: 40) + "a" + String(repeating: ")*", count: 40)
         #expect(LinePattern.refusal(deep) == "nests groups 40 deep (at most 32)")
         #expect(LinePattern.refusal(String(repeating: "(", count: 20) + "a" + String(repeating: ")", count: 20)) == nil)
@@ -203,6 +205,24 @@ struct LogRuleTests {
         #expect(LinePattern.refusal("(" + String(repeating: "é", count: 30) + "){20}") != nil, "bytes, not characters, are copied")
         #expect(LinePattern.refusal("\\(" + String(repeating: "a", count: 10) + "\\)") == nil, "escaped parentheses are no group")
         #expect(LinePattern.refusal(String(repeating: "a|", count: 600))?.contains("bytes long") == true)
+    }
+
+    /// Found by fuzzing after the review: stacked `?` under `+` took seconds to compile with under a thousand
+    /// copies. Measured next: repeating what can match nothing explodes (`(a?)+` nested ten deep, or
+    /// `((a?|b?)+)+` in 120 copies, did not compile in 30 s), while non-empty repetitions of the same shape
+    /// compile at once. So stacked operators and repetitions of what can match nothing are refused.
+    @Test func repeatingWhatCanMatchNothingIsRefused() throws {
+        let nested = (0..<6).reduce((0..<10).reduce("a") { pattern, _ in "(\(pattern))?" }) { pattern, _ in "(\(pattern))+" }
+        for pattern in [nested, "(((a?|b?)+)+){120}", "((a*)+){400}", "(x*)*", "(^)+", "(\\b)*", "a{0,1}{2}",
+                        "(a?b?c?){30}", " $\\\\\u{FFFD}??????????????++++???????????????\u{FFFD}??+"] {
+            let refusal = LinePattern.refusal(pattern)
+            #expect(refusal?.contains("can match nothing") == true || refusal?.hasPrefix("stacks repetition") == true,
+                    "\(pattern): \(refusal ?? "accepted")")
+        }
+        for pattern in ["(((a|b)+)+){120}", "(.+){499}", "([a-z]+ [0-9]+){199}", "((x+)+){249}", "(a?b)+", "(x{0,3}y)*",
+                        "((((((((a)+)+)+)+)+)+)+)+", "^(DECISION|decision)[: ]+.*$"] {
+            #expect(LinePattern.refusal(pattern) == nil, "\(pattern): \(LinePattern.refusal(pattern) ?? "")")
+        }
     }
 
     /// glibc's matcher is quadratic in the line for `.*` patterns; a rule reads a line's first 4 KiB.

@@ -84,75 +84,16 @@ public final class LinePattern: @unchecked Sendable {
             return "uses a back-reference (\(backReference)), which can make matching one line take minutes; "
                 + "Warden's patterns are POSIX ERE without them"
         }
+        let shape = PatternShape(pattern)
+        if let problem = shape.problem { return problem }
         // A pattern is never refused for its plain length: only repetitions multiply.
-        let copies = expansion(pattern)
         let limit = max(maxExpansion, Double(pattern.utf8.count))
-        if copies > limit {
-            return "repeats too much: it would compile to about \(copies < 1e9 ? String(Int(copies)) : "more than a billion") "
-                + "copies of its parts (at most \(Int(limit))), which takes long to compile; simplify its repetitions"
+        if shape.copies > limit {
+            let copies = shape.copies < 1e9 ? String(Int(shape.copies)) : "more than a billion"
+            return "repeats too much: it would compile to about \(copies) copies of its parts (at most \(Int(limit))), "
+                + "which takes long to compile; simplify its repetitions"
         }
         return nil
-    }
-
-    /// How many copies of its parts glibc's regcomp makes. It compiles `x+` as `xx*` and `x{2,5}` as five copies
-    /// of x, so stacked and nested repetitions multiply: `x++++…` (forty `+`) took gigabytes and `x*++++++++++++++`
-    /// minutes to compile (both found by the fuzzer). A conservative count over the pattern's structure: groups
-    /// nest, alternatives add, `+` doubles and `{m,n}` multiplies by its largest count. Sizes are in bytes, as glibc
-    /// copies them, and an empty group or alternative still costs one (`(){100}{100}` took 1.6 GB).
-    static func expansion(_ pattern: String) -> Double {
-        var frames: [(sum: Double, last: Double)] = [(0, 0)]
-        func atom(_ size: Double) {
-            frames[frames.count - 1].sum += frames[frames.count - 1].last
-            frames[frames.count - 1].last = size
-        }
-        func repeatLast(_ factor: Double) { frames[frames.count - 1].last *= factor }
-        var characters = Array(pattern.unicodeScalars)[...]
-        while let character = characters.popFirst() {
-            switch character {
-            case "\\":
-                atom(Double(characters.popFirst().map { UTF8.width($0) } ?? 1))
-            case "(":
-                frames.append((0, 0))
-            case ")" where frames.count > 1:
-                let group = frames.removeLast()
-                atom(max(1, group.sum + group.last))
-            case "|":
-                atom(0)
-            case "[":
-                // A bracket expression is one atom: skip to its `]` (a `]` first, or after `^`, is a member).
-                if characters.first == "^" { characters.removeFirst() }
-                if characters.first == "]" { characters.removeFirst() }
-                while let member = characters.popFirst(), member != "]" {
-                    if member == "[", let kind = characters.first, ":.=".unicodeScalars.contains(kind) {
-                        while let inner = characters.popFirst(), !(inner == kind && characters.first == "]") {}
-                        _ = characters.popFirst()
-                    }
-                }
-                atom(1)
-            case "+":
-                repeatLast(2)
-            case "{":
-                let body = characters.prefix { $0 != "}" }
-                let counts = String(String.UnicodeScalarView(body)).split(separator: ",", omittingEmptySubsequences: false)
-                guard body.count < characters.count, (1...2).contains(counts.count),
-                      counts.allSatisfy({ $0.isEmpty || $0.allSatisfy(\.isNumber) }), !counts[0].isEmpty || counts.count == 2 else {
-                    atom(1)   // not a repetition: a literal `{`
-                    continue
-                }
-                characters.removeFirst(body.count + 1)
-                let numbers = counts.compactMap { Double($0) }
-                repeatLast(max(1, (numbers.max() ?? 1) + (counts.count == 2 && counts[1].isEmpty ? 1 : 0)))
-            case "*", "?":
-                break
-            default:
-                atom(Double(UTF8.width(character)))
-            }
-        }
-        while frames.count > 1 {
-            let group = frames.removeLast()
-            atom(max(1, group.sum + group.last))
-        }
-        return max(1, frames[0].sum + frames[0].last)
     }
 
     /// The first `\1`…`\9` that is not itself an escaped backslash followed by a digit.
