@@ -9,8 +9,10 @@ struct AlertOutboxBinaryTests {
     static let adminToken = "admin-distinctive-token-5k2"
     static let environment = ["WARDEN_TEST_ADMIN": adminToken, "WARDEN_TEST_BOT": botToken]
 
-    /// The admin token and both channels, at once (no grouping); the webhook's secret in `webhook.secret`.
-    static func config(telegram fake: FakeTelegram, webhook receiver: WebhookReceiver) -> String {
+    /// The admin token and both channels, at once (no grouping); the webhook's secret in `webhook.secret`
+    /// unless another source is given.
+    static func config(telegram fake: FakeTelegram, webhook receiver: WebhookReceiver,
+                       webhookSecret: String = "{file: webhook.secret}") -> String {
         """
         admin_token: {env: WARDEN_TEST_ADMIN}
         alerts:
@@ -19,7 +21,7 @@ struct AlertOutboxBinaryTests {
             - name: tg
               telegram: {bot_token: {env: WARDEN_TEST_BOT}, chat_id: "-1001", api_url: "\(fake.url)", min_interval: 0s}
             - name: hook
-              webhook: {url: "\(receiver.url)", secret: {file: webhook.secret}}
+              webhook: {url: "\(receiver.url)", secret: \(webhookSecret)}
         """
     }
 

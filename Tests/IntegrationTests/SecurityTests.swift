@@ -107,16 +107,7 @@ struct SecurityTests {
         let secrets = AlertOutboxBinaryTests.self
         let fake = try await FakeTelegram(token: secrets.botToken)
         let receiver = try await WebhookReceiver(secret: secrets.webhookSecret)
-        let extra = """
-            admin_token: {env: WARDEN_TEST_ADMIN}
-            alerts:
-              group_window: 0s
-              channels:
-                - name: tg
-                  telegram: {bot_token: {env: WARDEN_TEST_BOT}, chat_id: "-1001", api_url: "\(fake.url)", min_interval: 0s}
-                - name: hook
-                  webhook: {url: "\(receiver.url)", secret: {env: WARDEN_TEST_HOOK}}
-            """
+        let extra = secrets.config(telegram: fake, webhook: receiver, webhookSecret: "{env: WARDEN_TEST_HOOK}")
         let demo = try await DemoWarden.start(extra: extra, environment: secrets.environment.merging(
             ["WARDEN_TEST_HOOK": secrets.webhookSecret]) { $1 }) { engines in
             engines.replacingOccurrences(of: "\n    probes:\n", with: "\n    report: {max_age: 60s}\n    probes:\n")
