@@ -4,6 +4,14 @@ import ServiceLifecycle
 
 /// Runs every probe of every engine on its own interval and publishes each outcome to the status board.
 /// One slow or failing probe never delays another: each has its own task.
+///
+/// All probes run on one grid: a probe's runs fall on whole multiples of its interval from the moment the
+/// runner started, not one interval after its previous run ended. Probes with equal (or commensurate)
+/// intervals therefore read at the same instants for as long as Warden runs. Checks compare values from two
+/// probes (open positions from the database, monitored ones from the status endpoint); read half an interval
+/// apart, a position that opens or closes in between reads as a monitor mismatch. Sleeping an interval after
+/// each run let the probes drift apart by the difference of their run times, until after an hour they read at
+/// any phase and the soak saw such false mismatches (docs/RELIABILITY.md).
 public struct ProbeRunner: Service {
     let probes: [(engine: String, probe: any Probe)]
     let board: StatusBoard
@@ -20,14 +28,24 @@ public struct ProbeRunner: Service {
     }
 
     public func run() async {
+        let epoch = ContinuousClock.now
         await withDiscardingTaskGroup { group in
             for (engine, probe) in probes {
-                group.addTask { await loop(engine: engine, probe: probe) }
+                group.addTask { await loop(engine: engine, probe: probe, epoch: epoch) }
             }
         }
     }
 
-    private func loop(engine: String, probe: any Probe) async {
+    /// The first run time on `interval`'s grid from `epoch` that is later than `now`. A run that overran its
+    /// interval skips the slots it missed rather than running them back to back.
+    public static func nextRun(after now: ContinuousClock.Instant, epoch: ContinuousClock.Instant,
+                               interval: Duration) -> ContinuousClock.Instant {
+        guard interval > .zero, now >= epoch else { return max(now, epoch) }
+        let next = epoch + interval * (Int(((now - epoch) / interval).rounded(.down)) + 1)
+        return next > now ? next : next + interval
+    }
+
+    private func loop(engine: String, probe: any Probe, epoch: ContinuousClock.Instant) async {
         var lastFailure: String?
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
             let outcome = await Self.runOnce(probe)
@@ -44,7 +62,8 @@ public struct ProbeRunner: Service {
                 }
                 lastFailure = outcome.failure
             }
-            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: probe.interval) }
+            let next = Self.nextRun(after: .now, epoch: epoch, interval: probe.interval)
+            try? await cancelWhenGracefulShutdown { try await Task.sleep(until: next, clock: .continuous) }
         }
     }
 
