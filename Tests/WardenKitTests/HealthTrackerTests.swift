@@ -10,9 +10,16 @@ struct HealthTrackerTests {
                                   message: "mismatch \(level.rawValue)")], urgent: urgent))
     }
 
-    /// Feeds raw levels one evaluation apart and returns the believed level after each.
-    static func run(_ raw: [L], escalate: Int = 3, recover: Int = 3) -> [L] {
+    /// Default settings, judged every second: the tests below step the clock by one tick.
+    static var everySecond: HealthSettings {
         var settings = HealthSettings()
+        settings.evaluateEvery = .seconds(1)
+        return settings
+    }
+
+    /// Feeds raw levels one evaluation (one second) apart and returns the believed level after each.
+    static func run(_ raw: [L], escalate: Int = 3, recover: Int = 3) -> [L] {
+        var settings = everySecond
         settings.escalateAfter = escalate
         settings.recoverAfter = recover
         var tracker = HealthTracker(settings: settings)
@@ -62,7 +69,7 @@ struct HealthTrackerTests {
     }
 
     @Test func transitionsNameTheFindingAndRecoveryReportsTheSameValue() {
-        var tracker = HealthTracker(settings: HealthSettings())
+        var tracker = HealthTracker(settings: Self.everySecond)
         let bad = ComponentInput.reading(Reading([
             .judged(.monitorMismatch, 6, Threshold(unhealthy: 1)),
             .judged(.overduePositions, 0, Threshold(unhealthy: 1)),
@@ -83,8 +90,23 @@ struct HealthTrackerTests {
         #expect(all.first?.reason == "monitor mismatch 0", "the recovery speaks of the value that was bad")
     }
 
+    /// The judge evaluates early on fresh input; a burst of early evaluations is not the ticks it would take.
+    @Test func aStreakMustSpanItsTicksHoweverManyEvaluationsItHas() {
+        var tracker = HealthTracker(settings: HealthSettings())   // every 10 s, escalate and recover after 3
+        func judge(_ level: L, at now: Double) -> [L] { tracker.evaluate([.positions: Self.reading(level)], now: now).map(\.to) }
+        // A momentary mismatch read by five evaluations in 40 ms, then gone: nothing to believe.
+        for now in stride(from: 0.0, through: 0.04, by: 0.01) { #expect(judge(.unhealthy, at: now).isEmpty) }
+        #expect(judge(.healthy, at: 0.05).isEmpty && tracker.level == .healthy)
+        // A real one: seen early, then at each tick; believed once it has held for two ticks after it was seen.
+        #expect(judge(.unhealthy, at: 1).isEmpty && judge(.unhealthy, at: 1.01).isEmpty && judge(.unhealthy, at: 11).isEmpty)
+        #expect(judge(.unhealthy, at: 21) == [.unhealthy])
+        // Recovery waits its two ticks just the same.
+        #expect(judge(.healthy, at: 22).isEmpty && judge(.healthy, at: 22.5).isEmpty && judge(.healthy, at: 23).isEmpty)
+        #expect(judge(.healthy, at: 32).isEmpty && judge(.healthy, at: 42) == [.healthy])
+    }
+
     @Test func notJudgedAndMissingDataNeverLowerALevel() {
-        var settings = HealthSettings()
+        var settings = Self.everySecond
         settings.staleInputAfter = .seconds(60)
         var tracker = HealthTracker(settings: settings)
         for t in 0..<3 { _ = tracker.evaluate([.locks: Self.reading(.unhealthy)], now: Double(t)) }
@@ -112,7 +134,7 @@ struct HealthTrackerTests {
     }
 
     @Test func aMixedRiseNamesAFindingAndAPartialRecoveryNamesWhatHoldsIt() {
-        var tracker = HealthTracker(settings: HealthSettings())
+        var tracker = HealthTracker(settings: Self.everySecond)
         func reading(_ mismatch: Double, _ unprotected: Double) -> ComponentInput {
             .reading(Reading([.judged(.monitorMismatch, mismatch, Threshold(unhealthy: 1)),
                               .judged(.unprotectedPositions, unprotected, Threshold(degraded: 1, critical: 5))]))

@@ -7,6 +7,8 @@ public struct ComponentHealth: Sendable, Equatable {
     /// Consecutive evaluations whose raw level differed from `level` in one direction.
     var streak = 0
     var streakUp = true
+    /// When the streak's first evaluation was.
+    var streakStartedAt = 0.0
     /// The level the streak would settle on: the lowest raw level of a rising streak, the highest of a falling one.
     var streakTarget: HealthLevel = .healthy
     /// When an input of the component last produced a value.
@@ -46,6 +48,11 @@ public struct HealthTransition: Sendable, Equatable {
 /// The hysteresis of DESIGN.md §5, for the components of one engine: up only after the raw level has held for
 /// `escalateAfter` evaluations, down only after `recoverAfter` better ones, straight to the level for urgent
 /// facts. Pure: readings and the clock in, transitions out.
+///
+/// A streak of n evaluations must also span the n − 1 ticks (`evaluateEvery`) it stands for. The judge
+/// evaluates early when fresh input moves a level, and a burst of such evaluations would otherwise confirm in
+/// milliseconds what the setting says takes ticks: one momentary reading (two probes read either side of a
+/// position opening) counted three times.
 public struct HealthTracker: Sendable {
     public let settings: HealthSettings
     public private(set) var components: [HealthComponent: ComponentHealth] = [:]
@@ -143,10 +150,14 @@ public struct HealthTracker: Sendable {
             state.streak = 0
             state.streakUp = up
             state.streakTarget = raw
+            state.streakStartedAt = now
         }
         state.streak += 1
         state.streakTarget = up ? min(state.streakTarget, raw) : max(state.streakTarget, raw)
-        guard state.streak >= (up ? settings.escalateAfter : settings.recoverAfter) else { return nil }
+        let needed = up ? settings.escalateAfter : settings.recoverAfter
+        // A tenth of a tick of slack: ticks are timed on the monotonic clock, `now` is the wall clock.
+        let span = Double(needed - 1) * settings.evaluateEvery.seconds * 0.9
+        guard state.streak >= needed, now - state.streakStartedAt >= span else { return nil }
         let target = state.streakTarget
         // Rising: the finding that holds the new level (a mixed rise may have none exactly at it). Falling: the
         // value that had raised it, as it reads now.
