@@ -57,6 +57,36 @@ struct EngineLifecycleTests {
         #expect(effects.contains(.record(.restartScheduled(reason: .signal, delay: 1, attempt: 0))))
     }
 
+    /// The soak's case: a crash every five minutes, and between them restarts a health policy asked for. The
+    /// engine was up for minutes; only its last run was short. The crash must not wait longer each time.
+    @Test func restartsWardenAskedForDoNotEndAStableStretch() {
+        func crashes(restartsBetween: [Double]) -> [Duration] {
+            var lifecycle = Self.running(Self.policy(budget: 100))
+            var (pid, now) = (Int32(100), 0.0)
+            var delays: [Duration] = []
+            for _ in 0..<3 {
+                for gap in restartsBetween {
+                    now += gap
+                    _ = lifecycle.handle(.restartRequested(.health), now: now)
+                    _ = lifecycle.handle(.exited(pid: pid, status: .exited(code: 0)), now: now)
+                    pid += 1
+                    _ = lifecycle.handle(.spawned(pid: pid), now: now)
+                }
+                now += 20
+                let timer = Self.timers(lifecycle.handle(.exited(pid: pid, status: .exited(code: 1)), now: now))[0]
+                delays.append(timer.1)
+                _ = lifecycle.handle(.timerFired(id: timer.0), now: now + timer.1.seconds)
+                pid += 1
+                _ = lifecycle.handle(.spawned(pid: pid), now: now + timer.1.seconds)
+            }
+            return delays
+        }
+        // Up 80 s (> reset_after 60 s) between crashes, in runs of 20 s: each crash is a first one.
+        #expect(crashes(restartsBetween: [20, 20, 20]) == [.seconds(1), .seconds(1), .seconds(1)])
+        // Up 40 s between crashes: they are a loop, and the delay grows.
+        #expect(crashes(restartsBetween: [10, 10]) == [.seconds(1), .seconds(2), .seconds(4)])
+    }
+
     @Test func jitterStaysWithinItsFraction() {
         let backoff = Backoff(initial: .seconds(10), multiplier: 2, maximum: .seconds(100), jitter: 0.2, resetAfter: .seconds(60))
         #expect(backoff.delay(attempt: 0, random: 0) == .seconds(8))

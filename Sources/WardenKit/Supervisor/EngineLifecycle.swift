@@ -97,6 +97,10 @@ public struct EngineLifecycle: Sendable {
     public private(set) var ledger: BudgetLedger
     /// Consecutive unstable runs, the exponent of the backoff.
     public private(set) var attempt = 0
+    /// Since when the engine has been up without an unplanned exit. A restart Warden or a person asked for
+    /// (health, remediation, manual, schedule) does not end the stretch: an engine that crashes every few
+    /// minutes between policy restarts is not in a crash loop, and must not wait longer after each crash.
+    private var upSince: Double?
     public private(set) var lastExit: ExitRecord?
     public private(set) var restartCounts: [RestartReason: Int] = [:]
     private var timerID = 0
@@ -118,6 +122,7 @@ public struct EngineLifecycle: Sendable {
 
         case (.spawned(let pid), .starting(let reason)):
             state = .running(pid: pid, since: now)
+            if upSince == nil || reason == nil || reason == .exit || reason == .signal { upSince = now }
             if let reason { restartCounts[reason, default: 0] += 1 }
             var effects: [Effect] = [.record(.started(pid: pid, reason: reason))]
             if shuttingDown { effects += beginStop(pid: pid, since: now, then: .halt) }
@@ -146,7 +151,7 @@ public struct EngineLifecycle: Sendable {
                 state = .stopped
                 return effects
             case .always, .onFailure:
-                if ranFor >= restart.backoff.resetAfter.seconds { attempt = 0 }
+                if now - (upSince ?? since) >= restart.backoff.resetAfter.seconds { attempt = 0 }
                 let reason: RestartReason = if case .signaled = status { .signal } else { .exit }
                 effects += afterFailure(reason: reason, ranFor: ranFor, now: now, random: random)
                 return effects
