@@ -1,22 +1,28 @@
 import Foundation
 import Logging
 import ServiceLifecycle
+import Synchronization
 
 /// Runs every probe of every engine on its own interval and publishes each outcome to the status board.
 /// One slow or failing probe never delays another: each has its own task.
 ///
-/// All probes run on one grid: a probe's runs fall on whole multiples of its interval from the moment the
-/// runner started, not one interval after its previous run ended. Probes with equal (or commensurate)
+/// An engine's probes run on one grid: a probe's runs fall on whole multiples of its interval from the
+/// engine's start instant, not one interval after its previous run ended. Probes with equal (or commensurate)
 /// intervals therefore read at the same instants for as long as Warden runs. Checks compare values from two
 /// probes (open positions from the database, monitored ones from the status endpoint); read half an interval
 /// apart, a position that opens or closes in between reads as a monitor mismatch. Sleeping an interval after
 /// each run let the probes drift apart by the difference of their run times, until after an hour they read at
 /// any phase and the soak saw such false mismatches (docs/RELIABILITY.md).
+///
+/// For the same reason the judge is told once per slot, when the last probe that ran in it has published,
+/// not after each probe: it would otherwise judge the fast probe's new value against its partner's old one.
+/// Engines' grids are staggered across the shortest interval, so that many engines do not all query at once.
 public struct ProbeRunner: Service {
     let probes: [(engine: String, probe: any Probe)]
     let board: StatusBoard
     let logger: Logger
-    /// Told the engine's name after each outcome is on the board (the health monitor's `freshInput(for:)`).
+    /// Told the engine's name once every probe that ran in a slot has its outcome on the board (the health
+    /// monitor's `freshInput(for:)`).
     let published: @Sendable (String) -> Void
 
     public init(probes: [(engine: String, probe: any Probe)], board: StatusBoard, logger: Logger,
@@ -28,29 +34,52 @@ public struct ProbeRunner: Service {
     }
 
     public func run() async {
-        let epoch = ContinuousClock.now
+        let now = ContinuousClock.now
+        let starts = Self.offsets(probes.map { ($0.engine, $0.probe.interval) }).mapValues { now + $0 }
+        let gates = starts.mapValues { _ in SlotGate() }
+        // Every probe is expected in its engine's first slot before any of them can finish it.
+        for (engine, _) in probes { gates[engine]?.expect(starts[engine] ?? now) }
         await withDiscardingTaskGroup { group in
             for (engine, probe) in probes {
-                group.addTask { await loop(engine: engine, probe: probe, epoch: epoch) }
+                let (start, gate) = (starts[engine] ?? now, gates[engine] ?? SlotGate())
+                group.addTask { await loop(engine: engine, probe: probe, start: start, gate: gate) }
             }
         }
+    }
+
+    /// Where each engine's grid starts: the n-th of N engines n/N of its shortest interval after the first.
+    static func offsets(_ intervals: [(engine: String, interval: Duration)]) -> [String: Duration] {
+        var engines: [String] = []
+        for (engine, _) in intervals where !engines.contains(engine) { engines.append(engine) }
+        var offsets: [String: Duration] = [:]
+        for (index, engine) in engines.enumerated() {
+            let shortest = intervals.filter { $0.engine == engine }.map(\.interval).min() ?? .zero
+            offsets[engine] = shortest * index / engines.count
+        }
+        return offsets
     }
 
     /// The first run time on `interval`'s grid from `epoch` that is later than `now`. A run that overran its
     /// interval skips the slots it missed rather than running them back to back.
     public static func nextRun(after now: ContinuousClock.Instant, epoch: ContinuousClock.Instant,
                                interval: Duration) -> ContinuousClock.Instant {
-        guard interval > .zero, now >= epoch else { return max(now, epoch) }
+        guard now >= epoch else { return epoch }
+        let interval = max(interval, .milliseconds(1))   // the config refuses zero; never a busy loop
         let next = epoch + interval * (Int(((now - epoch) / interval).rounded(.down)) + 1)
         return next > now ? next : next + interval
     }
 
-    private func loop(engine: String, probe: any Probe, epoch: ContinuousClock.Instant) async {
+    private func loop(engine: String, probe: any Probe, start: ContinuousClock.Instant, gate: SlotGate) async {
         var lastFailure: String?
+        var slot = start
+        try? await cancelWhenGracefulShutdown { try await Task.sleep(until: start, clock: .continuous) }
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
             let outcome = await Self.runOnce(probe)
             board.update(engine) { $0.observations.probes[probe.name] = outcome.following($0.observations.probes[probe.name]) }
-            published(engine)
+            let next = Self.nextRun(after: .now, epoch: start, interval: probe.interval)
+            gate.expect(next)
+            if gate.done(slot) { published(engine) }
+            slot = next
             // Said once when it starts failing, again when the reason changes, and once on recovery: the
             // reason names the place (table, column, URL) and must reach a person, not only a 0 on /metrics.
             if outcome.failure != lastFailure {
@@ -62,7 +91,6 @@ public struct ProbeRunner: Service {
                 }
                 lastFailure = outcome.failure
             }
-            let next = Self.nextRun(after: .now, epoch: epoch, interval: probe.interval)
             try? await cancelWhenGracefulShutdown { try await Task.sleep(until: next, clock: .continuous) }
         }
     }
@@ -78,6 +106,25 @@ public struct ProbeRunner: Service {
             return ProbeOutcome(success: true, durationSeconds: duration, at: now, failure: nil, output: output)
         case .failure(let failure):
             return ProbeOutcome(success: false, durationSeconds: duration, at: now, failure: failure.description, output: .none)
+        }
+    }
+}
+
+/// The probes of one engine expected in each slot of its grid: a slot is complete when the last of them has
+/// published. A probe still running from an earlier slot is not expected in the ones it overruns.
+final class SlotGate: Sendable {
+    private let pending = Mutex<[ContinuousClock.Instant: Int]>([:])
+
+    func expect(_ slot: ContinuousClock.Instant) {
+        pending.withLock { $0[slot, default: 0] += 1 }
+    }
+
+    /// One expected probe has published its run in `slot`; true when it was the last.
+    func done(_ slot: ContinuousClock.Instant) -> Bool {
+        pending.withLock { pending in
+            let left = (pending[slot] ?? 1) - 1
+            pending[slot] = left > 0 ? left : nil
+            return left <= 0
         }
     }
 }
