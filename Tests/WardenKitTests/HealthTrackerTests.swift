@@ -91,7 +91,7 @@ struct HealthTrackerTests {
     }
 
     /// The judge evaluates early on fresh input; a burst of early evaluations is not the ticks it would take.
-    @Test func aStreakMustSpanItsTicksHoweverManyEvaluationsItHas() {
+    @Test func evaluationsCountAsTicksHoweverManyComeBetween() {
         var tracker = HealthTracker(settings: HealthSettings())   // every 10 s, escalate and recover after 3
         func judge(_ level: L, at now: Double) -> [L] { tracker.evaluate([.positions: Self.reading(level)], now: now).map(\.to) }
         // A momentary mismatch read by five evaluations in 40 ms, then gone: nothing to believe.
@@ -103,6 +103,19 @@ struct HealthTrackerTests {
         // Recovery waits its two ticks just the same.
         #expect(judge(.healthy, at: 22).isEmpty && judge(.healthy, at: 22.5).isEmpty && judge(.healthy, at: 23).isEmpty)
         #expect(judge(.healthy, at: 32).isEmpty && judge(.healthy, at: 42) == [.healthy])
+        // Ticks are timed on the monotonic clock and `now` is the wall clock: a tick a little short still counts.
+        #expect(judge(.unhealthy, at: 50).isEmpty && judge(.unhealthy, at: 59.95).isEmpty)
+        #expect(judge(.unhealthy, at: 69.9) == [.unhealthy])
+        // A wall clock stepped back does not hold the count until it has caught up.
+        #expect(judge(.healthy, at: 70).isEmpty && judge(.healthy, at: 30).isEmpty && judge(.healthy, at: 40) == [.healthy])
+    }
+
+    @Test func aTickCountsOnceANinthOfATickIsSlack() {
+        var count = TickCount()
+        let tick = Duration.seconds(10)
+        #expect([0, 1, 8.9, 9, 17.9, 18.1, 100].map { count.add(at: $0, tick: tick) } == [1, 1, 1, 2, 2, 3, 4])
+        count.reset()
+        #expect(count.add(at: 100.5, tick: tick) == 1)
     }
 
     @Test func notJudgedAndMissingDataNeverLowerALevel() {

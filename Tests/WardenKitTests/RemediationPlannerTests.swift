@@ -24,8 +24,9 @@ struct RemediationPlannerTests {
 
         init(_ policy: RemediationPolicy) { planner = RemediationPlanner(engine: "bot", policies: [policy]) }
 
-        mutating func step(bad: Bool, level: HealthLevel? = nil, judged: Bool = true) -> [String] {
-            now += 10
+        /// One evaluation `after` seconds after the previous one (a tick of the default 10 s).
+        mutating func step(bad: Bool, level: HealthLevel? = nil, judged: Bool = true, after: Double = 10) -> [String] {
+            now += after
             var health = ComponentHealth(now: 0)
             health.level = level ?? (bad ? .unhealthy : .healthy)
             health.reading = Reading([.judged(.monitorMismatch, bad ? 6 : 0, Threshold(unhealthy: 1))])
@@ -46,6 +47,15 @@ struct RemediationPlannerTests {
             case .recovered: "recovered"
             }
         }
+    }
+
+    /// `verify_after` counts ticks: a burst of early evaluations (fresh input) does not skip to the next rung.
+    @Test func verificationWaitsTicksNotEvaluations() {
+        var d = Driver(Self.policy(verifyAfter: 2))
+        #expect(d.step(bad: true) == ["act 0"])
+        d.finish(.success)
+        for _ in 0..<20 { #expect(d.step(bad: true, after: 0.2) == [], "early evaluations within one tick") }
+        #expect(d.step(bad: true, after: 10) == ["act 1"], "a tick later the condition still holds: next rung")
     }
 
     @Test func ladderEscalatesWhenTheConditionStaysAndGivesUpAtTheTop() {

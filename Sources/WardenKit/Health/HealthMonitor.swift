@@ -73,7 +73,7 @@ private final class EngineJudge {
         evaluator = HealthEvaluator(settings: engine.health, watch: engine.watch)
         tracker = HealthTracker(settings: engine.health)
         planner = RemediationPlanner(engine: engine.name, policies: engine.remediation.policies,
-                                     priorActions: monitor.priorActions[engine.name] ?? [:])
+                                     tick: engine.health.evaluateEvery, priorActions: monitor.priorActions[engine.name] ?? [:])
         reminders = ReminderSchedule(interval: monitor.repeatInterval)
     }
 

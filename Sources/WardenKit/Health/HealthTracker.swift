@@ -4,11 +4,9 @@ public struct ComponentHealth: Sendable, Equatable {
     public var since: Double
     /// The latest raw reading (nil until the component is first judged).
     public var reading: Reading?
-    /// Consecutive evaluations whose raw level differed from `level` in one direction.
-    var streak = 0
+    /// Consecutive evaluations whose raw level differed from `level` in one direction, counted as ticks.
+    var streak = TickCount()
     var streakUp = true
-    /// When the streak's first evaluation was.
-    var streakStartedAt = 0.0
     /// The level the streak would settle on: the lowest raw level of a rising streak, the highest of a falling one.
     var streakTarget: HealthLevel = .healthy
     /// When an input of the component last produced a value.
@@ -49,10 +47,9 @@ public struct HealthTransition: Sendable, Equatable {
 /// `escalateAfter` evaluations, down only after `recoverAfter` better ones, straight to the level for urgent
 /// facts. Pure: readings and the clock in, transitions out.
 ///
-/// A streak of n evaluations must also span the n − 1 ticks (`evaluateEvery`) it stands for. The judge
-/// evaluates early when fresh input moves a level, and a burst of such evaluations would otherwise confirm in
-/// milliseconds what the setting says takes ticks: one momentary reading (two probes read either side of a
-/// position opening) counted three times.
+/// Evaluations are counted as ticks (`TickCount`): the judge also evaluates early when fresh input moves a
+/// level, and a burst of such evaluations would otherwise confirm in milliseconds what the setting says takes
+/// ticks. An early evaluation that reads the other way still breaks the streak.
 public struct HealthTracker: Sendable {
     public let settings: HealthSettings
     public private(set) var components: [HealthComponent: ComponentHealth] = [:]
@@ -113,7 +110,7 @@ public struct HealthTracker: Sendable {
         switch input {
         case .notJudged:
             // Nothing to count while the engine is down or starting; the clock for missing data restarts.
-            state.streak = 0
+            state.streak.reset()
             state.lastDataAt = now
             return nil
         case .noData:
@@ -123,7 +120,7 @@ public struct HealthTracker: Sendable {
             if state.level > .degraded {
                 // Not knowing is no recovery: a component above DEGRADED holds its level while blind.
                 state.reading = Reading(reading.findings + [pin].compactMap { $0 }, urgent: pin != nil)
-                state.streak = 0
+                state.streak.reset()
                 return nil
             }
         case .reading(let value):
@@ -139,25 +136,21 @@ public struct HealthTracker: Sendable {
         let from = state.level
 
         if raw == from {
-            state.streak = 0
+            state.streak.reset()
             return nil
         }
         if reading.urgent && raw > from {
             return settle(&state, at: raw, now: now, from: from, finding: reading.worst)
         }
         let up = raw > from
-        if state.streak == 0 || state.streakUp != up {
-            state.streak = 0
+        if state.streak.count == 0 || state.streakUp != up {
+            state.streak.reset()
             state.streakUp = up
             state.streakTarget = raw
-            state.streakStartedAt = now
         }
-        state.streak += 1
+        state.streak.add(at: now, tick: settings.evaluateEvery)
         state.streakTarget = up ? min(state.streakTarget, raw) : max(state.streakTarget, raw)
-        let needed = up ? settings.escalateAfter : settings.recoverAfter
-        // A tenth of a tick of slack: ticks are timed on the monotonic clock, `now` is the wall clock.
-        let span = Double(needed - 1) * settings.evaluateEvery.seconds * 0.9
-        guard state.streak >= needed, now - state.streakStartedAt >= span else { return nil }
+        guard state.streak.count >= (up ? settings.escalateAfter : settings.recoverAfter) else { return nil }
         let target = state.streakTarget
         // Rising: the finding that holds the new level (a mixed rise may have none exactly at it). Falling: the
         // value that had raised it, as it reads now.
@@ -175,7 +168,7 @@ public struct HealthTracker: Sendable {
         }
         state.level = level
         state.since = now
-        state.streak = 0
+        state.streak.reset()
         return (from, finding)
     }
 }

@@ -20,7 +20,8 @@ public struct RemediationPlanner: Sendable {
         var incident: Incident?
         var inFlight = false
         var lastResult: ActionResult?
-        var verified = 0
+        /// Evaluations since the action ended, counted as ticks: a burst of early ones is not `verify_after`.
+        var verified = TickCount()
         var lastStartAt: Double?
         var ledger: BudgetLedger
         var gaveUp = false
@@ -32,13 +33,17 @@ public struct RemediationPlanner: Sendable {
 
     public let engine: String
     public let policies: [RemediationPolicy]
+    /// The engine's `evaluate_every`: what `verify_after` counts in.
+    public let tick: Duration
     var states: [PolicyState]
 
     /// `priorActions` are the times of each policy's actions within its window, from the audit, so that a
     /// restart of Warden does not hand every policy a fresh budget.
-    public init(engine: String, policies: [RemediationPolicy], priorActions: [String: [Double]] = [:]) {
+    public init(engine: String, policies: [RemediationPolicy], tick: Duration = HealthSettings().evaluateEvery,
+                priorActions: [String: [Double]] = [:]) {
         self.engine = engine
         self.policies = policies
+        self.tick = tick
         states = policies.map { policy in
             var state = PolicyState(ledger: BudgetLedger(budget: policy.budget, times: priorActions[policy.name] ?? []))
             state.lastStartAt = priorActions[policy.name]?.max()
@@ -95,8 +100,7 @@ public struct RemediationPlanner: Sendable {
             case .failure?:
                 break
             default:
-                state.verified += 1
-                guard state.verified >= policy.ladder[incident.rung].verifyAfter else { return nil }
+                guard state.verified.add(at: now, tick: tick) >= policy.ladder[incident.rung].verifyAfter else { return nil }
             }
             let next = incident.rung + 1
             guard next < policy.ladder.count else {
@@ -146,7 +150,7 @@ public struct RemediationPlanner: Sendable {
         state.ledger.record(now: now)
         global.record(now: now)
         state.inFlight = true
-        state.verified = 0
+        state.verified.reset()
         state.lastResult = nil
         state.suppressionNoted = nil
         return .act(policy: index, incident: incident)
