@@ -59,7 +59,8 @@ struct EngineLifecycleTests {
 
     /// The soak's case: a crash every five minutes, and between them restarts a health policy asked for. The
     /// engine was up for minutes; only its last run was short. The crash must not wait longer each time.
-    @Test func restartsWardenAskedForDoNotEndAStableStretch() {
+    @Test(arguments: [RestartReason.health, .remediation, .manual, .schedule])
+    func restartsWardenAskedForDoNotEndAStableStretch(requested: RestartReason) {
         func crashes(restartsBetween: [Double]) -> [Duration] {
             var lifecycle = Self.running(Self.policy(budget: 100))
             var (pid, now) = (Int32(100), 0.0)
@@ -67,7 +68,7 @@ struct EngineLifecycleTests {
             for _ in 0..<3 {
                 for gap in restartsBetween {
                     now += gap
-                    _ = lifecycle.handle(.restartRequested(.health), now: now)
+                    _ = lifecycle.handle(.restartRequested(requested), now: now)
                     _ = lifecycle.handle(.exited(pid: pid, status: .exited(code: 0)), now: now)
                     pid += 1
                     _ = lifecycle.handle(.spawned(pid: pid), now: now)
@@ -85,6 +86,22 @@ struct EngineLifecycleTests {
         #expect(crashes(restartsBetween: [20, 20, 20]) == [.seconds(1), .seconds(1), .seconds(1)])
         // Up 40 s between crashes: they are a loop, and the delay grows.
         #expect(crashes(restartsBetween: [10, 10]) == [.seconds(1), .seconds(2), .seconds(4)])
+    }
+
+    /// A spawn that fails after a long stable stretch is a first failure, not the next step of an old loop.
+    @Test func aSpawnFailureAfterAStableStretchStartsTheBackoffAfresh() {
+        var lifecycle = Self.running()
+        for (pid, now) in [(Int32(100), 1.0), (101, 2.0)] {
+            let timer = Self.timers(lifecycle.handle(.exited(pid: pid, status: .exited(code: 1)), now: now))[0]
+            _ = lifecycle.handle(.timerFired(id: timer.0), now: now)
+            _ = lifecycle.handle(.spawned(pid: pid + 1), now: now)
+        }
+        #expect(lifecycle.attempt == 2)
+        // Up for 100 s through a policy restart, whose spawn then fails (the binary was replaced, say).
+        _ = lifecycle.handle(.restartRequested(.health), now: 50)
+        _ = lifecycle.handle(.exited(pid: 102, status: .exited(code: 0)), now: 50)
+        let effects = lifecycle.handle(.spawnFailed(message: "no such file"), now: 102)
+        #expect(Self.timers(effects).map(\.1) == [.seconds(1)])
     }
 
     @Test func jitterStaysWithinItsFraction() {

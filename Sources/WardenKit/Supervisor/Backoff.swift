@@ -1,7 +1,7 @@
 import Foundation
 
 /// Exponential backoff between automatic restarts (seed 001: wait longer after each failure, reset after
-/// a stable run).
+/// a stable stretch).
 public struct Backoff: Sendable, Equatable {
     public var initial: Duration
     public var multiplier: Double
@@ -9,7 +9,8 @@ public struct Backoff: Sendable, Equatable {
     /// Fraction of the delay added or removed at random, so engines that crash together do not restart
     /// in lock-step against the same broker.
     public var jitter: Double
-    /// A run at least this long counts as stable and starts the next failure from `initial` again.
+    /// Up at least this long without an unplanned exit (restarts that were asked for do not count as one) is
+    /// stable, and starts the next failure from `initial` again.
     public var resetAfter: Duration
 
     public init(initial: Duration, multiplier: Double, maximum: Duration, jitter: Double, resetAfter: Duration) {
@@ -20,7 +21,7 @@ public struct Backoff: Sendable, Equatable {
         self.resetAfter = resetAfter
     }
 
-    /// Delay before restart number `attempt` (0 for the first after a stable run); `random` is in [0, 1).
+    /// Delay before restart number `attempt` (0 for the first after a stable stretch); `random` is in [0, 1).
     public func delay(attempt: Int, random: Double) -> Duration {
         let base = min(initial.seconds * pow(multiplier, Double(max(attempt, 0))), maximum.seconds)
         let spread = 1 + jitter * (2 * random - 1)

@@ -95,7 +95,7 @@ public struct EngineLifecycle: Sendable {
     public let stop: StopPolicy
     public private(set) var state: EngineState = .idle
     public private(set) var ledger: BudgetLedger
-    /// Consecutive unstable runs, the exponent of the backoff.
+    /// Unplanned exits and failed spawns since the last stable stretch: the exponent of the backoff.
     public private(set) var attempt = 0
     /// Since when the engine has been up without an unplanned exit. A restart Warden or a person asked for
     /// (health, remediation, manual, schedule) does not end the stretch: an engine that crashes every few
@@ -122,13 +122,14 @@ public struct EngineLifecycle: Sendable {
 
         case (.spawned(let pid), .starting(let reason)):
             state = .running(pid: pid, since: now)
-            if upSince == nil || reason == nil || reason == .exit || reason == .signal { upSince = now }
+            upSince = upSince ?? now
             if let reason { restartCounts[reason, default: 0] += 1 }
             var effects: [Effect] = [.record(.started(pid: pid, reason: reason))]
             if shuttingDown { effects += beginStop(pid: pid, since: now, then: .halt) }
             return effects
 
         case (.spawnFailed(let message), .starting):
+            endStretch(now: now)
             let effects: [Effect] = [.record(.spawnFailed(message: message))]
             if shuttingDown { return effects + finish() }
             return effects + afterFailure(reason: .exit, ranFor: 0, now: now, random: random)
@@ -136,6 +137,7 @@ public struct EngineLifecycle: Sendable {
         case (.exited(let pid, let status), .running(let runningPid, let since)) where pid == runningPid:
             let ranFor = now - since
             lastExit = ExitRecord(status: status, at: now, ranFor: ranFor)
+            endStretch(now: now)
             var effects: [Effect] = [
                 .record(.exited(pid: pid, status: status, ranFor: ranFor)),
                 // Whatever the engine left in its group (workers, leaked helpers holding broker
@@ -151,7 +153,6 @@ public struct EngineLifecycle: Sendable {
                 state = .stopped
                 return effects
             case .always, .onFailure:
-                if now - (upSince ?? since) >= restart.backoff.resetAfter.seconds { attempt = 0 }
                 let reason: RestartReason = if case .signaled = status { .signal } else { .exit }
                 effects += afterFailure(reason: reason, ranFor: ranFor, now: now, random: random)
                 return effects
@@ -253,6 +254,13 @@ public struct EngineLifecycle: Sendable {
         }
         state = .backoff(until: now + delay.seconds, reason: reason)
         return [.record(scheduled), .startTimer(id: nextTimer(), after: delay)]
+    }
+
+    /// An unplanned exit (or a spawn that failed) ends the stretch of uptime; a stretch of `reset_after` or
+    /// more was stable, and the next failure starts the backoff afresh.
+    private mutating func endStretch(now: Double) {
+        if let upSince, now - upSince >= restart.backoff.resetAfter.seconds { attempt = 0 }
+        upSince = nil
     }
 
     private mutating func giveUp(now: Double) -> [Effect] {
