@@ -2,7 +2,9 @@
 #include "CWardenSys.h"
 #include <errno.h>
 #include <fcntl.h>
+#include <malloc.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
@@ -173,13 +175,21 @@ void warden_ensure_standard_fds(void) {
     }
 }
 
+void warden_tune_malloc(void) {
+    if (getenv("MALLOC_MMAP_THRESHOLD_") == NULL) mallopt(M_MMAP_THRESHOLD, 128 * 1024);
+    if (getenv("MALLOC_ARENA_MAX") == NULL) mallopt(M_ARENA_MAX, 2);
+}
+
+size_t warden_malloc_mapped_bytes(void) {
+    return mallinfo2().hblkhd;
+}
+
 int warden_contains(const void *haystack, size_t haystack_length, const void *needle, size_t needle_length) {
     return memmem(haystack, haystack_length, needle, needle_length) != NULL;
 }
 
 #include <math.h>
 #include <stdint.h>
-#include <stdlib.h>
 #include <sqlite3.h>
 
 static int digits(const char *s, size_t length, size_t at, size_t count, int *value) {

@@ -36,6 +36,17 @@ int warden_pipe(int fds[2]);
 /// so that no pipe or socket Warden opens later lands there and gets confused with standard I/O.
 void warden_ensure_standard_fds(void);
 
+/// Pins glibc malloc for a long-running process: large buffers (128 KiB and up: a /proc/net/tcp read during
+/// a connection flood, an HTTP body) always come from mmap and go back to the kernel when freed, and at most
+/// two arenas are kept. glibc's default raises the mmap threshold to the largest buffer freed, after which
+/// such buffers are carved from the arenas and leave holes; with one arena per thread that grew Warden's
+/// resident size for the whole hour of the soak while its live heap stayed flat (docs/MEMORY-NOTES.md).
+/// A setting the environment already makes (`MALLOC_MMAP_THRESHOLD_`, `MALLOC_ARENA_MAX`) is left alone.
+void warden_tune_malloc(void);
+
+/// Bytes malloc holds in chunks mapped on their own (mallinfo2's `hblkhd`), which the Glibc module hides.
+size_t warden_malloc_mapped_bytes(void);
+
 /// memmem(3), a GNU extension the Glibc module does not expose: 1 when `needle` occurs in `haystack`.
 int warden_contains(const void *haystack, size_t haystack_length, const void *needle, size_t needle_length);
 

@@ -28,6 +28,8 @@ public struct WardenAgent: Sendable {
         // Writes to a pipe whose reader has gone (the guard, an exec'd helper) must fail, not kill Warden.
         signal(SIGPIPE, SIG_IGN)
         warden_ensure_standard_fds()
+        // Resident size that stays flat over days, not only a live heap that does (see the function).
+        warden_tune_malloc()
 
         var adminToken: String?
         if let source = config.adminToken {
