@@ -94,7 +94,22 @@ actor Engine {
         while !Task.isCancelled {
             try? await Task.sleep(for: config.decisionDuration)
             await faults.waitWhileHung()
-            decide()
+            if let decidedAt = decide() { await markDecision(at: decidedAt) }
+        }
+    }
+
+    /// The decision loop's mark in the database, as trading bots keep one. It is what makes the WAL file a
+    /// heartbeat (the demo config's `wal` probe): without it the WAL went quiet whenever no position opened,
+    /// closed or took profit for a few seconds, and the soak saw that as a silent loop.
+    private func markDecision(at time: Date) async {
+        let stamp = Timestamp.sqlite(time)
+        try? await db.write { db in
+            try db.execute(
+                sql: """
+                    INSERT INTO system_config (config_key, config_value, updated_at) VALUES ('last_decision_time', ?, ?)
+                    ON CONFLICT(config_key) DO UPDATE SET config_value = excluded.config_value, updated_at = excluded.updated_at
+                    """,
+                arguments: [stamp, stamp])
         }
     }
 
@@ -162,11 +177,12 @@ actor Engine {
     // MARK: Decisions
 
     /// A momentum decision on a random symbol. Counted even under `silent_decisions`: the
-    /// engine believes it is deciding; only its output is lost.
-    private func decide() {
+    /// engine believes it is deciding; only its output (the log line and the mark) is lost.
+    /// Returns when it decided, if it said so.
+    private func decide() -> Date? {
         guard let symbol = Market.symbols.randomElement(using: &rng),
               let mark = market.quote(symbol)?.mark
-        else { return }
+        else { return nil }
         let previous = lastDecisionMark[symbol] ?? mark
         lastDecisionMark[symbol] = mark
         let move = (mark - previous) / previous
@@ -182,10 +198,11 @@ actor Engine {
         let now = Date()
         decisions += 1
         lastDecisionTime = now
-        guard !faults.isActive(.silentDecisions) else { return }
+        guard !faults.isActive(.silentDecisions) else { return nil }
         Console.info(
             "DECISION \(Timestamp.iso8601(now)) symbol=\(symbol) action=\(action) confidence=\(String(format: "%.2f", confidence))"
         )
+        return now
     }
 
     // MARK: Status
