@@ -49,6 +49,23 @@ struct RemediationPlannerTests {
         }
     }
 
+    /// Actions use the incident id as their idempotency key (`WARDEN_INCIDENT_ID`, `X-Warden-Incident`): a
+    /// Warden killed and restarted within the second must not give its next decision the same id.
+    @Test func aRestartedWardensDecisionsGetIdsOfTheirOwn() {
+        func firstIncident(at now: Double) -> String? {
+            var planner = RemediationPlanner(engine: "bot", policies: [Self.policy()])
+            var global = BudgetLedger(budget: .init(limit: 100, window: .seconds(3600)))
+            var health = ComponentHealth(now: now)
+            health.level = .unhealthy
+            health.reading = Reading([.judged(.monitorMismatch, 6, Threshold(unhealthy: 1))])
+            guard case .act(_, let incident)? = planner.evaluate([.positions: health], judged: [.positions], now: now,
+                                                                  global: &global).first else { return nil }
+            return incident.id
+        }
+        let (before, after) = (firstIncident(at: 1_795_283_537.2), firstIncident(at: 1_795_283_537.7))
+        #expect(before != nil && before != after, "\(String(describing: before)) and \(String(describing: after))")
+    }
+
     /// `verify_after` counts ticks: a burst of early evaluations (fresh input) does not skip to the next rung.
     @Test func verificationWaitsTicksNotEvaluations() {
         var d = Driver(Self.policy(verifyAfter: 2))

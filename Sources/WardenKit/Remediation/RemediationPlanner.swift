@@ -113,7 +113,10 @@ public struct RemediationPlanner: Sendable {
         guard holds, let trigger, let since = state.conditionSince, now - since >= policy.holdFor.seconds,
               !policy.ladder.isEmpty else { return nil }
         state.nextID += 1
-        var incident = Incident(id: "\(engine)/\(policy.name)/\(Int(now))-\(state.nextID)", engine: engine,
+        // Milliseconds, not seconds: the counter starts again when Warden does, and a Warden killed and restarted
+        // within one second gave two decisions one id, which actions take as their idempotency key.
+        let id = "\(engine)/\(policy.name)/\(Int((now * 1000).rounded(.down)))-\(state.nextID)"
+        var incident = Incident(id: id, engine: engine,
                                 source: "policy \(policy.name)", component: policy.component, level: trigger.level,
                                 check: trigger.check, value: trigger.value, threshold: trigger.threshold,
                                 reason: trigger.message)
