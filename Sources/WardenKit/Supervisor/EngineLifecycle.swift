@@ -132,7 +132,7 @@ public struct EngineLifecycle: Sendable {
             endStretch(now: now)
             let effects: [Effect] = [.record(.spawnFailed(message: message))]
             if shuttingDown { return effects + finish() }
-            return effects + afterFailure(reason: .exit, ranFor: 0, now: now, random: random)
+            return effects + afterFailure(reason: .exit, now: now, random: random)
 
         case (.exited(let pid, let status), .running(let runningPid, let since)) where pid == runningPid:
             let ranFor = now - since
@@ -154,7 +154,7 @@ public struct EngineLifecycle: Sendable {
                 return effects
             case .always, .onFailure:
                 let reason: RestartReason = if case .signaled = status { .signal } else { .exit }
-                effects += afterFailure(reason: reason, ranFor: ranFor, now: now, random: random)
+                effects += afterFailure(reason: reason, now: now, random: random)
                 return effects
             }
 
@@ -238,7 +238,7 @@ public struct EngineLifecycle: Sendable {
         return [.signalGroup(pgid: pid, stop.signal)] + wake + [.startTimer(id: id, after: stop.gracePeriod)]
     }
 
-    private mutating func afterFailure(reason: RestartReason, ranFor: Double, now: Double, random: Double) -> [Effect] {
+    private mutating func afterFailure(reason: RestartReason, now: Double, random: Double) -> [Effect] {
         if restart.mode == .never {
             state = .stopped
             return []
