@@ -61,21 +61,33 @@ int warden_pipe(int fds[2]) {
     return pipe2(fds, O_CLOEXEC) == 0 ? 0 : errno;
 }
 
-int warden_spawn(const char *path, char *const argv[], char *const envp[], const char *cwd,
-                 int stdin_fd, int stdout_fd, int stderr_fd, pid_t *out_pid) {
-    int report[2];
+int warden_spawn_held(const char *path, char *const argv[], char *const envp[], const char *cwd,
+                      int stdin_fd, int stdout_fd, int stderr_fd, pid_t *out_pid, int out_fds[2]) {
+    int report[2], go[2];
     if (pipe2(report, O_CLOEXEC) != 0) return errno;
-
-    pid_t pid = fork();
-    if (pid < 0) {
+    if (pipe2(go, O_CLOEXEC) != 0) {
         int err = errno;
         close(report[0]); close(report[1]);
         return err;
     }
+
+    pid_t pid = fork();
+    if (pid < 0) {
+        int err = errno;
+        close(report[0]); close(report[1]); close(go[0]); close(go[1]);
+        return err;
+    }
     if (pid == 0) {
         close(report[0]);
+        close(go[1]);
         setpgid(0, 0);
         reset_signals();
+        // Held until the parent has registered the group: no instruction of the program runs before that.
+        // A parent gone before releasing (EOF) means nobody would ever watch this process: do not run it.
+        char token;
+        ssize_t n;
+        do { n = read(go[0], &token, 1); } while (n < 0 && errno == EINTR);
+        if (n != 1) _exit(127);
         // The same descriptor may be asked for twice (stdout and stderr to one pipe): dup2 is idempotent.
         if (dup2(stdin_fd, 0) < 0 || dup2(stdout_fd, 1) < 0 || dup2(stderr_fd, 2) < 0) goto fail;
         if (cwd != NULL && chdir(cwd) != 0) goto fail;
@@ -90,17 +102,38 @@ int warden_spawn(const char *path, char *const argv[], char *const envp[], const
     // race the child's own setpgid.
     setpgid(pid, pid);
     close(report[1]);
+    close(go[0]);
+    *out_pid = pid;
+    out_fds[0] = go[1];
+    out_fds[1] = report[0];
+    return 0;
+}
+
+int warden_spawn_release(pid_t pid, const int fds[2]) {
+    char token = 1;
+    write_all(fds[0], &token, 1);
+    close(fds[0]);
     int child_err = 0;
     ssize_t n;
-    do { n = read(report[0], &child_err, sizeof child_err); } while (n < 0 && errno == EINTR);
-    close(report[0]);
+    do { n = read(fds[1], &child_err, sizeof child_err); } while (n < 0 && errno == EINTR);
+    close(fds[1]);
     if (n == (ssize_t)sizeof child_err) {
         int status;
         warden_wait(pid, &status);
         return child_err;
     }
-    *out_pid = pid;
     return 0;
+}
+
+int warden_spawn(const char *path, char *const argv[], char *const envp[], const char *cwd,
+                 int stdin_fd, int stdout_fd, int stderr_fd, pid_t *out_pid) {
+    int fds[2];
+    pid_t pid;
+    int err = warden_spawn_held(path, argv, envp, cwd, stdin_fd, stdout_fd, stderr_fd, &pid, fds);
+    if (err != 0) return err;
+    err = warden_spawn_release(pid, fds);
+    if (err == 0) *out_pid = pid;
+    return err;
 }
 
 #define GUARD_MAX_GROUPS 4096

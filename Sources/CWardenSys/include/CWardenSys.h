@@ -15,6 +15,14 @@
 int warden_spawn(const char *path, char *const argv[], char *const envp[], const char *cwd,
                  int stdin_fd, int stdout_fd, int stderr_fd, pid_t *out_pid);
 
+/// `warden_spawn` in two steps: the child is forked into its own group and waits before its program runs, so
+/// that the caller can register the group (with the orphan guard) first; `warden_spawn_release` lets it exec
+/// and reports as `warden_spawn` does. `out_fds` are the two descriptors the release takes and closes. A child
+/// whose parent dies before the release exits without running its program.
+int warden_spawn_held(const char *path, char *const argv[], char *const envp[], const char *cwd,
+                      int stdin_fd, int stdout_fd, int stderr_fd, pid_t *out_pid, int out_fds[2]);
+int warden_spawn_release(pid_t pid, const int fds[2]);
+
 /// Start the orphan guard: a forked child in its own process group that holds the read end of a pipe.
 /// Warden writes the process group ids of its engines into the write end (positive to add, negative to
 /// remove, 4-byte records). When Warden dies for any reason, SIGKILL included, the kernel closes the

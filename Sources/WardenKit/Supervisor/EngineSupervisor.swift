@@ -104,8 +104,7 @@ public final class EngineSupervisor: Service, Sendable {
         do {
             let process = try ProcessSpawner.spawn(
                 executable: config.executable, arguments: config.command,
-                environment: environment, workingDirectory: config.workingDirectory)
-            orphanGuard?.register(pgid: process.pid)
+                environment: environment, workingDirectory: config.workingDirectory, guardedBy: orphanGuard)
             unreapedSpawn.withLock { $0 = process.pid }
             let capture = LogCapture(engine: config.name, file: logFile, broadcast: logLines, readers: readers)
             capture.start(fd: process.stdout, stream: .stdout)

@@ -14,10 +14,12 @@ struct SpawnError: Error, CustomStringConvertible {
     let description: String
 }
 
-/// Starts engines as leaders of their own process group (see `warden_spawn`), stdin from /dev/null.
+/// Starts engines and helpers as leaders of their own process group (see `warden_spawn`), stdin from /dev/null.
 enum ProcessSpawner {
+    /// With an orphan guard, the group is registered before the program runs: a Warden SIGKILLed at any
+    /// instant after this returns, or during it, leaves no process of it behind.
     static func spawn(executable: String, arguments: [String], environment: [String: String],
-                      workingDirectory: String) throws(SpawnError) -> SpawnedProcess {
+                      workingDirectory: String, guardedBy orphanGuard: OrphanGuard? = nil) throws(SpawnError) -> SpawnedProcess {
         var out: [Int32] = [-1, -1]
         var err: [Int32] = [-1, -1]
         guard warden_pipe(&out) == 0 else { throw SpawnError(description: "pipe: \(Self.errorText(errno))") }
@@ -38,11 +40,17 @@ enum ProcessSpawner {
             envp.forEach { free($0) }
         }
         var pid: pid_t = 0
-        let result = argv.withUnsafeBufferPointer { argvBuffer in
+        var held: [Int32] = [-1, -1]
+        var result = argv.withUnsafeBufferPointer { argvBuffer in
             envp.withUnsafeBufferPointer { envpBuffer in
-                warden_spawn(executable, argvBuffer.baseAddress, envpBuffer.baseAddress, workingDirectory,
-                             devNull, out[1], err[1], &pid)
+                warden_spawn_held(executable, argvBuffer.baseAddress, envpBuffer.baseAddress, workingDirectory,
+                                  devNull, out[1], err[1], &pid, &held)
             }
+        }
+        if result == 0 {
+            orphanGuard?.register(pgid: pid)
+            result = warden_spawn_release(pid, held)
+            if result != 0 { orphanGuard?.unregister(pgid: pid) }
         }
         guard result == 0 else {
             close(out[0]); close(err[0])

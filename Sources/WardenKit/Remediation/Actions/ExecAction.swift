@@ -24,15 +24,14 @@ public struct ExecAction: RemediationAction {
     public func perform(_ incident: Incident, _ context: ActionContext) async -> ActionOutcome {
         let environment = context.environment.merging(incident.environment) { $1 }
         let process: SpawnedProcess
+        // Killed with Warden, like the engines: a SIGKILLed Warden leaves no helper running.
+        let orphanGuard = context.orphanGuard
         do {
             process = try ProcessSpawner.spawn(executable: executable, arguments: command, environment: environment,
-                                               workingDirectory: workingDirectory)
+                                               workingDirectory: workingDirectory, guardedBy: orphanGuard)
         } catch {
             return ActionOutcome(.failure, "cannot run \(executable): \(error)")
         }
-        // Killed with Warden, like the engines: a SIGKILLed Warden leaves no helper running.
-        let orphanGuard = context.orphanGuard
-        orphanGuard?.register(pgid: process.pid)
         let output = CapturedOutput(limit: Self.maxOutputBytes)
         output.read(process.stdout)
         output.read(process.stderr)
