@@ -47,14 +47,15 @@ enum ReportFuzz {
         status.state = .running(pid: 4242, since: now - 3600)
         status.observations.probes[PushedReport.probeName] = ProbeOutcome(
             success: true, durationSeconds: 0, at: now, failure: nil, output: .json(document), expiresAt: now + 60)
-        let observations = status.currentObservations(now: now)
-        let samples = engine.watch.checks.flatMap { $0.samples(observations, now: now) }
-        for sample in samples {
-            let names = sample.family.labels.filter { $0 != "engine" }
-            promise(sample.labels.count == names.count, "\(sample.family.name) has labels \(sample.labels) for \(names)")
+        var reader = EngineReader(checks: engine.watch.checks, rateWindow: 60)
+        let reading = reader.read(status, now: now)
+        for value in reading.values {
+            guard let metric = value.metric else { continue }
+            let names = metric.labels.filter { $0 != "engine" }
+            promise(value.labels.count == names.count, "\(metric.name) has labels \(value.labels) for \(names)")
         }
         let evaluator = HealthEvaluator(settings: engine.health, watch: engine.watch)
-        _ = evaluator.readings(status, samples: samples, now: now)
+        _ = evaluator.readings(status, reading, now: now)
         return .accepted
     }
 }

@@ -75,16 +75,16 @@ func checkCycle(positions: Int, runs: Int) async throws -> String {
     let probe = SQLiteProbe(name: "db", path: path, interval: .seconds(15), timeout: .seconds(10), busyTimeout: .seconds(1),
                             timestamps: TimestampParser(), queries: checks.flatMap(\.queries).map(\.query))
     var durations: [Double] = []
-    var samples: [CheckSample] = []
+    var values: [CheckValue] = []
     for _ in 0..<runs {
         let started = ContinuousClock.now
         var observations = EngineObservations()
         observations.probes["db"] = await ProbeRunner.runOnce(probe)
-        samples = checks.flatMap { $0.samples(observations, now: Date().timeIntervalSince1970) }
+        values = checks.flatMap { $0.values(observations, now: Date().timeIntervalSince1970) }
         durations.append((ContinuousClock.now - started).seconds * 1000)
     }
-    let open = samples.first { $0.family == Catalog.openPositions }?.value ?? -1
-    let overdue = samples.first { $0.family == Catalog.overduePositions }?.value ?? -1
+    let open = values.first { $0.metric == Catalog.openPositions }?.value ?? -1
+    let overdue = values.first { $0.metric == Catalog.overduePositions }?.value ?? -1
     guard open == Double(positions), overdue == Double((positions + 9) / 10) else {
         return "| \(positions) | check cycle returned wrong figures (open \(open), overdue \(overdue)) | | | |"
     }

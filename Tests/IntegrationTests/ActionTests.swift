@@ -7,7 +7,7 @@ import Testing
 /// The remediation actions against real processes and a real SQLite file.
 struct ActionTests {
     static let incident: Incident = {
-        var incident = Incident(id: "bot/rearm/1-1", engine: "bot", source: "policy rearm", component: .positions,
+        var incident = Incident(id: "bot/rearm/1-1", engine: "bot", source: .policy("rearm"), component: .positions,
                                 level: .unhealthy, check: .monitorMismatch, value: 6, threshold: 1,
                                 reason: "monitor mismatch 6 (UNHEALTHY at ≥ 1)")
         incident.rung = 1

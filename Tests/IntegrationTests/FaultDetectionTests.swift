@@ -218,6 +218,10 @@ struct PushedReportIntegrationTests {
              "positions": [{"symbol": "ETH_USDT", "side": "LONG", "entry_price": 2000, "quantity": 1, "pnl": {"mark": 20, "last": 20, "websocket": 120}}]}
             """)
         #expect(accepted.status == 202)
+        // The report rings the engine's judge, whose reading the scrape shows.
+        try await eventually("the report's values are read") {
+            metric(try await warden.metrics(), "warden_monitored_positions{engine=\"bot\"}") != nil
+        }
         let metrics = try await warden.metrics()
         #expect(metric(metrics, "warden_probe_success{engine=\"bot\",probe=\"report\"}") == 1)
         #expect(metric(metrics, "warden_monitored_positions{engine=\"bot\"}") == 4)

@@ -38,13 +38,13 @@ struct SymbolAndPnLTests {
                              side: JSONPointer("/side"), sources: [("mark", JSONPointer("/pnl/mark")!), ("last", JSONPointer("/pnl/last")!),
                                                                    ("websocket", JSONPointer("/pnl/websocket")!)],
                              entryPrice: JSONPointer("/entry_price"), quantity: JSONPointer("/quantity"), minimumScale: 1)
-        let samples = check.samples(observations, now: 0)
+        let samples = check.values(observations, now: 0)
         // ETH long: 10, 10.5 and 60 over a notional of 1000 → 0.05; BTC agrees.
-        #expect(samples.first { $0.family == Catalog.pnlDeviation }?.value == 0.05)
-        #expect(samples.filter { $0.family == Catalog.pnlSourceUp }.map(\.value) == [1, 1, 1])
+        #expect(samples.first { $0.metric == Catalog.pnlDeviation }?.value == 0.05)
+        #expect(samples.filter { $0.metric == Catalog.pnlSourceUp }.map(\.value) == [1, 1, 1])
 
         observations.probes["status"]?.success = false
-        #expect(check.samples(observations, now: 0).isEmpty, "a failed probe is no data, not a zero")
+        #expect(check.values(observations, now: 0).isEmpty, "a failed probe is no data, not a zero")
     }
 }
 
@@ -360,8 +360,8 @@ struct ReviewRegressionTests {
                                                  output: .sql(["positions.open": [[.integer(5)]]]))
         observations.probes["memory"] = ProbeOutcome(success: true, durationSeconds: 0, at: 0, failure: nil,
                                                      output: .sql(["positions.monitored": [[.integer(3)]]]))
-        let samples = config.engines[0].watch.checks[0].samples(observations, now: 0)
-        #expect(samples.first { $0.family == Catalog.monitorMismatch }?.value == 2)
+        let samples = config.engines[0].watch.checks[0].values(observations, now: 0)
+        #expect(samples.first { $0.metric == Catalog.monitorMismatch }?.value == 2)
     }
 
     @Test func pnlWithoutTwoSourcesForAnyPositionIsNoData() throws {
@@ -371,9 +371,9 @@ struct ReviewRegressionTests {
         let check = PnLCheck(probe: "s", positions: JSONPointer("/positions")!, symbol: JSONPointer("/symbol")!, side: nil,
                              sources: [("mark", JSONPointer("/pnl/mark")!), ("last", JSONPointer("/pnl/last")!)],
                              entryPrice: nil, quantity: nil, minimumScale: 1)
-        let samples = check.samples(observations, now: 0)
-        #expect(!samples.contains { $0.family == Catalog.pnlDeviation }, "one source compares with nothing: no 0")
-        #expect(samples.filter { $0.family == Catalog.pnlSourceUp }.map(\.value) == [1, 0])
+        let samples = check.values(observations, now: 0)
+        #expect(!samples.contains { $0.metric == Catalog.pnlDeviation }, "one source compares with nothing: no 0")
+        #expect(samples.filter { $0.metric == Catalog.pnlSourceUp }.map(\.value) == [1, 0])
     }
 
     @Test func timestampEdgesAreRejected() {

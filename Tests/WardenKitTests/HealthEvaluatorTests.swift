@@ -2,7 +2,7 @@ import Foundation
 import Testing
 @testable import WardenKit
 
-/// Raw readings from an engine's status and check samples, against the seeds' default thresholds.
+/// Raw judgements from an engine's status and reading, against the default thresholds.
 struct HealthEvaluatorTests {
     static func evaluator() -> HealthEvaluator {
         var watch = WatchConfig()
@@ -35,10 +35,11 @@ struct HealthEvaluatorTests {
                                                             output: .json(.object([:])))
         status.observations.probes["db"] = ProbeOutcome(success: true, durationSeconds: 0.01, at: 99, failure: nil,
                                                         output: .sql([:]))
-        let readings = Self.evaluator().readings(status, samples: [
-            CheckSample(Catalog.locksStale, 2),
-            CheckSample(Catalog.engineConnections, ["broker"], 9), CheckSample(Catalog.engineConnectionLimit, ["broker"], 10),
-        ], rates: .init(cpu: 0.2, lockContention: 4), now: 100)
+        let reading = EngineReading(at: 100, measurements: [
+            Measurement(.memoryRatio, 0.9), Measurement(.cpuRatio, 0.2), Measurement(.staleLocks, 2),
+            Measurement(.lockContention, 4), Measurement(.connectionHeadroom, 1, subject: "broker"),
+        ])
+        let readings = Self.evaluator().readings(status, reading, now: 100)
         #expect(Self.level(readings[.resources]) == .unhealthy, "memory 90% ≥ 85%")
         #expect(Self.level(readings[.api]) == .degraded, "6 s latency ≥ 5 s")
         #expect(Self.level(readings[.locks]) == .unhealthy, "any stale lock")
@@ -81,7 +82,7 @@ struct HealthEvaluatorTests {
         status.observations.probes["status"] = outcome
         status.observations.probes["db"] = ProbeOutcome(success: false, durationSeconds: 0, at: 30, failure: "database is locked",
                                                         output: .none).following(nil)
-        let readings = Self.evaluator().readings(status, samples: [], now: 95)
+        let readings = Self.evaluator().readings(status, EngineReading(at: 95), now: 95)
         guard case .reading(let api) = readings[.api] else { Issue.record("api not judged"); return }
         #expect(api.level == .unhealthy)
         #expect(api.worst?.message == "api failures (status) 3 (UNHEALTHY at ≥ 3): timed out")
@@ -92,14 +93,26 @@ struct HealthEvaluatorTests {
     }
 
     @Test func onlyTheProcessIsJudgedWhileStartingOrAfterGivingUp() {
-        let young = Self.evaluator().readings(Self.running(since: 90), samples: [CheckSample(Catalog.locksStale, 5)],
-                                              now: 100)
+        let young = Self.evaluator().readings(Self.running(since: 90),
+                                              EngineReading(at: 100, measurements: [Measurement(.staleLocks, 5)]), now: 100)
         #expect(young[.locks] == .notJudged, "inside the 15 s startup grace")
         var gone = Self.running()
         gone.state = .gaveUp(since: 50)
-        let readings = Self.evaluator().readings(gone, samples: [], now: 100)
+        let readings = Self.evaluator().readings(gone, EngineReading(at: 100), now: 100)
         guard case .reading(let process) = readings[.process] else { Issue.record("process not judged"); return }
         #expect(process.level == .critical && process.urgent)
         #expect(readings[.api] == .notJudged)
+    }
+
+    /// An age read at one instant and judged a little later has grown by the difference: a reading taken at a
+    /// slot and judged at a crossing must not judge the silent loop younger than it is.
+    @Test func agesInAReadingGrowUntilTheyAreJudged() {
+        let reading = EngineReading(at: 100, measurements: [Measurement(.decisionAge, 290)])
+        var evaluator = Self.evaluator()
+        evaluator.components.insert(.decisions)
+        let readings = evaluator.readings(Self.running(), reading, now: 110)
+        guard case .reading(let decisions) = readings[.decisions] else { Issue.record("decisions not judged"); return }
+        #expect(decisions.worst?.value == 300)
+        #expect(decisions.level == .unhealthy)
     }
 }

@@ -165,4 +165,16 @@ struct RemediationPlannerTests {
         #expect(d.step(bad: true, judged: false) == [], "not judged: no decision")
         #expect(d.step(bad: true) == ["act 0"], "held 30 s ≥ 25 s")
     }
+
+    /// Budgets and cooldowns continue after a restart of Warden from the audit's text: each source reads back as
+    /// the one that wrote it, whatever its name holds.
+    @Test func auditedSourcesReadBackAsTheyWereWritten() {
+        for source: ActionSource in [.policy("rearm-monitoring"), .alertmanager("WardenWebSocketStale"), .policy("two words")] {
+            #expect(ActionSource(audited: source.description) == source)
+        }
+        #expect(ActionSource(audited: "policy") == nil)
+        #expect(ActionSource(audited: "manual restart") == nil)
+        #expect(ActionSource.alertmanager("X").restartReason == .remediation)
+        #expect(ActionSource.policy("X").restartReason == .health)
+    }
 }

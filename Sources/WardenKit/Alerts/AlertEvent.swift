@@ -53,9 +53,30 @@ public struct AlertEvent: Codable, Sendable, Equatable {
     /// The highest level involved: a recovery from CRITICAL matters to whoever heard of the CRITICAL.
     public var routingLevel: HealthLevel { max(level, from ?? level) }
 
-    static func transition(_ transition: HealthTransition, engine: String, policy: String?) -> AlertEvent {
+    // Every event about an engine is built here, from what the judge and the remediator know.
+
+    /// A component changed level; `acting` names the policies that will act on it.
+    static func transition(_ transition: HealthTransition, engine: String, acting: [String]) -> AlertEvent {
         AlertEvent(kind: .transition, engine: engine, component: transition.component.rawValue, from: transition.from,
                    level: transition.to, reason: transition.reason, value: transition.finding?.value,
-                   threshold: transition.finding?.threshold, action: policy, at: transition.at)
+                   threshold: transition.finding?.threshold,
+                   action: acting.isEmpty ? nil : "Warden acts: " + acting.joined(separator: ", "), at: transition.at)
+    }
+
+    /// A problem goes on: the component's level, and the finding behind it, since when.
+    static func reminder(_ component: HealthComponent, _ state: ComponentHealth, engine: String, at now: Double) -> AlertEvent {
+        let finding = state.reading?.worst
+        return AlertEvent(kind: .reminder, engine: engine, component: component.rawValue, level: state.level,
+                          reason: (finding?.message ?? state.level.name) + " (since \(AlertFormat.timestamp(state.since)))",
+                          value: finding?.value, threshold: finding?.threshold, at: now)
+    }
+
+    /// An action ended: what was done, on whose request, at which step, and how it went.
+    static func remediation(_ incident: Incident, _ action: any RemediationAction, _ outcome: ActionOutcome,
+                            at finished: Double) -> AlertEvent {
+        AlertEvent(kind: .remediation, engine: incident.engine, component: incident.component?.rawValue,
+                   level: incident.level, reason: incident.reason, value: incident.value, threshold: incident.threshold,
+                   action: "\(action.summary) (\(incident.source), step \(incident.rung + 1))",
+                   result: "\(outcome.result.rawValue): \(outcome.detail)", at: finished)
     }
 }

@@ -26,22 +26,46 @@ public struct EngineObservations: Sendable {
     }
 }
 
-/// One number a check produces: a sample of a catalog family for this engine (the `engine` label is added
-/// when rendering).
-public struct CheckSample: Sendable, Equatable {
-    public var family: MetricFamily
+/// What a check's value feeds in health: the check it is judged as, or the per-minute rate of its counter
+/// (values of one rate check add up, then the reading takes their rate over its window).
+public enum Feed: Sendable, Equatable {
+    case value(HealthCheck)
+    case ratePerMinute(HealthCheck)
+
+    public var check: HealthCheck {
+        switch self {
+        case .value(let check), .ratePerMinute(let check): check
+        }
+    }
+}
+
+/// One number a check read: the metric family it is shown as (the `engine` label is added when rendering) and
+/// what it feeds in health. Either may be absent: a connection limit is shown and not judged; the headroom below
+/// it is judged and not shown.
+public struct CheckValue: Sendable, Equatable {
+    public var metric: MetricFamily?
     public var labels: [String]
     public var value: Double
+    public var feeds: Feed?
 
-    public init(_ family: MetricFamily, _ labels: [String], _ value: Double) {
-        self.family = family
+    public init(_ metric: MetricFamily?, _ labels: [String], _ value: Double, feeds: Feed? = nil) {
+        self.metric = metric
         self.labels = labels
         self.value = value
+        self.feeds = feeds
     }
 
-    public init(_ family: MetricFamily, _ value: Double) {
-        self.init(family, [], value)
+    public init(_ metric: MetricFamily?, _ value: Double, feeds: Feed? = nil) {
+        self.init(metric, [], value, feeds: feeds)
     }
+
+    /// A value judged as `check` and shown nowhere else.
+    public static func judged(_ check: HealthCheck, _ value: Double, subject: String? = nil) -> CheckValue {
+        CheckValue(nil, subject.map { [$0] } ?? [], value, feeds: .value(check))
+    }
+
+    /// Which stream, endpoint or outcome the value is of: its first label.
+    public var subject: String? { labels.first }
 }
 
 /// A query a check needs run, and the SQLite probe that runs it.
@@ -55,14 +79,14 @@ public struct ProbeQuery: Sendable, Equatable {
     }
 }
 
-/// The shape every check shares: the queries it needs run (each on its own SQLite probe), and a pure
-/// function from observations to samples. A check whose inputs are missing produces no sample: no data, never
-/// a false zero.
+/// The shape every check shares: the queries it needs run (each on its own SQLite probe), the health checks its
+/// values feed, and a pure function from observations to values. A check whose inputs are missing produces no
+/// value: no data, never a false zero.
 public protocol Check: Sendable {
-    /// The health component its samples are judged in.
-    var component: HealthComponent { get }
+    /// Every health check its values may feed; their components are the ones this check makes judged.
+    var feeds: [HealthCheck] { get }
     var queries: [ProbeQuery] { get }
-    func samples(_ observations: EngineObservations, now: Double) -> [CheckSample]
+    func values(_ observations: EngineObservations, now: Double) -> [CheckValue]
 }
 
 extension Check {

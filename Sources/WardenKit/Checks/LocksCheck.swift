@@ -1,12 +1,13 @@
-/// Seed 002: lock rows held now, held past their expiry and for how long; contention outcomes.
+/// Two loops fighting over one lock (docs/incidents.md): lock rows held now, held past their expiry and for how
+/// long; contention outcomes.
 public struct LocksCheck: Check {
-    public var component: HealthComponent { .locks }
+    public var feeds: [HealthCheck] { [.staleLocks, .lockContention] }
 
     public static let defaultQuery = """
         SELECT COUNT(*), COALESCE(SUM(warden_unixtime(expires_at) < :now), 0), \
         COALESCE(MAX(:now - warden_unixtime(updated_at)), 0) FROM system_config WHERE config_key LIKE 'partial_tp_%'
         """
-    /// Rows of (outcome, count); outcomes `lock_busy` and `recently_executed` as in seed 002.
+    /// Rows of (outcome, count); outcomes `lock_busy` and `recently_executed` as the reference engine writes them.
     public static let defaultContentionQuery = """
         SELECT result, COUNT(*) FROM partial_take_profit_history \
         WHERE result IN ('lock_busy', 'recently_executed') GROUP BY result
@@ -43,13 +44,13 @@ public struct LocksCheck: Check {
         outcome == "lock_busy" ? "busy" : outcome
     }
 
-    public func samples(_ observations: EngineObservations, now: Double) -> [CheckSample] {
-        var samples: [CheckSample] = []
+    public func values(_ observations: EngineObservations, now: Double) -> [CheckValue] {
+        var values: [CheckValue] = []
         if let database, let row = observations.rows(database, "locks.held")?.first, row.count >= 3,
            let held = row[0].number {
-            samples.append(CheckSample(Catalog.locksHeld, held))
-            samples.append(CheckSample(Catalog.locksStale, row[1].number ?? 0))
-            samples.append(CheckSample(Catalog.lockMaxHold, held > 0 ? max(0, row[2].number ?? 0) : 0))
+            values.append(CheckValue(Catalog.locksHeld, held))
+            values.append(CheckValue(Catalog.locksStale, row[1].number ?? 0, feeds: .value(.staleLocks)))
+            values.append(CheckValue(Catalog.lockMaxHold, held > 0 ? max(0, row[2].number ?? 0) : 0))
         }
         var contention: [String: Double] = [:]
         if let database, contentionQuery != nil, let rows = observations.rows(database, "locks.contention") {
@@ -63,8 +64,8 @@ public struct LocksCheck: Check {
             if let count = source.number(observations, queryName: "locks.\(result)") { contention[result, default: 0] += count }
         }
         for (result, count) in contention.sorted(by: { $0.key < $1.key }) {
-            samples.append(CheckSample(Catalog.lockContention, [result], count))
+            values.append(CheckValue(Catalog.lockContention, [result], count, feeds: .ratePerMinute(.lockContention)))
         }
-        return samples
+        return values
     }
 }

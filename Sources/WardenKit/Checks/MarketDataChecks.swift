@@ -1,6 +1,7 @@
-/// Seed 003: how long since each WebSocket stream last delivered a message or pong, and its reconnects.
+/// A stale market feed (docs/incidents.md): how long since each WebSocket stream last delivered a message or
+/// pong, and its reconnects.
 public struct WebSocketCheck: Check {
-    public var component: HealthComponent { .websocket }
+    public var feeds: [HealthCheck] { [.websocketLag] }
 
     public var stream: String
     public var lastMessage: ValueSource
@@ -19,23 +20,24 @@ public struct WebSocketCheck: Check {
             .compactMap { $0 }
     }
 
-    public func samples(_ observations: EngineObservations, now: Double) -> [CheckSample] {
-        var samples: [CheckSample] = []
+    public func values(_ observations: EngineObservations, now: Double) -> [CheckValue] {
+        var values: [CheckValue] = []
         if let last = lastMessage.time(observations, queryName: "websocket.\(stream).last", parser: timestamps) {
-            samples.append(CheckSample(Catalog.websocketLag, [stream], max(0, now - last)))
+            values.append(CheckValue(Catalog.websocketLag, [stream], max(0, now - last), feeds: .value(.websocketLag)))
         }
         if let count = reconnects?.number(observations, queryName: "websocket.\(stream).reconnects") {
-            samples.append(CheckSample(Catalog.websocketReconnects, [stream], count))
+            values.append(CheckValue(Catalog.websocketReconnects, [stream], count))
         }
-        return samples
+        return values
     }
 }
 
-/// Seed 001: seconds since the engine last decided (a log heartbeat, a status field or a SQL timestamp).
+/// A main loop that stops deciding while the process looks alive (docs/incidents.md): seconds since the engine
+/// last decided (a log heartbeat, a status field or a SQL timestamp).
 /// Before the first decision of a run, the age counts from the engine's start: an engine that never decides
 /// must show a growing age, not nothing.
 public struct DecisionsCheck: Check {
-    public var component: HealthComponent { .decisions }
+    public var feeds: [HealthCheck] { [.decisionAge] }
 
     public var source: ValueSource
     public var timestamps: TimestampParser
@@ -47,7 +49,7 @@ public struct DecisionsCheck: Check {
 
     public var queries: [ProbeQuery] { [source.query(named: "decisions.last")].compactMap { $0 } }
 
-    public func samples(_ observations: EngineObservations, now: Double) -> [CheckSample] {
+    public func values(_ observations: EngineObservations, now: Double) -> [CheckValue] {
         let last = source.time(observations, queryName: "decisions.last", parser: timestamps)
         let since: Double?
         switch (last, observations.engineStartedAt) {
@@ -59,6 +61,6 @@ public struct DecisionsCheck: Check {
         case (nil, nil): since = nil
         }
         guard let since else { return [] }
-        return [CheckSample(Catalog.decisionAge, max(0, now - since))]
+        return [CheckValue(Catalog.decisionAge, max(0, now - since), feeds: .value(.decisionAge))]
     }
 }

@@ -1,10 +1,10 @@
-/// Seed 003: the same position's PnL from several price sources (mark, last trade, WebSocket) must agree.
+/// PnL sources that disagree (docs/incidents.md): the same position's PnL from several price sources (mark, last trade, WebSocket) must agree.
 ///
 /// Reads an array of positions from an HTTP probe's JSON; each position has a symbol, a side, and one PnL per
 /// source. Positions are matched by normalised symbol and side (`ETH`, `ETHUSDT`, `ETH_USDT` are one), so
 /// sources reported in separate entries still meet.
 public struct PnLCheck: Check {
-    public var component: HealthComponent { .pnl }
+    public var feeds: [HealthCheck] { [.pnlDeviation] }
 
     public var probe: String
     public var positions: JSONPointer
@@ -33,7 +33,7 @@ public struct PnLCheck: Check {
         self.minimumScale = minimumScale
     }
 
-    public func samples(_ observations: EngineObservations, now: Double) -> [CheckSample] {
+    public func values(_ observations: EngineObservations, now: Double) -> [CheckValue] {
         guard let document = observations.json(probe), case .array(let entries)? = positions.resolve(in: document) else {
             return []
         }
@@ -57,18 +57,18 @@ public struct PnLCheck: Check {
                 }
             }
         }
-        var samples = sources.map { source in
-            CheckSample(Catalog.pnlSourceUp, [source.name], entries.isEmpty || delivered.contains(source.name) ? 1 : 0)
+        var values = sources.map { source in
+            CheckValue(Catalog.pnlSourceUp, [source.name], entries.isEmpty || delivered.contains(source.name) ? 1 : 0)
         }
         let deviations = groups.compactMap { key, values in
             PnLAgreement.deviation(Array(values.values), minimumScale: max(minimumScale, scales[key] ?? 0))
         }
         // No open position: nothing disagrees (0). Positions, but none with two sources: no data, not a 0.
         if entries.isEmpty {
-            samples.append(CheckSample(Catalog.pnlDeviation, 0))
+            values.append(CheckValue(Catalog.pnlDeviation, 0, feeds: .value(.pnlDeviation)))
         } else if let worst = deviations.max() {
-            samples.append(CheckSample(Catalog.pnlDeviation, worst))
+            values.append(CheckValue(Catalog.pnlDeviation, worst, feeds: .value(.pnlDeviation)))
         }
-        return samples
+        return values
     }
 }

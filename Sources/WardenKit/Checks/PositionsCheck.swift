@@ -1,7 +1,7 @@
-/// Seeds 000 and 004: open positions against monitored ones, positions past their planned close, positions
-/// without an active stop-loss or take-profit. Aggregated in SQL: the database returns counts, not rows.
+/// Lost monitors and positions without stops (docs/incidents.md): open positions against monitored ones,
+/// positions past their planned close, positions without an active stop-loss or take-profit. Aggregated in SQL: the database returns counts, not rows.
 public struct PositionsCheck: Check {
-    public var component: HealthComponent { .positions }
+    public var feeds: [HealthCheck] { [.monitorMismatch, .overduePositions, .unprotectedPositions] }
 
     public static let defaultOpenQuery = "SELECT COUNT(*) FROM futures_positions WHERE status = 'open'"
     /// Count and age of the oldest; `:grace` is the configured grace period in seconds.
@@ -9,7 +9,7 @@ public struct PositionsCheck: Check {
         SELECT COUNT(*), COALESCE(MAX(:now - warden_unixtime(planned_close_time)), 0) FROM futures_positions \
         WHERE status = 'open' AND warden_unixtime(planned_close_time) < :now - :grace
         """
-    /// Seed 004's `position_stops` has no position id: a stop protects the open positions of its symbol.
+    /// The reference schema's `position_stops` has no position id: a stop protects the open positions of its symbol.
     /// `NOT IN` rather than a correlated `NOT EXISTS`: SQLite builds one temporary index for it, so the cost
     /// stays linear on an engine database without an index on `position_stops(symbol)`, where `NOT EXISTS`
     /// goes quadratic (measured: 284 s at 100,000 positions). `ORDER BY` fills that index in key order, which
@@ -49,22 +49,22 @@ public struct PositionsCheck: Check {
             + [monitored?.query(named: "positions.monitored")].compactMap { $0 }
     }
 
-    public func samples(_ observations: EngineObservations, now: Double) -> [CheckSample] {
+    public func values(_ observations: EngineObservations, now: Double) -> [CheckValue] {
         guard let database else { return [] }
-        var samples: [CheckSample] = []
+        var values: [CheckValue] = []
         let open = observations.rows(database, "positions.open")?.first?.first?.number
         let monitored = monitored?.number(observations, queryName: "positions.monitored")
-        if let open { samples.append(CheckSample(Catalog.openPositions, open)) }
-        if let monitored { samples.append(CheckSample(Catalog.monitoredPositions, monitored)) }
-        if let open, let monitored { samples.append(CheckSample(Catalog.monitorMismatch, abs(open - monitored))) }
+        if let open { values.append(CheckValue(Catalog.openPositions, open)) }
+        if let monitored { values.append(CheckValue(Catalog.monitoredPositions, monitored)) }
+        if let open, let monitored { values.append(CheckValue(Catalog.monitorMismatch, abs(open - monitored), feeds: .value(.monitorMismatch))) }
         if let overdue = observations.rows(database, "positions.overdue")?.first, overdue.count >= 2,
            let count = overdue[0].number {
-            samples.append(CheckSample(Catalog.overduePositions, count))
-            samples.append(CheckSample(Catalog.overdueMaxAge, count > 0 ? max(0, overdue[1].number ?? 0) : 0))
+            values.append(CheckValue(Catalog.overduePositions, count, feeds: .value(.overduePositions)))
+            values.append(CheckValue(Catalog.overdueMaxAge, count > 0 ? max(0, overdue[1].number ?? 0) : 0))
         }
         if let unprotected = observations.rows(database, "positions.unprotected")?.first?.first?.number {
-            samples.append(CheckSample(Catalog.unprotectedPositions, unprotected))
+            values.append(CheckValue(Catalog.unprotectedPositions, unprotected, feeds: .value(.unprotectedPositions)))
         }
-        return samples
+        return values
     }
 }

@@ -1,5 +1,5 @@
 /// Symbols in the forms exchanges and engines write them (`ETH`, `ETHUSDT`, `ETH_USDT`, `ETH-USDT`,
-/// `eth/usdt`), reduced to one key so that positions from different sources can be matched (seed 002).
+/// `eth/usdt`), reduced to one key so that positions from different sources can be matched.
 public enum SymbolNormalizer {
     /// Quote currencies stripped from the end, longest first so that `USDT` wins over `USD`.
     static let quotes = ["USDT", "USDC", "BUSD", "FDUSD", "USD", "BTC", "ETH", "EUR"]
@@ -24,7 +24,7 @@ public enum SymbolNormalizer {
     }
 }
 
-/// The worst disagreement between PnL sources (seed 003).
+/// The worst disagreement between PnL sources.
 public enum PnLAgreement {
     /// Relative deviation of one position's values: (max − min) / max(max |value|, minimumScale). 0 when all
     /// agree; nil with fewer than two values.

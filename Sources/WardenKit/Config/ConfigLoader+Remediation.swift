@@ -67,7 +67,7 @@ extension ConfigLoader {
         defer { map.finish() }
         let context = ActionReading(watch: watch, references: References(watch), workingDirectory: workingDirectory,
                                     searchPath: environment["PATH"] ?? searchPath, preStop: nil,
-                                    components: HealthEvaluator(settings: HealthSettings(), watch: watch).components)
+                                    components: watch.judgedComponents)
         var withHook = context
         if let hook = map["pre_stop"] {
             withHook.preStop = action(hook, context, allowed: ["http", "exec"])

@@ -1,42 +1,19 @@
-/// Turns one engine's latest values into a raw reading per component. Pure: the status, the check samples
-/// and the clock in, readings out.
+/// Turns one engine's reading into a raw judgement per component. Pure: the status, the reading and the clock
+/// in, judgements out.
 public struct HealthEvaluator: Sendable {
     public var settings: HealthSettings
-    /// The component each probe reports to: HTTP and pushed reports → api, SQLite → database, heartbeat
-    /// files → decisions.
-    public var probeComponents: [String: HealthComponent]
+    /// Each probe's kind, by name: the component its state is judged in.
+    public var probeKinds: [String: ProbeConfig.Kind]
     /// Components with at least one configured input; the others are not judged at all.
     public var components: Set<HealthComponent>
 
     public init(settings: HealthSettings, watch: WatchConfig) {
         self.settings = settings
-        var probeComponents: [String: HealthComponent] = [:]
-        for probe in watch.probes {
-            probeComponents[probe.name] = switch probe.kind {
-            case .http, .pushed: .api
-            case .sqlite: .database
-            case .heartbeatFile: .decisions
-            }
-        }
-        self.probeComponents = probeComponents
-        self.components = Set([.process, .resources] + probeComponents.values + watch.checks.map(\.component))
+        probeKinds = Dictionary(watch.probes.map { ($0.name, $0.kind) }, uniquingKeysWith: { first, _ in first })
+        components = watch.judgedComponents
     }
 
-    /// Values that are the change of a counter since the previous evaluation (the caller keeps the counters).
-    public struct Rates: Sendable {
-        /// CPU seconds per second of the engine's tree.
-        public var cpu: Double?
-        /// Lock contention outcomes per minute.
-        public var lockContention: Double?
-
-        public init(cpu: Double? = nil, lockContention: Double? = nil) {
-            self.cpu = cpu
-            self.lockContention = lockContention
-        }
-    }
-
-    public func readings(_ status: EngineStatus, samples: [CheckSample], rates: Rates = Rates(),
-                         now: Double) -> [HealthComponent: ComponentInput] {
+    public func readings(_ status: EngineStatus, _ reading: EngineReading, now: Double) -> [HealthComponent: ComponentInput] {
         var result: [HealthComponent: ComponentInput] = [.process: process(status.state)]
         // Only a running engine past its startup grace is judged on what it does.
         guard let startedAt = status.startedAt, case .running = status.state,
@@ -50,28 +27,24 @@ public struct HealthEvaluator: Sendable {
             if let component = check.component { add(component, .judged(check, value, settings.threshold(check), subject: subject)) }
         }
 
-        if let resources = status.resources, resources.sampledAt >= startedAt {
-            judge(.memoryRatio, resources.memoryRatio)
-            judge(.memoryBytes, Double(resources.residentBytes))
-            judge(.threads, Double(resources.threads))
-            if let cpu = rates.cpu { judge(.cpuRatio, cpu) }
-        }
         for (name, outcome) in status.observations.probes.sorted(by: { $0.key < $1.key }) {
-            guard let component = probeComponents[name] else { continue }
+            guard let kind = probeKinds[name] else { continue }
+            let component = kind.component
             let current = outcome.current(now: now)
+            let asked: Bool = if case .http = kind { true } else { false }
             if current.success {
                 switch current.output {
                 case .fileAge(let age): judge(.heartbeatAge, age + max(0, now - current.at), subject: name)
                 default:
-                    if name != PushedReport.probeName, component == .api {
+                    if asked {
                         judge(.apiLatency, current.durationSeconds, subject: name)
                         judge(.apiFailures, 0, subject: name)
                     } else {
                         add(component, Self.missing(probe: name, for: 0, because: nil))
                     }
                 }
-            } else if component == .api && name != PushedReport.probeName {
-                // Seed 001: one unanswered health check is a warning, three in a row a problem.
+            } else if asked {
+                // One unanswered health check is a warning, three in a row a problem.
                 var finding = Finding.judged(.apiFailures, Double(current.consecutiveFailures), settings.threshold(.apiFailures),
                                              subject: name)
                 finding.message += ": \(current.failure ?? "failed")"
@@ -84,26 +57,9 @@ public struct HealthEvaluator: Sendable {
                 add(component, finding)
             }
         }
-        var connections: [String: Double] = [:]
-        var limits: [String: Double] = [:]
-        for sample in samples {
-            let subject = sample.labels.first
-            switch sample.family {
-            case Catalog.monitorMismatch: judge(.monitorMismatch, sample.value)
-            case Catalog.overduePositions: judge(.overduePositions, sample.value)
-            case Catalog.unprotectedPositions: judge(.unprotectedPositions, sample.value)
-            case Catalog.locksStale: judge(.staleLocks, sample.value)
-            case Catalog.pnlDeviation: judge(.pnlDeviation, sample.value)
-            case Catalog.websocketLag: judge(.websocketLag, sample.value, subject: subject)
-            case Catalog.decisionAge: judge(.decisionAge, sample.value)
-            case Catalog.engineConnections: connections[subject ?? ""] = sample.value
-            case Catalog.engineConnectionLimit: limits[subject ?? ""] = sample.value
-            default: break
-            }
-        }
-        if let contention = rates.lockContention { judge(.lockContention, contention) }
-        for (endpoint, limit) in limits.sorted(by: { $0.key < $1.key }) {
-            judge(.connectionHeadroom, limit - (connections[endpoint] ?? 0), subject: endpoint)
+        for measurement in reading.measurements {
+            judge(measurement.check, measurement.value + (measurement.check.growsWithClock ? max(0, now - reading.at) : 0),
+                  subject: measurement.subject)
         }
 
         for component in components where component != .process {

@@ -16,11 +16,9 @@ public struct HealthMonitor: Service {
     let priorActions: [String: [String: [Double]]]
     let router: AlertRouter
     let repeatInterval: Duration
-    /// Rung when a probe of the engine has published an outcome (`freshInput(for:)`).
-    let doorbells: [String: Doorbell]
 
     public init(engines: [EngineConfig], board: StatusBoard, store: WardenStore?, remediator: Remediator, logger: Logger,
-                priorActions: [(engine: String, source: String, at: Double)] = [],
+                priorActions: [PriorAction] = [],
                 router: AlertRouter = AlertRouter(channels: []), repeatInterval: Duration = .seconds(3600)) {
         self.engines = engines
         self.board = board
@@ -30,17 +28,10 @@ public struct HealthMonitor: Service {
         self.router = router
         self.repeatInterval = repeatInterval
         var prior: [String: [String: [Double]]] = [:]
-        for action in priorActions where action.source.hasPrefix("policy ") {
-            prior[action.engine, default: [:]][String(action.source.dropFirst("policy ".count)), default: []].append(action.at)
+        for action in priorActions {
+            if case .policy(let name) = action.source { prior[action.engine, default: [:]][name, default: []].append(action.at) }
         }
         self.priorActions = prior
-        doorbells = Dictionary(uniqueKeysWithValues: engines.map { ($0.name, Doorbell()) })
-    }
-
-    /// A probe of `engine` has a new outcome: its judge looks at once whether a raw level moved, and if one did,
-    /// evaluates before its tick. A fault is then judged as soon as it is seen, not up to `evaluate_every` later.
-    public func freshInput(for engine: String) {
-        doorbells[engine]?.ring()
     }
 
     public func run() async {
@@ -59,8 +50,7 @@ private final class EngineJudge {
     let evaluator: HealthEvaluator
     var tracker: HealthTracker
     var planner: RemediationPlanner
-    var previousCPU: (seconds: Double, at: Double)?
-    var contentionHistory: [(total: Double, at: Double)] = []
+    var reader: EngineReader
     var reminders: ReminderSchedule
     /// Results of finished actions, handed back to the planner at the next evaluation.
     let finished = FinishedActions()
@@ -75,24 +65,38 @@ private final class EngineJudge {
         planner = RemediationPlanner(engine: engine.name, policies: engine.remediation.policies,
                                      tick: engine.health.evaluateEvery, priorActions: monitor.priorActions[engine.name] ?? [:])
         reminders = ReminderSchedule(interval: monitor.repeatInterval)
+        // Per-minute rates span six ticks: contention comes in bursts, and one tick's worth is mostly zeros.
+        reader = EngineReader(checks: engine.watch.checks, rateWindow: 6 * engine.health.evaluateEvery.seconds)
     }
 
-    /// Evaluates at every tick (`evaluate_every` after the previous evaluation), when a growing age reaches its
-    /// next bound, and when fresh input moves a raw level; otherwise sleeps until rung or due.
+    /// Reads the engine whenever it wakes: at every tick (`evaluate_every` after the previous evaluation), when a
+    /// growing age reaches its next bound, when a pushed report expires, and when rung (the engine's process
+    /// changed state, a slot's probes or a pushed report published). Every reading is published; it is evaluated at
+    /// a tick, at a crossing, or when it moves a raw level.
     func loop() async {
         let interval = engine.health.evaluateEvery
-        let (rings, wake) = (monitor.doorbells[engine.name] ?? Doorbell()).subscribe()
+        let (rings, wake) = monitor.board.newsBell(of: engine.name).subscribe()
         var iterator = rings.makeAsyncIterator()
         // Ticks on the monotonic clock: a wall clock stepped back must not hold the judge.
         var due = ContinuousClock.now
+        // When the soonest pushed report expires: its values leave the reading then, not at the next tick.
+        var expiryAt: Double?
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
             let now = Date().timeIntervalSince1970
-            if ContinuousClock.now >= due || now >= crossingAt ?? .infinity || freshInputMoved(now: now) {
-                await evaluate(now: now)
-                due = ContinuousClock.now + interval
+            if let status = monitor.board.status(of: engine.name) {
+                expiryAt = status.observations.probes.values.compactMap(\.expiresAt).filter { $0 >= now }.min()
+                let reading = reader.read(status, now: now)
+                let inputs = evaluator.readings(status, reading, now: now)
+                if ContinuousClock.now >= due || now >= crossingAt ?? .infinity || tracker.moved(inputs) {
+                    await evaluate(status, reading, inputs, now: now)
+                    due = ContinuousClock.now + interval
+                } else {
+                    monitor.board.update(engine.name) { $0.health.reading = reading }
+                }
             }
             let untilTick = max(due - ContinuousClock.now, .zero)
-            let pause = HealthEvaluator.pause(untilTick, until: crossingAt, now: Date().timeIntervalSince1970)
+            let pause = HealthEvaluator.pause(untilTick, until: [crossingAt, expiryAt].compactMap { $0 }.min(),
+                                              now: Date().timeIntervalSince1970)
             let timer = Task {
                 // A cancelled timer (the judge was rung first) must not ring: that would wake the next wait.
                 guard (try? await Task.sleep(for: pause)) != nil else { return }
@@ -107,30 +111,13 @@ private final class EngineJudge {
         }
     }
 
-    /// A look at the latest observations without judging them (no counters, no hysteresis).
-    func freshInputMoved(now: Double) -> Bool {
-        guard let (status, samples) = observe(now: now) else { return false }
-        return tracker.moved(evaluator.readings(status, samples: samples, now: now))
-    }
-
-    /// The engine's status and its checks' samples as of `now`: what an evaluation, or a look, starts from.
-    private func observe(now: Double) -> (EngineStatus, [CheckSample])? {
-        guard let status = monitor.board.status(of: engine.name) else { return nil }
-        let observations = status.currentObservations(now: now)
-        return (status, engine.watch.checks.flatMap { $0.samples(observations, now: now) })
-    }
-
-    func evaluate(now: Double) async {
+    func evaluate(_ status: EngineStatus, _ reading: EngineReading, _ inputs: [HealthComponent: ComponentInput],
+                  now: Double) async {
         let remediator = monitor.remediator
         crossingAt = nil
         for done in finished.take() {
             planner.finished(policy: done.policy, result: done.result)
         }
-        guard let (status, samples) = observe(now: now) else { return }
-        let contention = samples.filter { $0.family == Catalog.lockContention }.map(\.value)
-        let rates = HealthEvaluator.Rates(cpu: cpuRatio(status.resources),
-                                          lockContention: contention.isEmpty ? nil : contentionRate(contention.reduce(0, +), now: now))
-        let inputs = evaluator.readings(status, samples: samples, rates: rates, now: now)
         crossingAt = evaluator.nextCrossing(inputs, now: now)
         var transitions = tracker.evaluate(inputs, now: now)
         // The planner decides on fresh readings only: neither a held component nor one whose inputs are missing.
@@ -157,8 +144,9 @@ private final class EngineJudge {
         let components = tracker.components
         let level = tracker.level
         let exhausted = planner.exhausted.map(\.name)
-        let point = TrendPoint(at: now, samples: samples, resources: status.isUp ? status.resources : nil)
+        let point = TrendPoint(at: now, reading: reading, resources: status.isUp ? status.resources : nil)
         monitor.board.update(engine.name) { status in
+            status.health.reading = reading
             status.health.components = components
             status.health.level = level
             status.health.evaluatedAt = now
@@ -176,42 +164,14 @@ private final class EngineJudge {
     /// reminder for each problem that has gone on for `repeat_interval`.
     private func alertEvents(_ transitions: [HealthTransition], now: Double) -> [AlertEvent] {
         let policies = planner.policies
-        var events = transitions.map { transition in
+        let events = transitions.map { transition in
             let acting = transition.to > transition.from
                 ? policies.filter { $0.component == transition.component && transition.to >= $0.level }.map(\.name) : []
-            return AlertEvent.transition(transition, engine: engine.name,
-                                         policy: acting.isEmpty ? nil : "Warden acts: " + acting.joined(separator: ", "))
+            return AlertEvent.transition(transition, engine: engine.name, acting: acting)
         }
-        for component in reminders.due(tracker.components, transitions: transitions, now: now) {
-            guard let state = tracker.components[component] else { continue }
-            let finding = state.reading?.worst
-            events.append(AlertEvent(kind: .reminder, engine: engine.name, component: component.rawValue, level: state.level,
-                                     reason: (finding?.message ?? state.level.name)
-                                         + " (since \(AlertFormat.timestamp(state.since)))",
-                                     value: finding?.value, threshold: finding?.threshold, at: now))
+        return events + reminders.due(tracker.components, transitions: transitions, now: now).compactMap { component in
+            tracker.components[component].map { AlertEvent.reminder(component, $0, engine: engine.name, at: now) }
         }
-        return events
-    }
-
-    /// CPU seconds per second of the engine's tree between the two latest resource samples.
-    private func cpuRatio(_ sample: ResourceSample?) -> Double? {
-        guard let sample else { return nil }
-        defer { if previousCPU?.at != sample.sampledAt { previousCPU = (sample.cpuSeconds, sample.sampledAt) } }
-        guard let previous = previousCPU, sample.sampledAt > previous.at, sample.cpuSeconds >= previous.seconds else {
-            return nil
-        }
-        return (sample.cpuSeconds - previous.seconds) / (sample.sampledAt - previous.at)
-    }
-
-    /// Contention outcomes per minute over the last six evaluations (contention comes in bursts; one
-    /// evaluation's worth of it is mostly zeros). nil until there are two points, and after the counter went
-    /// backwards (the engine's history was reset).
-    private func contentionRate(_ total: Double, now: Double) -> Double? {
-        if let last = contentionHistory.last, total < last.total { contentionHistory = [] }
-        contentionHistory.append((total, now))
-        if contentionHistory.count > 7 { contentionHistory.removeFirst() }
-        guard let oldest = contentionHistory.first, now > oldest.at else { return nil }
-        return (total - oldest.total) / (now - oldest.at) * 60
     }
 
     private func handle(_ decision: RemediationPlanner.Decision, now: Double) async -> HealthTransition? {

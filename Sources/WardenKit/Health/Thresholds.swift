@@ -53,22 +53,6 @@ public enum HealthCheck: String, Sendable, CaseIterable, Codable {
 
     public enum Unit: Sendable { case count, seconds, ratio, bytes, perMinute }
 
-    /// The component it belongs to; a missing input belongs to whichever component reads it.
-    public var component: HealthComponent? {
-        switch self {
-        case .memoryRatio, .memoryBytes, .cpuRatio, .threads: .resources
-        case .apiLatency, .apiFailures: .api
-        case .websocketLag: .websocket
-        case .decisionAge, .heartbeatAge: .decisions
-        case .monitorMismatch, .overduePositions, .unprotectedPositions: .positions
-        case .staleLocks, .lockContention: .locks
-        case .pnlDeviation: .pnl
-        case .connectionHeadroom: .connections
-        case .processState: .process
-        case .inputMissing, .remediationExhausted: nil
-        }
-    }
-
     /// Ages of something that should keep arriving (a decision, a heartbeat, a market message): while it stays
     /// away the value grows with the clock, so the moment it reaches a bound is known in advance.
     public var growsWithClock: Bool {

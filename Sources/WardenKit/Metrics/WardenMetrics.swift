@@ -1,26 +1,24 @@
 import Foundation
 
 /// Renders `/metrics` from the state Warden already keeps: each family is collected at scrape time from its
-/// single owner (the status board, the store, /proc/self), so nothing is counted twice and nothing goes stale.
+/// single owner (the status board, the store, /proc/self), so nothing is counted twice. A scrape runs no check:
+/// the checks' values are those of each engine's latest reading, with ages grown to the scrape's instant.
 public struct WardenMetrics: Sendable {
     let version: String
     let board: StatusBoard
     let store: WardenStore?
     let system: ProcSystem
-    /// Each engine's checks, by engine name.
-    let checks: [String: [any Check]]
     /// The action kinds each engine's remediation can take: their counters start at 0.
     let actionKinds: [String: Set<String>]
     let alertStats: AlertStats?
 
     public init(version: String, board: StatusBoard, store: WardenStore?, system: ProcSystem,
-                checks: [String: [any Check]] = [:], actionKinds: [String: Set<String>] = [:], alertStats: AlertStats? = nil) {
+                actionKinds: [String: Set<String>] = [:], alertStats: AlertStats? = nil) {
         self.alertStats = alertStats
         self.version = version
         self.board = board
         self.store = store
         self.system = system
-        self.checks = checks
         self.actionKinds = actionKinds
     }
 
@@ -61,15 +59,15 @@ public struct WardenMetrics: Sendable {
         return out.output
     }
 
-    /// Probe results, log rules and the checks computed from them now, from each engine's latest observations.
+    /// Probe results and log rules from each engine's latest observations, and the values of its latest reading.
     private func writeObservations(_ engines: [EngineStatus], now: Double, into out: inout ExpositionWriter) {
         var byFamily: [String: [ExpositionWriter.Sample]] = [:]
         func add(_ family: MetricFamily, _ engine: String, _ labels: [String], _ value: Double) {
             byFamily[family.name, default: []].append(.init([engine] + labels, value))
         }
         for engine in engines {
-            let observations = engine.currentObservations(now: now)
-            for (name, outcome) in observations.probes.sorted(by: { $0.key < $1.key }) {
+            for (name, stored) in engine.observations.probes.sorted(by: { $0.key < $1.key }) {
+                let outcome = stored.current(now: now)
                 add(Catalog.probeSuccess, engine.name, [name], outcome.success ? 1 : 0)
                 add(Catalog.probeDuration, engine.name, [name], outcome.durationSeconds)
                 if case .fileAge(let age) = outcome.output {
@@ -77,15 +75,15 @@ public struct WardenMetrics: Sendable {
                     add(Catalog.heartbeatFileAge, engine.name, [name], age + max(0, now - outcome.at))
                 }
             }
-            for (rule, count) in observations.logs.counts.sorted(by: { $0.key < $1.key }) {
+            for (rule, count) in engine.observations.logs.counts.sorted(by: { $0.key < $1.key }) {
                 add(Catalog.logRuleMatches, engine.name, [rule], count)
             }
-            for (rule, time) in observations.logs.lastMatch.sorted(by: { $0.key < $1.key }) {
+            for (rule, time) in engine.observations.logs.lastMatch.sorted(by: { $0.key < $1.key }) {
                 add(Catalog.logRuleLastMatch, engine.name, [rule], time)
             }
-            for check in checks[engine.name] ?? [] {
-                for sample in check.samples(observations, now: now) {
-                    add(sample.family, engine.name, sample.labels, sample.value)
+            if let reading = engine.health.reading {
+                for value in reading.values {
+                    if let metric = value.metric { add(metric, engine.name, value.labels, reading.value(value, now: now)) }
                 }
             }
         }

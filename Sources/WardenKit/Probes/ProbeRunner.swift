@@ -21,8 +21,8 @@ public struct ProbeRunner: Service {
     let probes: [(engine: String, probe: any Probe)]
     let board: StatusBoard
     let logger: Logger
-    /// Told the engine's name once every probe that ran in a slot has its outcome on the board (the health
-    /// monitor's `freshInput(for:)`).
+    /// Told the engine's name once every probe that ran in a slot has its outcome on the board
+    /// (`StatusBoard.announce`, which wakes the engine's judge).
     let published: @Sendable (String) -> Void
 
     public init(probes: [(engine: String, probe: any Probe)], board: StatusBoard, logger: Logger,

@@ -29,14 +29,17 @@ public struct ResourceSampler: Service {
                 let sample = sample(tree: tree, account: &account)
                 let connections = engine.watch.connectionEndpoints.isEmpty
                     ? [:] : countConnections(root: pid, tree: tree, endpoints: engine.watch.connectionEndpoints) ?? [:]
+                var changed = false
                 board.update(engine.name) {
                     $0.resources = sample
+                    changed = $0.observations.connections != connections
                     $0.observations.connections = connections
                 }
+                // New counts are news for the connections check; resources are shown as sampled.
+                if changed { board.announce(engine.name) }
             } else {
                 let cpu = account.update([])
                 board.update(engine.name) { status in
-                    status.observations.connections = [:]   // a stopped engine holds none; say nothing rather than the last count
                     status.resources = ResourceSample(cpuSeconds: Double(cpu) / system.ticksPerSecond, residentBytes: 0,
                                                       memoryRatio: 0, threads: 0, openFDs: 0, processes: 0,
                                                       sampledAt: Date().timeIntervalSince1970)

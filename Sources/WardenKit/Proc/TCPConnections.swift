@@ -52,8 +52,8 @@ public enum ProcNetTCP {
     }
 }
 
-/// A remote endpoint to count connections to: an address or CIDR block and a port (seed 004: the broker's
-/// API, limit 10). Written `127.0.0.1:443`, `10.0.0.0/8:443`, `[2001:db8::1]:443` or `[2001:db8::]/32:443`.
+/// A remote endpoint to count connections to: an address or CIDR block and a port (a broker's API, say, which
+/// refuses the eleventh connection). Written `127.0.0.1:443`, `10.0.0.0/8:443`, `[2001:db8::1]:443` or `[2001:db8::]/32:443`.
 public struct EndpointMatcher: Sendable, Equatable {
     public var network: [UInt8]
     public var prefixLength: Int
@@ -125,25 +125,28 @@ public struct ConnectionEndpoint: Sendable, Equatable {
     }
 }
 
-/// Seed 004: open TCP connections of the engine's whole tree to each endpoint, against its limit. The
+/// A broker that refuses connections at its limit (docs/incidents.md): open TCP connections of the engine's whole tree to each endpoint, against its limit. The
 /// counts come from the resource sampler, which already walks the tree.
 public struct ConnectionsCheck: Check {
-    public var component: HealthComponent { .connections }
+    public var feeds: [HealthCheck] { [.connectionHeadroom] }
 
     public var endpoints: [ConnectionEndpoint]
 
     public init(endpoints: [ConnectionEndpoint]) { self.endpoints = endpoints }
 
-    public func samples(_ observations: EngineObservations, now: Double) -> [CheckSample] {
-        var samples: [CheckSample] = []
+    /// Headroom is judged for every endpoint with a limit; no count yet reads as no connection.
+    public func values(_ observations: EngineObservations, now: Double) -> [CheckValue] {
+        var values: [CheckValue] = []
         for endpoint in endpoints {
-            if let count = observations.connections[endpoint.name] {
-                samples.append(CheckSample(Catalog.engineConnections, [endpoint.name], Double(count)))
+            let count = observations.connections[endpoint.name]
+            if let count {
+                values.append(CheckValue(Catalog.engineConnections, [endpoint.name], Double(count)))
             }
             if let limit = endpoint.limit {
-                samples.append(CheckSample(Catalog.engineConnectionLimit, [endpoint.name], Double(limit)))
+                values.append(CheckValue(Catalog.engineConnectionLimit, [endpoint.name], Double(limit)))
+                values.append(.judged(.connectionHeadroom, Double(limit - (count ?? 0)), subject: endpoint.name))
             }
         }
-        return samples
+        return values
     }
 }

@@ -14,14 +14,14 @@ public final class AlertmanagerReceiver: Sendable {
 
     /// `priorActions` (engine, source, time) from the audit restart the mappings' cooldowns after a restart.
     public init(engines: [EngineConfig], remediator: Remediator, logger: Logger,
-                priorActions: [(engine: String, source: String, at: Double)] = []) {
+                priorActions: [PriorAction] = []) {
         let mappings = Dictionary(uniqueKeysWithValues: engines.map { ($0.name, $0.remediation.alertmanager) })
         self.mappings = mappings
         self.remediator = remediator
         self.logger = logger
         var acted: [String: Double] = [:]
-        for prior in priorActions where prior.source.hasPrefix("alertmanager ") {
-            let name = String(prior.source.dropFirst("alertmanager ".count))
+        for prior in priorActions {
+            guard case .alertmanager(let name) = prior.source else { continue }
             for (index, mapping) in (mappings[prior.engine] ?? []).enumerated() where mapping.alertname == name {
                 acted["\(prior.engine)#\(index)"] = max(acted["\(prior.engine)#\(index)"] ?? 0, prior.at)
             }
@@ -92,7 +92,7 @@ public final class AlertmanagerReceiver: Sendable {
         default: HealthLevel.unhealthy
         }
         let incident = Incident(id: "\(engine)/alertmanager/\(alert.alertname)/\(alert.fingerprint)/\(alert.startsAt)/\(alert.status)",
-                                engine: engine, source: "alertmanager \(alert.alertname)", component: nil, level: level,
+                                engine: engine, source: .alertmanager(alert.alertname), component: nil, level: level,
                                 check: nil, value: nil, threshold: nil,
                                 reason: alert.annotations["summary"] ?? "\(alert.alertname) \(alert.status)")
         guard let index = mappings.firstIndex(where: { $0.matches(alert.labels) }) else {

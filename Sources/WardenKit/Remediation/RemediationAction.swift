@@ -1,12 +1,49 @@
 import Logging
 
+/// Who asked for an action: a remediation policy, or an alert Alertmanager delivered. The audit stores its text
+/// (`policy NAME`, `alertmanager ALERTNAME`), which `init(audited:)` reads back when Warden starts.
+public enum ActionSource: Sendable, Hashable, CustomStringConvertible {
+    case policy(String)
+    case alertmanager(String)
+
+    public var description: String {
+        switch self {
+        case .policy(let name): "policy \(name)"
+        case .alertmanager(let alertname): "alertmanager \(alertname)"
+        }
+    }
+
+    /// The source an audit row names; nil for text no version of Warden writes.
+    public init?(audited text: String) {
+        let parts = text.split(separator: " ", maxSplits: 1)
+        guard parts.count == 2 else { return nil }
+        switch parts[0] {
+        case "policy": self = .policy(String(parts[1]))
+        case "alertmanager": self = .alertmanager(String(parts[1]))
+        default: return nil
+        }
+    }
+}
+
+/// An action taken before, as the audit remembers it: budgets and cooldowns continue from these.
+public struct PriorAction: Sendable, Equatable {
+    public var engine: String
+    public var source: ActionSource
+    public var at: Double
+
+    public init(engine: String, source: ActionSource, at: Double) {
+        self.engine = engine
+        self.source = source
+        self.at = at
+    }
+}
+
 /// Why an action runs: the engine, what triggered it and the value behind it. Exec actions receive it as
 /// `WARDEN_*` environment variables; the audit stores it.
 public struct Incident: Sendable, Equatable {
     public var id: String
     public var engine: String
-    /// `policy NAME` or `alertmanager ALERTNAME`.
-    public var source: String
+    public var source: ActionSource
     public var component: HealthComponent?
     public var level: HealthLevel
     public var check: HealthCheck?
@@ -16,7 +53,7 @@ public struct Incident: Sendable, Equatable {
     /// The rung of the policy's ladder this action is (0 for the first).
     public var rung = 0
 
-    public init(id: String, engine: String, source: String, component: HealthComponent?, level: HealthLevel,
+    public init(id: String, engine: String, source: ActionSource, component: HealthComponent?, level: HealthLevel,
                 check: HealthCheck?, value: Double?, threshold: Double?, reason: String) {
         self.id = id
         self.engine = engine
@@ -31,7 +68,7 @@ public struct Incident: Sendable, Equatable {
 
     public var environment: [String: String] {
         var environment = [
-            "WARDEN_INCIDENT_ID": id, "WARDEN_ENGINE": engine, "WARDEN_SOURCE": source, "WARDEN_LEVEL": level.name,
+            "WARDEN_INCIDENT_ID": id, "WARDEN_ENGINE": engine, "WARDEN_SOURCE": source.description, "WARDEN_LEVEL": level.name,
             "WARDEN_REASON": reason, "WARDEN_RUNG": String(rung + 1),
         ]
         environment["WARDEN_COMPONENT"] = component?.rawValue

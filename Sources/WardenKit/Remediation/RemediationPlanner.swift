@@ -117,7 +117,7 @@ public struct RemediationPlanner: Sendable {
         // within one second gave two decisions one id, which actions take as their idempotency key.
         let id = "\(engine)/\(policy.name)/\(Int((now * 1000).rounded(.down)))-\(state.nextID)"
         var incident = Incident(id: id, engine: engine,
-                                source: "policy \(policy.name)", component: policy.component, level: trigger.level,
+                                source: .policy(policy.name), component: policy.component, level: trigger.level,
                                 check: trigger.check, value: trigger.value, threshold: trigger.threshold,
                                 reason: trigger.message)
         incident.rung = 0

@@ -47,18 +47,12 @@ public final class Remediator: Sendable {
                                  : await action.perform(incident, context)
             let finished = Date().timeIntervalSince1970
             entry.finish(outcome, at: finished)
-            do {
-                let event = AlertEvent(kind: .remediation, engine: incident.engine, component: incident.component?.rawValue,
-                                       level: incident.level, reason: incident.reason, value: incident.value,
-                                       threshold: incident.threshold,
-                                       action: "\(action.summary) (\(incident.source), step \(incident.rung + 1))",
-                                       result: "\(outcome.result.rawValue): \(outcome.detail)", at: finished)
-                if let id = entry.id {
-                    await store?.complete(audit: id, outcome, at: finished, alerts: router.route([event]))
-                } else {
-                    // The audit row could not be written: the alert must not depend on it.
-                    store?.alertsNotQueued(router.route([event]))
-                }
+            let event = AlertEvent.remediation(incident, action, outcome, at: finished)
+            if let id = entry.id {
+                await store?.complete(audit: id, outcome, at: finished, alerts: router.route([event]))
+            } else {
+                // The audit row could not be written: the alert must not depend on it.
+                store?.alertsNotQueued(router.route([event]))
             }
             board.update(incident.engine) { $0.remediation.note(entry) }
             var details = metadata(incident, action)

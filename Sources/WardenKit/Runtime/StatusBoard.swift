@@ -1,7 +1,8 @@
 import Synchronization
 
-/// What one engine looks like right now: the supervisor's view plus the latest resource sample.
-/// A plain value: the status API, the metrics and (later) health checks all read copies of it.
+/// What one engine looks like right now: the supervisor's view, the latest resource sample and observations,
+/// and the health monitor's latest reading and judgement. A plain value: the status API, the metrics and the
+/// health monitor all read copies of it.
 public struct EngineStatus: Sendable {
     public var name: String
     public var state: EngineState = .idle
@@ -66,6 +67,8 @@ public struct EngineHealth: Sendable {
     /// The latest transitions, newest first.
     public var recentTransitions: [HealthTransition] = []
     public var evaluatedAt: Double?
+    /// The latest reading of the engine's checks: what `/metrics` and the status show of them.
+    public var reading: EngineReading?
     /// The last hour of the key values, one point per evaluation, oldest first: the status page's sparklines.
     public var trend: [TrendPoint] = []
 
@@ -89,11 +92,10 @@ public struct TrendPoint: Sendable, Equatable {
         self.mismatch = mismatch
     }
 
-    /// The point's values from an evaluation's check samples and resource sample.
-    init(at: Double, samples: [CheckSample], resources: ResourceSample?) {
-        func value(_ family: MetricFamily) -> Double? { samples.filter { $0.family == family }.map(\.value).max() }
-        self.init(at: at, decisionAge: value(Catalog.decisionAge), websocketLag: value(Catalog.websocketLag),
-                  memoryRatio: resources?.memoryRatio, mismatch: value(Catalog.monitorMismatch))
+    /// The point's values from an evaluation's reading and resource sample.
+    init(at: Double, reading: EngineReading, resources: ResourceSample?) {
+        self.init(at: at, decisionAge: reading.largest(Catalog.decisionAge), websocketLag: reading.largest(Catalog.websocketLag),
+                  memoryRatio: resources?.memoryRatio, mismatch: reading.largest(Catalog.monitorMismatch))
     }
 }
 
@@ -125,9 +127,13 @@ public final class StatusBoard: Sendable {
     private let engines: Mutex<[String: EngineStatus]>
     public let engineNames: [String]
     private let startedOnce = Mutex<Set<String>>([])
+    /// Rung when something new about the engine is published: its process changed state, a slot's probes or a
+    /// pushed report arrived. The engine's judge takes a reading at each ring.
+    private let news: [String: Doorbell]
 
     public init(engines: [EngineConfig]) {
         engineNames = engines.map(\.name)
+        news = Dictionary(engines.map { ($0.name, Doorbell()) }, uniquingKeysWith: { first, _ in first })
         var initial: [String: EngineStatus] = [:]
         for engine in engines {
             initial[engine.name] = EngineStatus(name: engine.name, budget: engine.restart.budget)
@@ -142,6 +148,16 @@ public final class StatusBoard: Sendable {
                 engines[name] = status
             }
         }
+    }
+
+    /// Tells whoever listens for news of the engine (its judge) that something new was published.
+    public func announce(_ name: String) {
+        news[name]?.ring()
+    }
+
+    /// The bell `announce(_:)` rings for the engine.
+    func newsBell(of name: String) -> Doorbell {
+        news[name] ?? Doorbell()
     }
 
     public func status(of name: String) -> EngineStatus? {

@@ -10,9 +10,10 @@ public enum WardenVersion {
     public static let current = "0.1.0"
 }
 
-/// Assembles Warden from a validated config and runs it: one `ServiceGroup` owns the HTTP server, the engine
-/// fleet and the resource sampler. SIGTERM or SIGINT stops them in reverse order (sampler, then all engines
-/// together and gracefully, then the HTTP server) and `run()` returns.
+/// Assembles Warden from a validated config and runs it. `run()` reads as the list of what Warden is: the
+/// process set up, secrets and the store opened, the engines and their observers built, then one `ServiceGroup`
+/// of services in dependency order. SIGTERM or SIGINT stops them in reverse order (observers, then every engine
+/// together and gracefully, then the HTTP server, which answers while the engines stop) and `run()` returns.
 public struct WardenAgent: Sendable {
     public let config: WardenConfig
     public let logger: Logger
@@ -25,95 +26,163 @@ public struct WardenAgent: Sendable {
     }
 
     public func run() async throws {
+        Self.prepareProcess()
+        let adminToken = try readAdminToken()
+        let channels = try makeAlertChannels()
+        let storage = try openStore()
+        let store = storage.store
+        let board = StatusBoard(engines: config.engines)
+        let system = ProcSystem()
+        let engines = try makeEngines(board: board, store: store)
+        let priorActions = await readRemediationHistory(store)
+
+        let alerting = Alerting(channels: channels)
+        let dispatcher = makeDispatcher(alerting, store: store, storeProblem: storage.problem)
+        let remediator = Remediator(board: board, store: store, supervisors: engines.supervisors, settings: config.remediation,
+                                    environment: helperEnvironment(), logger: logger, priorActions: priorActions.map(\.at),
+                                    router: alerting.router)
+        if config.remediation.dryRun {
+            logger.notice("remediation runs dry: actions are logged and audited, none is taken")
+        }
+        let health = HealthMonitor(engines: config.engines, board: board, store: store, remediator: remediator, logger: logger,
+                                   priorActions: priorActions, router: alerting.router,
+                                   repeatInterval: config.alerts.repeatInterval)
+        let metrics = WardenMetrics(version: WardenVersion.current, board: board, store: store, system: system,
+                                    actionKinds: actionKinds(), alertStats: alerting.stats)
+        let http = WardenHTTP(version: WardenVersion.current, board: board, metrics: metrics, supervisors: engines.supervisors,
+                              auth: AdminAuth(token: adminToken), reports: engines.reports,
+                              alertmanager: AlertmanagerReceiver(engines: config.engines, remediator: remediator, logger: logger,
+                                                                 priorActions: priorActions),
+                              alerts: .init(store: store, router: alerting.router, stats: alerting.stats),
+                              published: board.announce)
+
+        // The observers may have nothing to do (no probes, no rules); their ending is no reason to stop Warden.
+        let observers: [any Service] = [
+            ResourceSampler(engines: config.engines, board: board, system: system),
+            ProbeRunner(probes: engines.probes, board: board, logger: logger, published: board.announce),
+            health,
+            dispatcher,
+        ] + engines.logWatchers
+        try await runServices(
+            [.init(service: makeServer(http)), .init(service: EngineFleet(supervisors: engines.supervisors))]
+                + observers.map { .init(service: $0, successTerminationBehavior: .ignore) })
+
+        if let fallback = storage.fallback {
+            // Its contents were only ever this run's (the problem said so when it started): nothing to keep.
+            try? FileManager.default.removeItem(atPath: fallback)
+            logger.info("removed the temporary database \(fallback)")
+        }
+        logger.info("warden stopped")
+    }
+
+    /// Process-wide settings that must hold before any thread or child exists.
+    private static func prepareProcess() {
         // Writes to a pipe whose reader has gone (the guard, an exec'd helper) must fail, not kill Warden.
         signal(SIGPIPE, SIG_IGN)
         warden_ensure_standard_fds()
         // Resident size that stays flat over days, not only a live heap that does (see the function).
         warden_tune_malloc()
+    }
 
-        var adminToken: String?
-        if let source = config.adminToken {
-            do { adminToken = try read(source, for: "admin_token") } catch {
-                throw StartupError(description: "admin_token: \(error.description)")
-            }
+    private func readAdminToken() throws -> String? {
+        guard let source = config.adminToken else { return nil }
+        do { return try read(source, for: "admin_token") } catch {
+            throw StartupError(description: "admin_token: \(error.description)")
         }
+    }
 
-        let channels = try makeAlertChannels()
-        let (store, storeProblem, fallback) = try openStore()
-        let orphanGuard = try OrphanGuard(logger: logger)
-        let board = StatusBoard(engines: config.engines)
-        let system = ProcSystem()
+    /// The admin token's variable is withheld from every child: engines and exec helpers never see it.
+    private var withheldEnvironment: Set<String> {
+        if case .environment(let name) = config.adminToken { [name] } else { [] }
+    }
 
-        let withheld: Set<String> = if case .environment(let name) = config.adminToken { [name] } else { [] }
+    private func helperEnvironment() -> [String: String] {
+        var environment = ProcessInfo.processInfo.environment
+        for name in withheldEnvironment { environment.removeValue(forKey: name) }
+        return environment
+    }
+
+    /// What runs per engine: its supervisor, the intake of its pushed reports, its probes and its log watcher.
+    private struct Engines {
+        var supervisors: [EngineSupervisor] = []
         var reports: [String: WardenHTTP.ReportIntake] = [:]
-        let supervisors = config.engines.map { engine in
+        var probes: [(engine: String, probe: any Probe)] = []
+        var logWatchers: [any Service] = []
+    }
+
+    private func makeEngines(board: StatusBoard, store: WardenStore) throws -> Engines {
+        let orphanGuard = try OrphanGuard(logger: logger)
+        var engines = Engines()
+        for engine in config.engines {
             var extra: [String: String] = [:]
             if let report = engine.watch.report {
                 // A fresh token per run: the engine learns it from its environment, nobody else needs it.
                 let token = (0..<4).map { _ in String(UInt64.random(in: .min ... .max), radix: 16) }.joined()
-                reports[engine.name] = .init(token: token, maxBodyBytes: report.maxBodyBytes, maxAge: report.maxAge,
-                                             timestamps: engine.watch.timestamps)
+                engines.reports[engine.name] = .init(token: token, maxBodyBytes: report.maxBodyBytes, maxAge: report.maxAge,
+                                                     timestamps: engine.watch.timestamps)
                 // Until the first report arrives, the report probe exists and reads as failed.
-                var waiting = ProbeOutcome(success: false, durationSeconds: 0, at: Date().timeIntervalSince1970,
-                                           failure: "no report received yet", output: .none)
-                waiting = waiting.following(nil)
+                let waiting = ProbeOutcome(success: false, durationSeconds: 0, at: Date().timeIntervalSince1970,
+                                           failure: "no report received yet", output: .none).following(nil)
                 board.update(engine.name) { $0.observations.probes[PushedReport.probeName] = waiting }
                 extra["WARDEN_REPORT_URL"] = "http://\(config.listen.reachable)/api/v1/engines/\(engine.name)/report"
                 extra["WARDEN_REPORT_TOKEN"] = token
             }
-            return EngineSupervisor(config: engine, board: board, history: store, orphanGuard: orphanGuard,
-                                    extraEnvironment: extra, withheldEnvironment: withheld, logger: logger)
-        }
-        var checks: [String: [any Check]] = [:]
-        var probes: [(engine: String, probe: any Probe)] = []
-        var watchers: [any Service] = []
-        for (engine, supervisor) in zip(config.engines, supervisors) {
-            checks[engine.name] = engine.watch.checks
-            probes += engine.watch.makeProbes().map { (engine.name, $0) }
+            let supervisor = EngineSupervisor(config: engine, board: board, history: store, orphanGuard: orphanGuard,
+                                              extraEnvironment: extra, withheldEnvironment: withheldEnvironment, logger: logger)
+            engines.supervisors.append(supervisor)
+            engines.probes += engine.watch.makeProbes().map { (engine.name, $0) }
             if !engine.watch.logRules.isEmpty {
                 let rules = try LogRuleSet(engine.watch.logRules)
-                watchers.append(LogWatcher(engine: engine.name, rules: rules, broadcast: supervisor.logLines, board: board))
+                engines.logWatchers.append(LogWatcher(engine: engine.name, rules: rules, broadcast: supervisor.logLines,
+                                                      board: board))
             }
         }
-        var helperEnvironment = ProcessInfo.processInfo.environment
-        for name in withheld { helperEnvironment.removeValue(forKey: name) }
+        return engines
+    }
+
+    /// Marks the actions the last run cut short, and reads the actions within the longest budget or cooldown
+    /// window: budgets and cooldowns continue where they were, since a restart of Warden must not reset a
+    /// storm's brakes.
+    private func readRemediationHistory(_ store: WardenStore) async -> [PriorAction] {
         let now = Date().timeIntervalSince1970
         let interrupted = await store.markInterruptedActions(at: now)
         if interrupted > 0 {
             logger.warning("remediation actions were cut short when Warden last stopped; they are marked interrupted, not retried",
                            metadata: ["count": "\(interrupted)"])
         }
-        // Budgets and cooldowns continue where they were: a restart of Warden must not reset a storm's brakes.
         let windows = [config.remediation.budget.window] + config.engines.flatMap { engine in
             engine.remediation.policies.flatMap { [$0.budget.window, $0.cooldown] } + engine.remediation.alertmanager.map(\.cooldown)
         }
-        let priorActions = await store.actionTimes(since: now - (windows.max() ?? .zero).seconds)
-        let router = AlertRouter(channels: channels.map { ($0.name, $0.minLevel) })
-        let alertStats = AlertStats(channels: channels.map(\.name))
-        let remediator = Remediator(board: board, store: store, supervisors: supervisors, settings: config.remediation,
-                                    environment: helperEnvironment, logger: logger, priorActions: priorActions.map(\.at),
-                                    router: router)
-        if config.remediation.dryRun {
-            logger.notice("remediation runs dry: actions are logged and audited, none is taken")
-        }
-        let actionKinds = Dictionary(uniqueKeysWithValues: config.engines.map { engine in
+        return await store.actionTimes(since: now - (windows.max() ?? .zero).seconds)
+    }
+
+    /// The action kinds each engine's remediation can take: their counters are exposed from 0.
+    private func actionKinds() -> [String: Set<String>] {
+        Dictionary(uniqueKeysWithValues: config.engines.map { engine in
             (engine.name, Set(engine.remediation.policies.flatMap { $0.ladder.map(\.action.kind) }
                               + engine.remediation.alertmanager.map(\.action.kind)))
         })
-        let metrics = WardenMetrics(version: WardenVersion.current, board: board, store: store, system: system,
-                                    checks: checks, actionKinds: actionKinds, alertStats: alertStats)
-        let health = HealthMonitor(engines: config.engines, board: board, store: store, remediator: remediator, logger: logger,
-                                   priorActions: priorActions, router: router, repeatInterval: config.alerts.repeatInterval)
-        let http = WardenHTTP(version: WardenVersion.current, board: board, metrics: metrics, supervisors: supervisors,
-                              auth: AdminAuth(token: adminToken), reports: reports,
-                              alertmanager: AlertmanagerReceiver(engines: config.engines, remediator: remediator, logger: logger,
-                                                                 priorActions: priorActions),
-                              alerts: .init(store: store, router: router, stats: alertStats), published: health.freshInput)
-        let dispatcher = AlertDispatcher(channels: channels, store: store,
+    }
+
+    /// The channels, the router that picks channels by level, and their delivery counters.
+    private struct Alerting {
+        let channels: [AlertChannel]
+        let router: AlertRouter
+        let stats: AlertStats
+
+        init(channels: [AlertChannel]) {
+            self.channels = channels
+            router = AlertRouter(channels: channels.map { ($0.name, $0.minLevel) })
+            stats = AlertStats(channels: channels.map(\.name))
+        }
+    }
+
+    /// The dispatcher delivers the outbox. The outbox lives in the database: when that refuses writes, people hear
+    /// of it (and of the alerts that could not be queued) directly, at most one notice of its state a minute.
+    private func makeDispatcher(_ alerting: Alerting, store: WardenStore, storeProblem: String?) -> AlertDispatcher {
+        let dispatcher = AlertDispatcher(channels: alerting.channels, store: store,
                                          settings: .init(groupWindow: config.alerts.groupWindow, maxAge: config.alerts.maxAge),
-                                         stats: alertStats, logger: logger)
-        // The outbox lives in the database: when it refuses writes, people hear of it (and of the alerts that
-        // could not be queued) directly. At most one notice of the database's state a minute.
+                                         stats: alerting.stats, logger: logger)
         let lastNotice = Mutex(-Double.infinity)
         store.onWriteProblem { problem in
             let now = Date().timeIntervalSince1970
@@ -129,8 +198,13 @@ public struct WardenAgent: Sendable {
             dispatcher.sendDirect([AlertEvent(kind: .warden, engine: nil, level: .critical, reason: storeProblem,
                                               at: Date().timeIntervalSince1970)])
         }
+        return dispatcher
+    }
+
+    private func makeServer(_ http: WardenHTTP) -> some Service {
         let onListening = self.onListening
-        let app = Application(
+        let logger = self.logger
+        return Application(
             router: http.router(),
             configuration: .init(address: .hostname(config.listen.host, port: config.listen.port), serverName: "warden"),
             onServerRunning: { channel in
@@ -139,17 +213,10 @@ public struct WardenAgent: Sendable {
                 onListening(channel.localAddress?.ipAddress ?? "", port)
             },
             logger: Self.quiet(logger))
+    }
 
-        // The observers may have nothing to do (no probes, no rules); their ending is no reason to stop Warden.
-        let observers: [any Service] = [
-            ResourceSampler(engines: config.engines, board: board, system: system),
-            ProbeRunner(probes: probes, board: board, logger: logger, published: health.freshInput),
-            health,
-            dispatcher,
-        ] + watchers
-        let services: [ServiceGroupConfiguration.ServiceConfiguration] =
-            [.init(service: app), .init(service: EngineFleet(supervisors: supervisors))]
-            + observers.map { .init(service: $0, successTerminationBehavior: .ignore) }
+    /// Runs the services until SIGTERM or SIGINT, then stops them in reverse order.
+    private func runServices(_ services: [ServiceGroupConfiguration.ServiceConfiguration]) async throws {
         let group = ServiceGroup(configuration: .init(
             services: services,
             gracefulShutdownSignals: [.sigterm, .sigint],
@@ -164,12 +231,6 @@ public struct WardenAgent: Sendable {
             // The HTTP server is the only service doing socket I/O: name the address, not NIO's syscall.
             throw StartupError(description: "cannot listen on \(config.listen): \(String(cString: strerror(error.errnoCode)))")
         }
-        if let fallback {
-            // Its contents were only ever this run's (the problem said so when it started): nothing to keep.
-            try? FileManager.default.removeItem(atPath: fallback)
-            logger.info("removed the temporary database \(fallback)")
-        }
-        logger.info("warden stopped")
     }
 
     /// The configured channels with their secrets read; a secret that cannot be read stops the start, naming
@@ -210,7 +271,7 @@ public struct WardenAgent: Sendable {
     /// directory Warden may not create), a fresh one in the temporary directory instead, so that the engines
     /// are still supervised; the returned problem is logged and alerted. Only when that fails too does Warden
     /// refuse to start. A temporary database is removed when Warden stops.
-    private func openStore() throws -> (WardenStore, problem: String?, fallback: String?) {
+    private func openStore() throws -> (store: WardenStore, problem: String?, fallback: String?) {
         let path = config.stateDirectory + "/warden.sqlite"
         do {
             try Self.createPrivateDirectory(config.stateDirectory, logger: logger)

@@ -87,13 +87,15 @@ extension WardenStore {
 
     /// Times of the remediation actions taken since `since` (suppressed and skipped ones did nothing), by
     /// engine and source, to rebuild budgets and cooldowns when Warden starts.
-    public func actionTimes(since: Double) async -> [(engine: String, source: String, at: Double)] {
+    public func actionTimes(since: Double) async -> [PriorAction] {
         do {
             return try await pool.read { db in
                 try Row.fetchAll(db, sql: """
                     SELECT engine, source, started_at FROM remediations WHERE started_at > ?
                     AND (result IS NULL OR result NOT IN ('suppressed', 'skipped')) ORDER BY started_at
-                    """, arguments: [since]).map { ($0["engine"], $0["source"], $0["started_at"]) }
+                    """, arguments: [since]).compactMap { row in
+                        ActionSource(audited: row["source"]).map { PriorAction(engine: row["engine"], source: $0, at: row["started_at"]) }
+                    }
             }
         } catch {
             logger.error("cannot read the remediation history; budgets and cooldowns start afresh",
@@ -141,7 +143,7 @@ public struct AuditEntry: Sendable, Equatable, Codable {
     public init(incident: Incident, action: any RemediationAction, dryRun: Bool, at time: Double) {
         engine = incident.engine
         self.incident = incident.id
-        source = incident.source
+        source = incident.source.description
         rung = incident.rung
         self.action = action.kind
         summary = action.summary

@@ -127,6 +127,8 @@ public final class EngineSupervisor: Service, Sendable {
             status.restartCounts = lifecycle.restartCounts
             status.ledger = lifecycle.ledger
             status.lastExit = lifecycle.lastExit
+            // A stopped engine holds no connection: say nothing rather than the last count.
+            if lifecycle.state.pid == nil { status.observations.connections = [:] }
             switch event {
             case .spawned: status.lastStartError = nil
             case .spawnFailed(let message): status.lastStartError = message
@@ -137,6 +139,7 @@ public final class EngineSupervisor: Service, Sendable {
         case .spawned, .spawnFailed: board.markStartAttempted(config.name)
         default: break
         }
+        board.announce(config.name)
     }
 
     private func note(_ record: LifecycleRecord, at time: Double) async {

@@ -33,7 +33,7 @@ public struct RestartAction: RemediationAction {
             // A failed hook is recorded, not obeyed: the engine is unhealthy enough to restart either way.
             notes.append("pre-stop hook \(preStop.summary): \(hook.result.rawValue), \(hook.detail)")
         }
-        supervisor.requestRestart(incident.source.hasPrefix("alertmanager") ? .remediation : .health)
+        supervisor.requestRestart(incident.source.restartReason)
         // Success means a new process runs, not that a request was queued.
         let deadline = ContinuousClock.now + supervisor.config.stop.gracePeriod + .seconds(30)
         while ContinuousClock.now < deadline {
@@ -115,3 +115,13 @@ public struct DeferCondition: Sendable, CustomStringConvertible {
     }
 }
 
+
+extension ActionSource {
+    /// How `warden_engine_restarts_total` counts a restart this source asked for.
+    var restartReason: RestartReason {
+        switch self {
+        case .policy: .health
+        case .alertmanager: .remediation
+        }
+    }
+}

@@ -1,0 +1,38 @@
+/// Which health component every input belongs to, in one place: the checks' values by the health check they
+/// feed, probes by their kind. The evaluator and the config's cross-checks ask here.
+extension HealthCheck {
+    /// The component it belongs to; a missing input belongs to whichever component reads it.
+    public var component: HealthComponent? {
+        switch self {
+        case .memoryRatio, .memoryBytes, .cpuRatio, .threads: .resources
+        case .apiLatency, .apiFailures: .api
+        case .websocketLag: .websocket
+        case .decisionAge, .heartbeatAge: .decisions
+        case .monitorMismatch, .overduePositions, .unprotectedPositions: .positions
+        case .staleLocks, .lockContention: .locks
+        case .pnlDeviation: .pnl
+        case .connectionHeadroom: .connections
+        case .processState: .process
+        case .inputMissing, .remediationExhausted: nil
+        }
+    }
+}
+
+extension ProbeConfig.Kind {
+    /// HTTP probes and pushed reports → api, SQLite → database, heartbeat files → decisions.
+    public var component: HealthComponent {
+        switch self {
+        case .http, .pushed: .api
+        case .sqlite: .database
+        case .heartbeatFile: .decisions
+        }
+    }
+}
+
+extension WatchConfig {
+    /// Components with at least one configured input: the process and its resources always, then those of the
+    /// probes and the checks. The others are not judged at all.
+    public var judgedComponents: Set<HealthComponent> {
+        Set([.process, .resources] + probes.map(\.kind.component) + checks.flatMap(\.feeds).compactMap(\.component))
+    }
+}
