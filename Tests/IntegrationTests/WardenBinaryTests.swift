@@ -204,21 +204,104 @@ struct DocumentationTests {
         return url.path
     }()
 
-    @Test func theReadmeListsEveryMetricAndDefault() throws {
-        let readme = try String(contentsOfFile: Self.root + "/README.md", encoding: .utf8)
-        for family in Catalog.all {
-            #expect(readme.contains("`\(family.name)`"), "README's metric reference lacks \(family.name)")
+    static func read(_ path: String) throws -> String {
+        try String(contentsOfFile: root + "/" + path, encoding: .utf8)
+    }
+
+    /// The cells of each row of the Markdown tables in `text`, outside code blocks, trimmed.
+    static func tableRows(_ text: String) -> [[String]] {
+        var rows: [[String]] = []
+        var fenced = false
+        for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
+            if line.hasPrefix("```") { fenced.toggle() }
+            guard !fenced, line.hasPrefix("|"), line.hasSuffix("|") else { continue }
+            // Cells split on `|` that is not escaped (`\|` inside a cell).
+            var cells: [String] = []
+            var cell = ""
+            var previous: Character = " "
+            for character in line.dropFirst() {
+                if character == "|" && previous != "\\" {
+                    cells.append(cell.trimmingCharacters(in: .whitespaces))
+                    cell = ""
+                } else {
+                    cell.append(character)
+                }
+                previous = character
+            }
+            rows.append(cells)
         }
-        let defaults = [
-            "`127.0.0.1:9780`", "`/var/lib/warden`", "| `SIGTERM` |", "| `10s` |", "| `always` |", "| `1s` |", "| `2` |",
-            "| `5m` |", "| `0.1` |", "| `10m` |", "| `10` |", "| `1h` |", "| `10MB` |", "| `5` |", "| `5s` |",
-        ]
-        for value in defaults { #expect(readme.contains(value), "README's config reference lacks the default \(value)") }
-        #expect(Defaults.listenPort == 9780 && Defaults.stateDirectory == "/var/lib/warden" && Defaults.gracePeriod == .seconds(10))
-        #expect(Defaults.initialBackoff == .seconds(1) && Defaults.backoffMultiplier == 2 && Defaults.maxBackoff == .seconds(300))
-        #expect(Defaults.backoffJitter == 0.1 && Defaults.resetBackoffAfter == .seconds(600) && Defaults.restartBudget == 10)
-        #expect(Defaults.restartBudgetWindow == .seconds(3600) && Defaults.logMaxBytes == 10_000_000 && Defaults.logMaxFiles == 5)
-        #expect(Defaults.samplingInterval == .seconds(5))
+        return rows
+    }
+
+    /// The names in backticks of a cell such as "`a`, `b`".
+    static func codeSpans(_ cell: String) -> [String] {
+        cell.split(separator: "`", omittingEmptySubsequences: false).enumerated().filter { $0.offset % 2 == 1 }.map { String($0.element) }
+    }
+
+    @Test func theMetricsPageListsEveryMetricWithItsTypeAndLabels() throws {
+        let page = try Self.read("docs/metrics.md")
+        var documented: [String: (kind: String, labels: String, alone: Bool)] = [:]
+        for row in Self.tableRows(page) where row.count >= 4 && row[0].hasPrefix("`") {
+            let names = Self.codeSpans(row[0])
+            for name in names { documented[name] = (row[1], row[2], names.count == 1) }
+        }
+        for family in Catalog.all {
+            guard let entry = documented[family.name] else {
+                Issue.record("docs/metrics.md lacks \(family.name)")
+                continue
+            }
+            // A row of its own states the type and the labels; grouped standard metrics share one row.
+            if entry.alone {
+                #expect(entry.kind == family.kind.rawValue, "docs/metrics.md: \(family.name) is a \(family.kind.rawValue)")
+                #expect(entry.labels == family.labels.map { "`\($0)`" }.joined(separator: ", "),
+                        "docs/metrics.md: \(family.name) has the labels \(family.labels)")
+            }
+        }
+        let declared = Set(Catalog.all.map(\.name))
+        for name in documented.keys.sorted() {
+            #expect(declared.contains(name), "docs/metrics.md lists \(name), which Warden does not expose")
+        }
+    }
+
+    @Test func theConfigurationPageStatesEveryDefault() throws {
+        let page = try Self.read("docs/configuration.md")
+        var documented: [String: String] = [:]
+        for row in Self.tableRows(page) where row.count >= 3 {
+            let key = Self.codeSpans(row[0])
+            let value = Self.codeSpans(row[1])
+            if key.count == 1 && value.count == 1 && row[1] == "`\(value[0])`" { documented[key[0]] = value[0] }
+        }
+        func text(_ key: String) -> String? {
+            let value = documented[key]
+            if value == nil { Issue.record("docs/configuration.md states no default for \(key)") }
+            return value
+        }
+        func duration(_ key: String) -> Duration? { text(key).flatMap(Units.parseDuration) }
+
+        #expect(text("listen") == "\(Defaults.listenHost):\(Defaults.listenPort)")
+        #expect(text("state_dir") == Defaults.stateDirectory)
+        #expect(text("engines[].stop.signal") == Defaults.stopSignal)
+        #expect(duration("engines[].stop.grace_period") == Defaults.gracePeriod)
+        #expect(text("engines[].restart.mode") == Defaults.restartMode.rawValue)
+        #expect(duration("engines[].restart.initial_backoff") == Defaults.initialBackoff)
+        #expect(text("engines[].restart.multiplier").flatMap(Double.init) == Defaults.backoffMultiplier)
+        #expect(duration("engines[].restart.max_backoff") == Defaults.maxBackoff)
+        #expect(text("engines[].restart.jitter").flatMap(Double.init) == Defaults.backoffJitter)
+        #expect(duration("engines[].restart.reset_after") == Defaults.resetBackoffAfter)
+        #expect(text("engines[].restart.budget").flatMap { Int($0) } == Defaults.restartBudget)
+        #expect(duration("engines[].restart.budget_window") == Defaults.restartBudgetWindow)
+        #expect(text("engines[].logs.max_size").flatMap(Units.parseByteSize) == Defaults.logMaxBytes)
+        #expect(text("engines[].logs.max_files").flatMap { Int($0) } == Defaults.logMaxFiles)
+        #expect(duration("engines[].sampling_interval") == Defaults.samplingInterval)
+
+        let alerts = AlertSettings()
+        #expect(duration("alerts.group_window") == alerts.groupWindow)
+        #expect(duration("alerts.repeat_interval") == alerts.repeatInterval)
+        #expect(duration("alerts.max_age") == alerts.maxAge)
+        let remediation = RemediationSettings()
+        #expect(text("remediation.dry_run") == String(remediation.dryRun))
+        #expect(text("remediation.budget")
+                == "{max: \(remediation.budget.limit), window: \(Units.formatDuration(remediation.budget.window))}")
     }
 
     @Test func theExamplesAreValidConfigs() throws {
