@@ -196,7 +196,7 @@ struct WardenBinaryTests {
     }
 }
 
-/// The docs must say what the code does.
+/// The docs must say what the code does, and every link in them must lead somewhere.
 struct DocumentationTests {
     static let root: String = {
         var url = URL(fileURLWithPath: #filePath)
@@ -302,6 +302,64 @@ struct DocumentationTests {
         #expect(text("remediation.dry_run") == String(remediation.dryRun))
         #expect(text("remediation.budget")
                 == "{max: \(remediation.budget.limit), window: \(Units.formatDuration(remediation.budget.window))}")
+    }
+
+    /// Every relative link and image in README.md and docs/*.md names a file of the repository, and an anchor
+    /// in a Markdown file names one of its headings.
+    @Test func everyRelativeLinkInTheDocsLeadsToAFileThatExists() throws {
+        let docs = try FileManager.default.contentsOfDirectory(atPath: Self.root + "/docs")
+            .filter { $0.hasSuffix(".md") }.sorted().map { "docs/" + $0 }
+        let pattern = try Regex(#"\]\(([^)\s]+)\)"#)
+        var checked = 0
+        for file in ["README.md"] + docs {
+            let text = try Self.read(file)
+            let directory = URL(fileURLWithPath: Self.root + "/" + file).deletingLastPathComponent()
+            var fenced = false
+            for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
+                if line.hasPrefix("```") || line.hasPrefix("  ```") { fenced.toggle() }
+                if fenced { continue }
+                for match in line.matches(of: pattern) {
+                    let target = String(line[match.output[1].range!])
+                    if target.contains("://") || target.hasPrefix("mailto:") { continue }
+                    let parts = target.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false)
+                    let path = String(parts[0])
+                    let resolved = path.isEmpty ? URL(fileURLWithPath: Self.root + "/" + file)
+                                                : directory.appendingPathComponent(path).standardizedFileURL
+                    checked += 1
+                    guard resolved.path.hasPrefix(Self.root + "/"), FileManager.default.fileExists(atPath: resolved.path) else {
+                        Issue.record("\(file): the link \(target) leads to no file of the repository")
+                        continue
+                    }
+                    if parts.count == 2, resolved.pathExtension == "md" {
+                        let found = Self.anchors(try String(contentsOf: resolved, encoding: .utf8)).contains(String(parts[1]))
+                        #expect(found, "\(file): the link \(target) names no heading")
+                    }
+                }
+            }
+        }
+        #expect(checked > 20, "the links were found at all")
+    }
+
+    /// GitHub's anchors for the headings of a Markdown text: lower case, punctuation dropped, spaces as dashes.
+    static func anchors(_ text: String) -> Set<String> {
+        var anchors: Set<String> = []
+        var fenced = false
+        for line in text.split(separator: "\n") {
+            if line.hasPrefix("```") { fenced.toggle() }
+            guard !fenced, line.hasPrefix("#") else { continue }
+            let heading = line.drop { $0 == "#" }.trimmingCharacters(in: .whitespaces)
+            anchors.insert(String(heading.lowercased().compactMap { character -> Character? in
+                if character == " " { return "-" }
+                return character.isLetter || character.isNumber || character == "-" || character == "_" ? character : nil
+            }))
+        }
+        return anchors
+    }
+
+    /// The README is the five-minute introduction; the reference lives in docs/.
+    @Test func theReadmeStaysUnder16KB() throws {
+        let size = try #require(try FileManager.default.attributesOfItem(atPath: Self.root + "/README.md")[.size] as? Int)
+        #expect(size < 16 * 1024, "README.md is \(size) bytes: move reference material to docs/")
     }
 
     @Test func theExamplesAreValidConfigs() throws {
