@@ -369,7 +369,8 @@ struct DocumentationTests {
         #expect(config.adminToken == .environment("WARDEN_ADMIN_TOKEN"))
     }
 
-    /// One example per seed scenario, each with the checks its incident needs and the fix its author built.
+    /// One example per incident (docs/incidents.md), each with the checks its incident needs and the fix its
+    /// author built.
     @Test(arguments: [
         ("seed-000-smart-exit", [Catalog.monitorMismatch, Catalog.overduePositions], ["rearm-monitoring: http, restart"]),
         ("seed-001-guardian", [Catalog.decisionAge],
@@ -379,7 +380,7 @@ struct DocumentationTests {
         ("seed-003-four-state", [Catalog.websocketLag, Catalog.pnlDeviation], []),
         ("seed-004-stop-loss", [Catalog.unprotectedPositions, Catalog.engineConnections], ["record-unprotected: exec"]),
     ])
-    func theSeedExamplesAreValidAndWatchTheirFailure(_ name: String, _ families: [MetricFamily], _ policies: [String]) throws {
+    func eachIncidentExampleIsValidAndWatchesItsFailure(_ name: String, _ families: [MetricFamily], _ policies: [String]) throws {
         let config: WardenConfig
         do {
             config = try ConfigLoader().load(file: Self.root + "/examples/\(name)/warden.yml")
