@@ -372,13 +372,13 @@ struct DocumentationTests {
     /// One example per incident (docs/incidents.md), each with the checks its incident needs and the fix its
     /// author built.
     @Test(arguments: [
-        ("seed-000-smart-exit", [Catalog.monitorMismatch, Catalog.overduePositions], ["rearm-monitoring: http, restart"]),
-        ("seed-001-guardian", [Catalog.decisionAge],
+        ("lost-monitors", [Catalog.monitorMismatch, Catalog.overduePositions], ["rearm-monitoring: http, restart"]),
+        ("silent-loop", [Catalog.decisionAge],
          ["restart-when-not-deciding: restart", "restart-when-unanswered: restart", "restart-on-memory: restart"]),
-        ("seed-002-take-profit", [Catalog.locksStale, Catalog.lockContention],
+        ("two-loops-one-take-profit", [Catalog.locksStale, Catalog.lockContention],
          ["release-stale-locks: sql", "restart-on-memory: restart"]),
-        ("seed-003-four-state", [Catalog.websocketLag, Catalog.pnlDeviation], []),
-        ("seed-004-stop-loss", [Catalog.unprotectedPositions, Catalog.engineConnections], ["record-unprotected: exec"]),
+        ("stale-market-data", [Catalog.websocketLag, Catalog.pnlDeviation], []),
+        ("leaked-connections-and-unprotected-positions", [Catalog.unprotectedPositions, Catalog.engineConnections], ["record-unprotected: exec"]),
     ])
     func eachIncidentExampleIsValidAndWatchesItsFailure(_ name: String, _ families: [MetricFamily], _ policies: [String]) throws {
         let config: WardenConfig
