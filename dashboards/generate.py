@@ -78,43 +78,43 @@ panel("Restart budget left", "Automatic restarts left in the budget window; at 0
                 (f"warden_engine_gave_up{{{E}}}", "{{engine}} gave up")], width=6)
 
 row("Positions")
-panel("Open and monitored", "Open positions in the engine's database and positions it says it monitors (seed 000).", "short",
+panel("Open and monitored", "Open positions in the engine's database and positions it says it monitors: they differ when monitoring is lost.", "short",
       [(f"warden_open_positions{{{E}}}", "{{engine}} open"), (f"warden_monitored_positions{{{E}}}", "{{engine}} monitored")])
-panel("Mismatch and overdue", "abs(open − monitored), and positions past their planned close (seed 000).", "short",
+panel("Mismatch and overdue", "abs(open − monitored), and positions past their planned close.", "short",
       [(f"warden_monitor_mismatch{{{E}}}", "{{engine}} mismatch"), (f"warden_overdue_positions{{{E}}}", "{{engine}} overdue")])
-panel("Oldest overdue and unprotected", "How far past due the oldest overdue position is; positions without a stop (seed 004) on the right axis.",
+panel("Oldest overdue and unprotected", "How far past due the oldest overdue position is; positions without a stop on the right axis.",
       "s", [(f"warden_overdue_max_age_seconds{{{E}}}", "{{engine}} overdue age"),
             (f"warden_unprotected_positions{{{E}}}", "{{engine}} unprotected")], second="short")
 
 row("Locks")
-panel("Held and stale", "Take-profit lock rows held now, and held past their expiry (seed 002).", "short",
+panel("Held and stale", "Take-profit lock rows held now, and held past their expiry.", "short",
       [(f"warden_locks_held{{{E}}}", "{{engine}} held"), (f"warden_locks_stale{{{E}}}", "{{engine}} stale")])
 panel("Longest hold", "How long the oldest lock row has been held.", "s",
       [(f"warden_lock_max_hold_seconds{{{E}}}", "{{engine}}")])
-panel("Contention", "Lock outcomes other than success per second: busy, recently_executed (seed 002).", "ops",
+panel("Contention", "Lock outcomes other than success per second: busy, recently_executed: two loops racing for one lock.", "ops",
       [(f"sum by (engine, result) (rate(warden_lock_contention_total{{{E}}}[$__rate_interval]))", "{{engine}} {{result}}")])
 
 row("Market data")
-panel("WebSocket lag", "Seconds since each stream's last message or pong (seed 003).", "s",
+panel("WebSocket lag", "Seconds since each stream's last message or pong.", "s",
       [(f"warden_websocket_lag_seconds{{{E}}}", "{{engine}} {{stream}}")], width=6)
 panel("Reconnects", "WebSocket reconnects per second, per stream.", "ops",
       [(f"sum by (engine, stream) (rate(warden_websocket_reconnects_total{{{E}}}[$__rate_interval]))", "{{engine}} {{stream}}")], width=6)
-panel("PnL sources", "Worst disagreement between PnL sources, and whether each source delivers (1) or not (0), on the right axis (seed 003).",
+panel("PnL sources", "Worst disagreement between PnL sources, and whether each source delivers (1) or not (0), on the right axis.",
       "percentunit", [(f"warden_pnl_source_deviation_ratio{{{E}}}", "{{engine}} deviation"),
                       (f"warden_pnl_source_up{{{E}}}", "{{engine}} {{source}} up")], width=6, second="none")
-panel("Decision age", "Seconds since the engine last decided (seed 001).", "s",
+panel("Decision age", "Seconds since the engine last decided: a silent loop grows it.", "s",
       [(f"warden_decision_age_seconds{{{E}}}", "{{engine}}")], width=6)
 
 row("Resources")
 panel("CPU", "CPU of the engine's whole process tree, in cores.", "short",
       [(f"rate(warden_engine_cpu_seconds_total{{{E}}}[$__rate_interval])", "{{engine}}")], width=4)
-panel("Memory share", "Resident memory of the tree over the host's (or cgroup's) memory (seeds 001 and 003: 85%).", "percentunit",
+panel("Memory share", "Resident memory of the tree over the host's (or cgroup's) memory (UNHEALTHY at 85% by default).", "percentunit",
       [(f"warden_engine_memory_usage_ratio{{{E}}}", "{{engine}}")], width=5)
 panel("Resident memory", "Resident memory of the engine's whole process tree.", "bytes",
       [(f"warden_engine_resident_memory_bytes{{{E}}}", "{{engine}}")], width=5)
 panel("Threads and descriptors", "Threads and open file descriptors of the tree.", "short",
       [(f"warden_engine_threads{{{E}}}", "{{engine}} threads"), (f"warden_engine_open_fds{{{E}}}", "{{engine}} fds")], width=5)
-panel("Connections against the limit", "Connections of the tree to each endpoint and the endpoint's limit (seed 004).", "short",
+panel("Connections against the limit", "Connections of the tree to each endpoint and the endpoint's limit.", "short",
       [(f"warden_engine_connections{{{E}}}", "{{engine}} {{endpoint}}"),
        (f"warden_engine_connection_limit{{{E}}}", "{{engine}} {{endpoint}} limit")], width=5)
 

@@ -4,7 +4,7 @@ import Logging
 import Synchronization
 import WardenKit
 
-/// Issue 5's figure: from a health transition being recorded (with its alert, in one transaction) to the
+/// Warden's own alert path: from a health transition being recorded (with its alert, in one transaction) to the
 /// `sendMessage` request reaching a local Telegram Bot API server, with grouping off. Warden's real store,
 /// dispatcher and Telegram notifier; the server answers like Telegram.
 func alertLatency(runs: Int) async throws -> String {

@@ -24,8 +24,9 @@ func memory() -> (rss: Double, anon: Double) {
     return (field("VmRSS"), field("RssAnon"))
 }
 
-/// An engine database in the seed schemas, with `count` open positions (a tenth of them overdue, a
-/// twentieth without stops) and as many closed ones, plus lock rows and take-profit history.
+/// An engine database in the demo engine's schemas (docs/DEMO_ENGINE.md), with `count` open positions (a
+/// tenth of them overdue, a twentieth without stops) and as many closed ones, plus lock rows and take-profit
+/// history.
 func makeDatabase(at path: String, openPositions count: Int) throws {
     try? FileManager.default.removeItem(atPath: path)
     let db = try DatabaseQueue(path: path)

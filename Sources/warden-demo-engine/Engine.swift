@@ -99,8 +99,8 @@ actor Engine {
     }
 
     /// The decision loop's mark in the database, as trading bots keep one. It is what makes the WAL file a
-    /// heartbeat (the demo config's `wal` probe): without it the WAL went quiet whenever no position opened,
-    /// closed or took profit for a few seconds, and the soak saw that as a silent loop.
+    /// heartbeat (the demo config's `wal` probe): without it the WAL goes quiet whenever no position opens,
+    /// closes or takes profit for a few seconds, which reads as a silent loop.
     private func markDecision(at time: Date) async {
         let stamp = Timestamp.sqlite(time)
         try? await db.write { db in

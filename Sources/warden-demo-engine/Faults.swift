@@ -99,8 +99,8 @@ enum FaultEffects {
     static let leakCapBytes = 1 << 30
 
     /// Every leaked chunk. A chunk whose pointer is simply dropped is no leak in a release build: the optimizer
-    /// sees a malloc that nothing reads and removes it with its memset (the soak found the demo's leak_memory
-    /// doing nothing in release). Only the engine actor touches this.
+    /// sees a malloc that nothing reads and removes it with its memset, and `leak_memory` would do nothing in a
+    /// release build. Only the engine actor touches this.
     nonisolated(unsafe) private static var chunks: [UnsafeMutableRawPointer] = []
 
     /// `leak_memory`: allocates one chunk, writes every page so it counts in RSS, and never frees it.

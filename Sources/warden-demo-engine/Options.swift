@@ -56,7 +56,7 @@ struct DemoEngineCommand: ParsableCommand {
     @Option(help: "Seconds between two trading decisions.")
     var decisionInterval: Double = 5
 
-    @Option(help: "Seconds before a partial take-profit lock row expires (seed 002: 30).")
+    @Option(help: "Seconds before a partial take-profit lock row expires.")
     var lockTtl: Int = 30
 
     @Option(help: "Port of the stand-in broker started when --broker is not given (0 picks a free one).")

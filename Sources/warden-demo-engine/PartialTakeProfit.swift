@@ -41,7 +41,7 @@ struct PartialTakeProfitDesk: Sendable {
     static let dedupSeconds = 30
 
     let db: DatabasePool
-    /// Lock expiry: 30 s as in seed 002; shorter in tests that wait for a stale lock.
+    /// Lock expiry: 30 s, long enough for one take-profit; shorter in tests that wait for a stale lock.
     var lockSeconds = 30
 
     /// One caller's attempt: acquire the lock (insert if absent or expired), record the result,

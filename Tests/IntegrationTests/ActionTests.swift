@@ -18,7 +18,7 @@ struct ActionTests {
         ActionContext(supervisor: supervisor, board: board, environment: ["PATH": "/usr/bin:/bin"], logger: Logger(label: "test"))
     }
 
-    /// Seed 002's lock rows in an engine database at `path`.
+    /// Take-profit lock rows (`system_config`, as the demo engine keeps them) in an engine database at `path`.
     static func lockTable(at path: String, rows: [(key: String, expires: String)]) async throws -> DatabaseQueue {
         let queue = try DatabaseQueue(path: path)
         try await queue.write { db in

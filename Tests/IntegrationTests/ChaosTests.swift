@@ -2,7 +2,7 @@ import Foundation
 import Testing
 @testable import WardenKit
 
-/// Issue 9's chaos: the engine and Warden's own surroundings misbehaving, each case bounded in time. Warden
+/// Chaos: the engine and Warden's own surroundings misbehaving, each case bounded in time. Warden
 /// must keep supervising, say what is wrong once, and answer over HTTP as usual.
 @Suite(.serialized)
 struct ChaosTests {

@@ -82,7 +82,7 @@ struct DemoTests {
         try await eventually(timeout: .seconds(20), "dropped monitoring shows as a mismatch") {
             (await demo.metric("warden_monitor_mismatch{engine=\"demo\"}") ?? 0) >= 3
         }
-        // And the demo does what seed 000's author did by hand: it re-arms the monitoring.
+        // And the demo does what the lost-monitors incident's author did by hand: it re-arms the monitoring.
         try await eventually(timeout: .seconds(30), "the demo re-arms the monitoring\n\(demo.log.suffix(3000))") {
             (await demo.metric("warden_remediations_total{engine=\"demo\",action=\"http\",result=\"success\"}") ?? 0) >= 1
         }
@@ -102,7 +102,7 @@ struct DemoTests {
         #expect(try await demo.stop() == 0)
     }
 
-    @Test func theDemoEngineKeepsTheSeedSchemasAndItsFaultsShowInThem() async throws {
+    @Test func theDemoEngineKeepsTheIncidentSchemasAndItsFaultsShowInThem() async throws {
         let directory = TempDirectory()
         let port = freePort()
         let engine = Process()
@@ -138,7 +138,7 @@ struct DemoTests {
             #expect(try count("SELECT COUNT(*) FROM \(table)") >= 0)
         }
 
-        // Seed 000: the monitoring tasks vanish, the positions stay open.
+        // Lost monitors: the monitoring tasks vanish, the positions stay open.
         _ = try await http(base + "/admin/faults/drop_monitoring", method: "POST")
         try await eventually("monitoring is gone while positions stay open") {
             let status = try await Self.status(base)
@@ -155,7 +155,7 @@ struct DemoTests {
             try count("SELECT COUNT(*) FROM futures_positions WHERE status = 'open' AND planned_close_time < datetime('now', '-1 second')") == 0
         }
 
-        // Seed 004: positions without stops.
+        // Unprotected positions: positions without stops.
         _ = try await http(base + "/admin/faults/remove_stops", method: "POST")
         try await eventually("open positions lose their stops") {
             try count("""
@@ -169,7 +169,7 @@ struct DemoTests {
         try await eventually("the engine exits on SIGTERM") { !engine.isRunning }
         #expect(engine.terminationStatus == 0)
         let printed = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        #expect(printed.contains("DECISION "), "decisions are printed for the log heartbeat of seed 001")
+        #expect(printed.contains("DECISION "), "decisions are printed for the log heartbeat that catches a silent loop")
     }
 
     static func status(_ base: String) async throws -> [String: Any] {

@@ -2,7 +2,7 @@ import Foundation
 import Testing
 @testable import WardenKit
 
-/// Every seed failure the demo engine can simulate must move its metric, and only its metric.
+/// Every incident failure the demo engine can simulate must move its metric, and only its metric.
 struct FaultDetectionTests {
     struct FaultCase: Sendable, CustomTestStringConvertible {
         let fault: String
@@ -98,8 +98,8 @@ struct FaultDetectionTests {
     }
 }
 
-/// A stand-in broker for the tests: accepts up to 10 connections and holds them, refuses more with the
-/// message of seed 004, the way the real broker did.
+/// A stand-in broker for the tests: accepts up to 10 connections and holds them, and refuses more with the
+/// message the real broker gave (`connections limitation is hit`).
 final class BrokerStandIn: @unchecked Sendable {
     let port: Int
     private let fd: Int32
@@ -148,7 +148,7 @@ final class BrokerStandIn: @unchecked Sendable {
 }
 
 extension FaultDetectionTests {
-    /// Seed 001: the process is alive, nothing is decided, the endpoint never answers. Supervision alone sees
+    /// A silent loop: the process is alive, nothing is decided, the endpoint never answers. Supervision alone sees
     /// nothing wrong; the HTTP probe and the decision heartbeat do.
     @Test func aHungEngineFailsItsProbeAndStopsDeciding() async throws {
         let demo = try await DemoWarden.start("fault-hang")
@@ -166,7 +166,7 @@ extension FaultDetectionTests {
                 && (metric(metrics, "warden_decision_age_seconds{engine=\"demo\"}") ?? 0) > 4
         }
         #expect(metric(metrics, "warden_engine_up{engine=\"demo\"}") == 1, "the process is alive")
-        #expect(try await warden.enginePid("demo") == pid, "and was not restarted: deciding that is issue 4's job")
+        #expect(try await warden.enginePid("demo") == pid, "and was not restarted: this test watches detection, not remediation")
         #expect(metric(metrics, "warden_monitored_positions{engine=\"demo\"}") == nil, "no data from a failed probe, not a false zero")
     }
 }

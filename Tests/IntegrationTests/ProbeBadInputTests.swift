@@ -6,7 +6,7 @@ import Testing
 /// Probes against inputs that misbehave: each fails with a reason that names the place, within its timeout,
 /// and never takes Warden down.
 struct SQLiteProbeBadInputTests {
-    /// A database with the seed's positions table, and a probe running the positions check's queries on it.
+    /// A database with the demo engine's positions table, and a probe running the positions check's queries on it.
     func fixture(_ directory: TempDirectory, timeout: Duration = .seconds(2)) throws -> (DatabaseQueue, SQLiteProbe) {
         let path = directory.file("engine.sqlite")
         let writer = try DatabaseQueue(path: path)

@@ -2,8 +2,8 @@ import Foundation
 import Testing
 @testable import WardenKit
 
-/// Each fault of the demo engine leads to its level and its remediation (the demo config reproduces the
-/// seeds' fixes), and the level recovers once the fault is gone.
+/// Each fault of the demo engine leads to its level and its remediation (the demo config reproduces the fixes
+/// the incidents' authors made by hand, docs/incidents.md), and the level recovers once the fault is gone.
 struct RemediationTests {
     @Test func lostMonitoringIsRearmedAndPositionsRecover() async throws {
         let demo = try await DemoWarden.start()

@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 
-/// Who may do what over HTTP, and what Warden keeps private on disk (issue 9's security list).
+/// Who may do what over HTTP, and what Warden keeps private on disk (the security rules of docs/RELIABILITY.md).
 @Suite(.serialized)
 struct SecurityTests {
     /// Every route Warden serves, with a request that would do something if allowed. A test below reads the

@@ -196,7 +196,7 @@ struct WardenBinaryTests {
     }
 }
 
-/// The docs must say what the code does.
+/// The docs must say what the code does, and every link in them must lead somewhere.
 struct DocumentationTests {
     static let root: String = {
         var url = URL(fileURLWithPath: #filePath)
@@ -204,21 +204,162 @@ struct DocumentationTests {
         return url.path
     }()
 
-    @Test func theReadmeListsEveryMetricAndDefault() throws {
-        let readme = try String(contentsOfFile: Self.root + "/README.md", encoding: .utf8)
-        for family in Catalog.all {
-            #expect(readme.contains("`\(family.name)`"), "README's metric reference lacks \(family.name)")
+    static func read(_ path: String) throws -> String {
+        try String(contentsOfFile: root + "/" + path, encoding: .utf8)
+    }
+
+    /// The cells of each row of the Markdown tables in `text`, outside code blocks, trimmed.
+    static func tableRows(_ text: String) -> [[String]] {
+        var rows: [[String]] = []
+        var fenced = false
+        for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
+            if line.hasPrefix("```") { fenced.toggle() }
+            guard !fenced, line.hasPrefix("|"), line.hasSuffix("|") else { continue }
+            // Cells split on `|` that is not escaped (`\|` inside a cell).
+            var cells: [String] = []
+            var cell = ""
+            var previous: Character = " "
+            for character in line.dropFirst() {
+                if character == "|" && previous != "\\" {
+                    cells.append(cell.trimmingCharacters(in: .whitespaces))
+                    cell = ""
+                } else {
+                    cell.append(character)
+                }
+                previous = character
+            }
+            rows.append(cells)
         }
-        let defaults = [
-            "`127.0.0.1:9780`", "`/var/lib/warden`", "| `SIGTERM` |", "| `10s` |", "| `always` |", "| `1s` |", "| `2` |",
-            "| `5m` |", "| `0.1` |", "| `10m` |", "| `10` |", "| `1h` |", "| `10MB` |", "| `5` |", "| `5s` |",
-        ]
-        for value in defaults { #expect(readme.contains(value), "README's config reference lacks the default \(value)") }
-        #expect(Defaults.listenPort == 9780 && Defaults.stateDirectory == "/var/lib/warden" && Defaults.gracePeriod == .seconds(10))
-        #expect(Defaults.initialBackoff == .seconds(1) && Defaults.backoffMultiplier == 2 && Defaults.maxBackoff == .seconds(300))
-        #expect(Defaults.backoffJitter == 0.1 && Defaults.resetBackoffAfter == .seconds(600) && Defaults.restartBudget == 10)
-        #expect(Defaults.restartBudgetWindow == .seconds(3600) && Defaults.logMaxBytes == 10_000_000 && Defaults.logMaxFiles == 5)
-        #expect(Defaults.samplingInterval == .seconds(5))
+        return rows
+    }
+
+    /// The names in backticks of a cell such as "`a`, `b`".
+    static func codeSpans(_ cell: String) -> [String] {
+        cell.split(separator: "`", omittingEmptySubsequences: false).enumerated().filter { $0.offset % 2 == 1 }.map { String($0.element) }
+    }
+
+    @Test func theMetricsPageListsEveryMetricWithItsTypeAndLabels() throws {
+        let page = try Self.read("docs/metrics.md")
+        var documented: [String: (kind: String, labels: String, alone: Bool)] = [:]
+        for row in Self.tableRows(page) where row.count >= 4 && row[0].hasPrefix("`") {
+            let names = Self.codeSpans(row[0])
+            for name in names { documented[name] = (row[1], row[2], names.count == 1) }
+        }
+        for family in Catalog.all {
+            guard let entry = documented[family.name] else {
+                Issue.record("docs/metrics.md lacks \(family.name)")
+                continue
+            }
+            // A row of its own states the type and the labels; grouped standard metrics share one row.
+            if entry.alone {
+                #expect(entry.kind == family.kind.rawValue, "docs/metrics.md: \(family.name) is a \(family.kind.rawValue)")
+                #expect(entry.labels == family.labels.map { "`\($0)`" }.joined(separator: ", "),
+                        "docs/metrics.md: \(family.name) has the labels \(family.labels)")
+            }
+        }
+        let declared = Set(Catalog.all.map(\.name))
+        for name in documented.keys.sorted() {
+            #expect(declared.contains(name), "docs/metrics.md lists \(name), which Warden does not expose")
+        }
+    }
+
+    @Test func theConfigurationPageStatesEveryDefault() throws {
+        let page = try Self.read("docs/configuration.md")
+        var documented: [String: String] = [:]
+        for row in Self.tableRows(page) where row.count >= 3 {
+            let key = Self.codeSpans(row[0])
+            let value = Self.codeSpans(row[1])
+            if key.count == 1 && value.count == 1 && row[1] == "`\(value[0])`" { documented[key[0]] = value[0] }
+        }
+        func text(_ key: String) -> String? {
+            let value = documented[key]
+            if value == nil { Issue.record("docs/configuration.md states no default for \(key)") }
+            return value
+        }
+        func duration(_ key: String) -> Duration? { text(key).flatMap(Units.parseDuration) }
+
+        #expect(text("listen") == "\(Defaults.listenHost):\(Defaults.listenPort)")
+        #expect(text("state_dir") == Defaults.stateDirectory)
+        #expect(text("engines[].stop.signal") == Defaults.stopSignal)
+        #expect(duration("engines[].stop.grace_period") == Defaults.gracePeriod)
+        #expect(text("engines[].restart.mode") == Defaults.restartMode.rawValue)
+        #expect(duration("engines[].restart.initial_backoff") == Defaults.initialBackoff)
+        #expect(text("engines[].restart.multiplier").flatMap(Double.init) == Defaults.backoffMultiplier)
+        #expect(duration("engines[].restart.max_backoff") == Defaults.maxBackoff)
+        #expect(text("engines[].restart.jitter").flatMap(Double.init) == Defaults.backoffJitter)
+        #expect(duration("engines[].restart.reset_after") == Defaults.resetBackoffAfter)
+        #expect(text("engines[].restart.budget").flatMap { Int($0) } == Defaults.restartBudget)
+        #expect(duration("engines[].restart.budget_window") == Defaults.restartBudgetWindow)
+        #expect(text("engines[].logs.max_size").flatMap(Units.parseByteSize) == Defaults.logMaxBytes)
+        #expect(text("engines[].logs.max_files").flatMap { Int($0) } == Defaults.logMaxFiles)
+        #expect(duration("engines[].sampling_interval") == Defaults.samplingInterval)
+
+        let alerts = AlertSettings()
+        #expect(duration("alerts.group_window") == alerts.groupWindow)
+        #expect(duration("alerts.repeat_interval") == alerts.repeatInterval)
+        #expect(duration("alerts.max_age") == alerts.maxAge)
+        let remediation = RemediationSettings()
+        #expect(text("remediation.dry_run") == String(remediation.dryRun))
+        #expect(text("remediation.budget")
+                == "{max: \(remediation.budget.limit), window: \(Units.formatDuration(remediation.budget.window))}")
+    }
+
+    /// Every relative link and image in README.md and docs/*.md names a file of the repository, and an anchor
+    /// in a Markdown file names one of its headings.
+    @Test func everyRelativeLinkInTheDocsLeadsToAFileThatExists() throws {
+        let docs = try FileManager.default.contentsOfDirectory(atPath: Self.root + "/docs")
+            .filter { $0.hasSuffix(".md") }.sorted().map { "docs/" + $0 }
+        let pattern = try Regex(#"\]\(([^)\s]+)\)"#)
+        var checked = 0
+        for file in ["README.md"] + docs {
+            let text = try Self.read(file)
+            let directory = URL(fileURLWithPath: Self.root + "/" + file).deletingLastPathComponent()
+            var fenced = false
+            for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
+                if line.hasPrefix("```") || line.hasPrefix("  ```") { fenced.toggle() }
+                if fenced { continue }
+                for match in line.matches(of: pattern) {
+                    let target = String(line[match.output[1].range!])
+                    if target.contains("://") || target.hasPrefix("mailto:") { continue }
+                    let parts = target.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false)
+                    let path = String(parts[0])
+                    let resolved = path.isEmpty ? URL(fileURLWithPath: Self.root + "/" + file)
+                                                : directory.appendingPathComponent(path).standardizedFileURL
+                    checked += 1
+                    guard resolved.path.hasPrefix(Self.root + "/"), FileManager.default.fileExists(atPath: resolved.path) else {
+                        Issue.record("\(file): the link \(target) leads to no file of the repository")
+                        continue
+                    }
+                    if parts.count == 2, resolved.pathExtension == "md" {
+                        let found = Self.anchors(try String(contentsOf: resolved, encoding: .utf8)).contains(String(parts[1]))
+                        #expect(found, "\(file): the link \(target) names no heading")
+                    }
+                }
+            }
+        }
+        #expect(checked > 20, "the links were found at all")
+    }
+
+    /// GitHub's anchors for the headings of a Markdown text: lower case, punctuation dropped, spaces as dashes.
+    static func anchors(_ text: String) -> Set<String> {
+        var anchors: Set<String> = []
+        var fenced = false
+        for line in text.split(separator: "\n") {
+            if line.hasPrefix("```") { fenced.toggle() }
+            guard !fenced, line.hasPrefix("#") else { continue }
+            let heading = line.drop { $0 == "#" }.trimmingCharacters(in: .whitespaces)
+            anchors.insert(String(heading.lowercased().compactMap { character -> Character? in
+                if character == " " { return "-" }
+                return character.isLetter || character.isNumber || character == "-" || character == "_" ? character : nil
+            }))
+        }
+        return anchors
+    }
+
+    /// The README is the five-minute introduction; the reference lives in docs/.
+    @Test func theReadmeStaysUnder16KB() throws {
+        let size = try #require(try FileManager.default.attributesOfItem(atPath: Self.root + "/README.md")[.size] as? Int)
+        #expect(size < 16 * 1024, "README.md is \(size) bytes: move reference material to docs/")
     }
 
     @Test func theExamplesAreValidConfigs() throws {
@@ -228,17 +369,18 @@ struct DocumentationTests {
         #expect(config.adminToken == .environment("WARDEN_ADMIN_TOKEN"))
     }
 
-    /// One example per seed scenario, each with the checks its incident needs and the fix its author built.
+    /// One example per incident (docs/incidents.md), each with the checks its incident needs and the fix its
+    /// author built.
     @Test(arguments: [
-        ("seed-000-smart-exit", [Catalog.monitorMismatch, Catalog.overduePositions], ["rearm-monitoring: http, restart"]),
-        ("seed-001-guardian", [Catalog.decisionAge],
+        ("lost-monitors", [Catalog.monitorMismatch, Catalog.overduePositions], ["rearm-monitoring: http, restart"]),
+        ("silent-loop", [Catalog.decisionAge],
          ["restart-when-not-deciding: restart", "restart-when-unanswered: restart", "restart-on-memory: restart"]),
-        ("seed-002-take-profit", [Catalog.locksStale, Catalog.lockContention],
+        ("two-loops-one-take-profit", [Catalog.locksStale, Catalog.lockContention],
          ["release-stale-locks: sql", "restart-on-memory: restart"]),
-        ("seed-003-four-state", [Catalog.websocketLag, Catalog.pnlDeviation], []),
-        ("seed-004-stop-loss", [Catalog.unprotectedPositions, Catalog.engineConnections], ["record-unprotected: exec"]),
+        ("stale-market-data", [Catalog.websocketLag, Catalog.pnlDeviation], []),
+        ("leaked-connections-and-unprotected-positions", [Catalog.unprotectedPositions, Catalog.engineConnections], ["record-unprotected: exec"]),
     ])
-    func theSeedExamplesAreValidAndWatchTheirFailure(_ name: String, _ families: [MetricFamily], _ policies: [String]) throws {
+    func eachIncidentExampleIsValidAndWatchesItsFailure(_ name: String, _ families: [MetricFamily], _ policies: [String]) throws {
         let config: WardenConfig
         do {
             config = try ConfigLoader().load(file: Self.root + "/examples/\(name)/warden.yml")

@@ -69,7 +69,7 @@ struct RemediationConfigTests {
         #expect(engine.health.threshold(.decisionAge) == Threshold(unhealthy: 120, critical: 600))
         #expect(engine.health.threshold(.memoryBytes) == Threshold(unhealthy: 2_000_000_000))
         #expect(engine.health.threshold(.cpuRatio) == .off)
-        #expect(engine.health.threshold(.threads) == Threshold(unhealthy: 500), "untouched thresholds keep the seeds' defaults")
+        #expect(engine.health.threshold(.threads) == Threshold(unhealthy: 500), "untouched thresholds keep their defaults")
 
         let rearm = try #require(engine.remediation.policies.first)
         #expect(rearm.component == .positions && rearm.checks == [.monitorMismatch] && rearm.level == .unhealthy)

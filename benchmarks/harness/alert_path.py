@@ -138,7 +138,7 @@ def run(ctx):
     section = Section("6. Alert path", f"""
 The demo engine under Warden, whose positions check is fed every second (an HTTP probe and a SQLite probe,
 each every 1 s) and judged every second (`escalate_after: 1`). The harness switches on `drop_monitoring`
-(every position loses its monitor, seed 000's incident) and times two deliveries of the same fault to one
+(every position loses its monitor, as in the lost-monitors incident) and times two deliveries of the same fault to one
 local server: Warden's own Telegram alert (`group_window: 0s`, the Bot API's `sendMessage`), and Prometheus
 (1 s scrape and evaluation) firing `warden_monitor_mismatch > 0` without `for`, sent by Alertmanager
 (`group_wait: 0s`) to a webhook. Both paths start from the same Warden metric, so the difference is the

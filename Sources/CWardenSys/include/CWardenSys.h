@@ -47,8 +47,8 @@ void warden_ensure_standard_fds(void);
 /// Pins glibc malloc for a long-running process: large buffers (128 KiB and up: a /proc/net/tcp read during
 /// a connection flood, an HTTP body) always come from mmap and go back to the kernel when freed, and at most
 /// two arenas are kept. glibc's default raises the mmap threshold to the largest buffer freed, after which
-/// such buffers are carved from the arenas and leave holes; with one arena per thread that grew Warden's
-/// resident size for the whole hour of the soak while its live heap stayed flat (docs/MEMORY-NOTES.md).
+/// such buffers are carved from the arenas and leave holes; with one arena per thread Warden's resident size
+/// then grows for hours while its live heap stays flat (docs/MEMORY-NOTES.md).
 /// A setting the environment already makes (`MALLOC_MMAP_THRESHOLD_`, `MALLOC_ARENA_MAX`) is left alone.
 void warden_tune_malloc(void);
 

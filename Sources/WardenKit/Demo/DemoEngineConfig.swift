@@ -16,9 +16,10 @@ public enum DemoEngineConfig {
         public var evaluateEvery: String
         public var startupGrace: String
         public var staleInputAfter: String
-        /// No decision for this long is UNHEALTHY (the seeds' 300 s, shortened: the demo decides every few seconds).
+        /// No decision for this long is UNHEALTHY (the default 300 s, shortened: the demo decides every few
+        /// seconds).
         public var decisionAge: String
-        /// A market stream this quiet is UNHEALTHY (seed 003's 60 s, shortened likewise).
+        /// A market stream this quiet is UNHEALTHY (the default 60 s, shortened likewise).
         public var websocketLag: String
 
         public init(interval: String, overdueGrace: String, evaluateEvery: String, startupGrace: String,
@@ -43,7 +44,7 @@ public enum DemoEngineConfig {
         public static let fastEngineFlags = ["--tick", "0.2", "--decision-interval", "0.5", "--lock-ttl", "2"]
     }
 
-    /// Held take-profit locks (seed 002): a restart waits while one is held and not yet expired.
+    /// Held take-profit locks: a restart waits while one is held and not yet expired.
     static let heldLocks = "SELECT COUNT(*) FROM system_config WHERE config_key LIKE 'partial_tp_%' AND warden_unixtime(expires_at) >= :now"
     static let releaseExpiredLocks = "DELETE FROM system_config WHERE config_key LIKE 'partial_tp_%' AND warden_unixtime(expires_at) < :now"
 
@@ -92,14 +93,14 @@ public enum DemoEngineConfig {
                     memory_bytes: {unhealthy: 150MB}
                 remediation:
                   policies:
-                    # Seed 000: lost monitoring tasks. Re-arm, check, and restart if that did not help.
+                    # Lost monitoring tasks: re-arm, check, and restart if that did not help.
                     - name: rearm-monitoring
                       component: positions
                       checks: [monitor_mismatch, overdue_positions]
                       ladder:
                         - {http: {url: "\(origin)/admin/rearm-monitoring?reason=warden", method: POST}, verify_after: 2}
                         - {restart: {}, verify_after: 3}
-                    # Seed 001: no decision for too long, or the health endpoint unanswered three times.
+                    # A silent loop: no decision for too long, or the health endpoint unanswered three times.
                     - name: restart-when-not-deciding
                       component: decisions
                       ladder: [{restart: {}}]
@@ -111,13 +112,13 @@ public enum DemoEngineConfig {
                       ladder: [{restart: {}}]
                       cooldown: 1m
                       budget: {max: 10, window: 1h}
-                    # Seed 001's leak: restart, but never in the middle of a partial take-profit (seed 002).
+                    # A leak: restart, but never in the middle of a partial take-profit.
                     - name: restart-on-memory
                       component: resources
                       checks: [memory_ratio, memory_bytes]
                       ladder:
                         - restart: {defer_while: {probe: db, query: "\(heldLocks)"}, max_defer: 1m}
-                    # Seed 002: locks held past their expiry are released (the db probe allows this write).
+                    # Locks held past their expiry are released (the db probe allows this write).
                     - name: release-stale-locks
                       component: locks
                       checks: [stale_locks]

@@ -1,4 +1,4 @@
-/// The four levels of seed 003, ordered: a component, an engine and Warden each have one.
+/// The four health levels, ordered: a component, an engine and Warden each have one.
 public enum HealthLevel: Int, Sendable, Comparable, CaseIterable, Codable {
     /// Everything works.
     case healthy = 0
@@ -41,7 +41,7 @@ public enum HealthLevel: Int, Sendable, Comparable, CaseIterable, Codable {
     }
 }
 
-/// What Warden judges, one state machine each (DESIGN.md §5).
+/// What Warden judges, one state machine each (docs/checks-and-health.md).
 public enum HealthComponent: String, Sendable, CaseIterable, Codable, Comparable {
     case process, resources, api, database, websocket, decisions, positions, locks, pnl, connections
 

@@ -43,7 +43,7 @@ public struct HealthTransition: Sendable, Equatable {
     }
 }
 
-/// The hysteresis of DESIGN.md §5, for the components of one engine: up only after the raw level has held for
+/// The hysteresis of health levels, for the components of one engine: up only after the raw level has held for
 /// `escalateAfter` evaluations, down only after `recoverAfter` better ones, straight to the level for urgent
 /// facts. Pure: readings and the clock in, transitions out.
 ///

@@ -23,7 +23,8 @@ public struct Threshold: Sendable, Equatable {
     }
 }
 
-/// Every value health is judged on: its component, its unit and its default threshold (from the seeds).
+/// Every value health is judged on: its component, its unit and its default threshold (the numbers of the
+/// incidents in docs/incidents.md).
 /// The config's `health.thresholds` keys are these raw values.
 public enum HealthCheck: String, Sendable, CaseIterable, Codable {
     case memoryRatio = "memory_ratio"
@@ -40,7 +41,8 @@ public enum HealthCheck: String, Sendable, CaseIterable, Codable {
     case overduePositions = "overdue_positions"
     case unprotectedPositions = "unprotected_positions"
     case staleLocks = "stale_locks"
-    /// Lock outcomes other than success (busy, recently executed) per minute: two loops fighting (seed 002).
+    /// Lock outcomes other than success (busy, recently executed) per minute: two loops fighting over one lock
+    /// (docs/incidents.md).
     case lockContention = "lock_contention"
     case pnlDeviation = "pnl_deviation"
     case connectionHeadroom = "connection_headroom"
@@ -78,9 +80,9 @@ public enum HealthCheck: String, Sendable, CaseIterable, Codable {
     /// Whether the config may set a threshold for it.
     public var isConfigurable: Bool { ![.processState, .inputMissing, .remediationExhausted].contains(self) }
 
-    /// Seed 003's thresholds (memory 85%, CPU 90%, 500 threads, API 5 s, WebSocket 60 s), seed 001's 300 s
-    /// without a decision and three unanswered health checks, seed 000's "any mismatch or overdue position",
-    /// seed 002's "any stale lock", seed 004's "any unprotected position" and broker limit.
+    /// The thresholds the incidents' own monitors used (docs/incidents.md): memory 85%, CPU 90%, 500 threads,
+    /// API 5 s and WebSocket 60 s; 300 s without a decision and three unanswered health checks; any lost
+    /// monitor or overdue position, any stale lock, any unprotected position, and the broker's limit.
     public var defaultThreshold: Threshold {
         switch self {
         case .memoryRatio: Threshold(unhealthy: 0.85)
@@ -124,12 +126,12 @@ public enum HealthCheck: String, Sendable, CaseIterable, Codable {
 
 /// How one engine is judged: how often, with what hysteresis, against which thresholds.
 public struct HealthSettings: Sendable, Equatable {
-    /// Seed 001 and 003 check every 60 s; Warden's inputs are cheaper, so it looks every 10 s and still
-    /// waits three evaluations (30 s) before it believes a problem.
+    /// The incidents' own monitors looked every 60 s (docs/incidents.md); Warden's inputs are cheaper, so it
+    /// looks every 10 s and still waits three evaluations (30 s) before it believes a problem.
     public var evaluateEvery: Duration = .seconds(10)
     public var escalateAfter = 3
     public var recoverAfter = 3
-    /// Seed 001 waits 15 s after a start before it judges the engine: it is still connecting.
+    /// A freshly started engine is still connecting: it is judged on what it does only after 15 s.
     public var startupGrace: Duration = .seconds(15)
     /// An input (probe, check value) missing for this long is itself a DEGRADED finding.
     public var staleInputAfter: Duration = .seconds(60)

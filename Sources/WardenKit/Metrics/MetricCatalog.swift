@@ -8,8 +8,8 @@ public struct MetricFamily: Sendable, Hashable {
     public let labels: [String]
 }
 
-/// Every metric Warden exposes, in one place (DESIGN.md §4). A test checks that README's metric reference
-/// names each of them.
+/// Every metric Warden exposes, in one place. A test checks that docs/metrics.md lists each of them with its
+/// type and labels. HELP texts go out with every scrape: they say what a value means, in plain words.
 public enum Catalog {
     // MARK: Warden itself
     public static let buildInfo = MetricFamily(name: "warden_build_info", kind: .gauge,
@@ -67,37 +67,37 @@ public enum Catalog {
     public static let monitoredPositions = MetricFamily(name: "warden_monitored_positions", kind: .gauge,
         help: "Positions the engine says it is monitoring.", labels: ["engine"])
     public static let monitorMismatch = MetricFamily(name: "warden_monitor_mismatch", kind: .gauge,
-        help: "abs(open - monitored) positions: monitoring tasks lost or orphaned (seed 000).", labels: ["engine"])
+        help: "abs(open - monitored) positions: monitoring tasks lost or orphaned.", labels: ["engine"])
     public static let overduePositions = MetricFamily(name: "warden_overdue_positions", kind: .gauge,
-        help: "Open positions past their planned close time by more than the grace period (seed 000).", labels: ["engine"])
+        help: "Open positions past their planned close time by more than the grace period.", labels: ["engine"])
     public static let overdueMaxAge = MetricFamily(name: "warden_overdue_max_age_seconds", kind: .gauge,
         help: "How far past its planned close the oldest overdue position is; 0 when none is.", labels: ["engine"])
     public static let unprotectedPositions = MetricFamily(name: "warden_unprotected_positions", kind: .gauge,
-        help: "Open positions without an active stop-loss or take-profit (seed 004).", labels: ["engine"])
+        help: "Open positions without an active stop-loss or take-profit.", labels: ["engine"])
     public static let locksHeld = MetricFamily(name: "warden_locks_held", kind: .gauge,
-        help: "Lock rows held now (seed 002).", labels: ["engine"])
+        help: "Lock rows held now.", labels: ["engine"])
     public static let locksStale = MetricFamily(name: "warden_locks_stale", kind: .gauge,
-        help: "Lock rows held past their expiry (seed 002).", labels: ["engine"])
+        help: "Lock rows held past their expiry.", labels: ["engine"])
     public static let lockMaxHold = MetricFamily(name: "warden_lock_max_hold_seconds", kind: .gauge,
         help: "How long the oldest lock row has been held; 0 when none is.", labels: ["engine"])
     public static let lockContention = MetricFamily(name: "warden_lock_contention_total", kind: .counter,
-        help: "Lock outcomes other than success: busy, recently_executed (seed 002).", labels: ["engine", "result"])
+        help: "Lock outcomes other than success: busy, recently_executed.", labels: ["engine", "result"])
     public static let pnlDeviation = MetricFamily(name: "warden_pnl_source_deviation_ratio", kind: .gauge,
-        help: "Worst relative disagreement between PnL sources over the open positions (seed 003).", labels: ["engine"])
+        help: "Worst relative disagreement between PnL sources over the open positions.", labels: ["engine"])
     public static let pnlSourceUp = MetricFamily(name: "warden_pnl_source_up", kind: .gauge,
         help: "1 when the PnL source delivered values for the open positions.", labels: ["engine", "source"])
     public static let websocketLag = MetricFamily(name: "warden_websocket_lag_seconds", kind: .gauge,
-        help: "Seconds since the stream's last message or pong (seed 003).", labels: ["engine", "stream"])
+        help: "Seconds since the stream's last message or pong.", labels: ["engine", "stream"])
     public static let websocketReconnects = MetricFamily(name: "warden_websocket_reconnects_total", kind: .counter,
         help: "WebSocket reconnects the engine reports, per stream.", labels: ["engine", "stream"])
     public static let decisionAge = MetricFamily(name: "warden_decision_age_seconds", kind: .gauge,
-        help: "Seconds since the engine last decided, or since it started when it has not yet (seed 001).",
+        help: "Seconds since the engine last decided, or since it started when it has not yet.",
         labels: ["engine"])
     public static let engineConnections = MetricFamily(name: "warden_engine_connections", kind: .gauge,
-        help: "Open TCP connections of the engine's process tree to a configured endpoint (seed 004).",
+        help: "Open TCP connections of the engine's process tree to a configured endpoint.",
         labels: ["engine", "endpoint"])
     public static let engineConnectionLimit = MetricFamily(name: "warden_engine_connection_limit", kind: .gauge,
-        help: "The configured connection limit of the endpoint (seed 004: 10).", labels: ["engine", "endpoint"])
+        help: "The configured connection limit of the endpoint: the broker refuses connections beyond it.", labels: ["engine", "endpoint"])
 
     // MARK: Health and remediation
     public static let healthLevel = MetricFamily(name: "warden_health_level", kind: .gauge,

@@ -3,9 +3,9 @@ import Foundation
 
 /// What a log rule does with a matching line.
 public enum LogRuleKind: String, Sendable, CaseIterable {
-    /// Remembers the time of the last match ("an AI decision was printed", seed 001).
+    /// Remembers the time of the last match ("a decision was printed": the silent loop, docs/incidents.md).
     case heartbeat
-    /// Counts matches (`lock_busy`, `connections limitation is hit`, seeds 002 and 004).
+    /// Counts matches (`lock_busy`, the broker's `connections limitation is hit`).
     case counter
 }
 

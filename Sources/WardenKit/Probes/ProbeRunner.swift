@@ -11,8 +11,8 @@ import Synchronization
 /// intervals therefore read at the same instants for as long as Warden runs. Checks compare values from two
 /// probes (open positions from the database, monitored ones from the status endpoint); read half an interval
 /// apart, a position that opens or closes in between reads as a monitor mismatch. Sleeping an interval after
-/// each run let the probes drift apart by the difference of their run times, until after an hour they read at
-/// any phase and the soak saw such false mismatches (docs/RELIABILITY.md).
+/// each run would let the probes drift apart by the difference of their run times, until after an hour they
+/// read at any phase and report false mismatches in quiet stretches (docs/RELIABILITY.md).
 ///
 /// For the same reason the judge is told once per slot, when the last probe that ran in it has published,
 /// not after each probe: it would otherwise judge the fast probe's new value against its partner's old one.

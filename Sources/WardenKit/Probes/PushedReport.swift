@@ -4,12 +4,12 @@
 /// ```json
 /// {
 ///   "time": 1732160096.5,                        // optional: when the engine wrote it
-///   "monitored_positions": 5,                    // positions with a live monitoring task (seed 000)
-///   "last_decision_time": "2024-11-21T03:34:56Z",// seed 001
-///   "websocket": [{"stream": "market", "last_message_time": 1732160095.9, "reconnects": 2}],   // seed 003
+///   "monitored_positions": 5,                    // positions with a live monitoring task
+///   "last_decision_time": "2024-11-21T03:34:56Z",// when the main loop last decided
+///   "websocket": [{"stream": "market", "last_message_time": 1732160095.9, "reconnects": 2}],   // market data
 ///   "positions": [{"symbol": "ETHUSDT", "side": "long", "entry_price": 2000, "quantity": 0.5,
-///                  "pnl": {"mark": 10.0, "last": 10.5, "websocket": 10.2}}],                  // seed 003
-///   "locks": {"busy": 3, "recently_executed": 1}  // cumulative outcomes (seed 002)
+///                  "pnl": {"mark": 10.0, "last": 10.5, "websocket": 10.2}}],                  // PnL per source
+///   "locks": {"busy": 3, "recently_executed": 1}  // cumulative lock outcomes other than success
 /// }
 /// ```
 /// Timestamps take any form Warden reads (ISO-8601 text, unix seconds or milliseconds). Every field is

@@ -52,8 +52,9 @@ public enum ProcNetTCP {
     }
 }
 
-/// A remote endpoint to count connections to: an address or CIDR block and a port (a broker's API, say, which
-/// refuses the eleventh connection). Written `127.0.0.1:443`, `10.0.0.0/8:443`, `[2001:db8::1]:443` or `[2001:db8::]/32:443`.
+/// A remote endpoint to count connections to: an address or CIDR block and a port (typically the broker's
+/// API, which refuses connections beyond its limit). Written `127.0.0.1:443`, `10.0.0.0/8:443`,
+/// `[2001:db8::1]:443` or `[2001:db8::]/32:443`.
 public struct EndpointMatcher: Sendable, Equatable {
     public var network: [UInt8]
     public var prefixLength: Int
@@ -125,8 +126,8 @@ public struct ConnectionEndpoint: Sendable, Equatable {
     }
 }
 
-/// A broker that refuses connections at its limit (docs/incidents.md): open TCP connections of the engine's whole tree to each endpoint, against its limit. The
-/// counts come from the resource sampler, which already walks the tree.
+/// Open TCP connections of the engine's whole tree to each endpoint, against its limit (leaked connections,
+/// docs/incidents.md). The counts come from the resource sampler, which already walks the tree.
 public struct ConnectionsCheck: Check {
     public var feeds: [HealthCheck] { [.connectionHeadroom] }
 

@@ -1,5 +1,5 @@
 /// Decides, evaluation by evaluation, which remediation to take for one engine: the condition, the hold time,
-/// the cooldown, the budgets and the escalation ladder of DESIGN.md §6. Pure: health in, decisions out; the
+/// the cooldown, the budgets and the escalation ladder (docs/remediation.md). Pure: health in, decisions out; the
 /// actions themselves run elsewhere and report back through `finished`.
 public struct RemediationPlanner: Sendable {
     public enum Decision: Sendable, Equatable {

@@ -40,8 +40,9 @@ public struct OutboxRow: Sendable, Equatable {
     public var batch: String?
 }
 
-/// The alert outbox (DESIGN.md §7): written in the same transaction as the event that caused it, delivered in
-/// order per channel, deleted on acknowledgement, moved to the dead letters when it fails for good.
+/// The alert outbox: written in the same transaction as the event that caused it, so that no alert is lost
+/// and none is sent for an event that was not recorded; delivered in order per channel, deleted on
+/// acknowledgement, moved to the dead letters when it fails for good.
 extension WardenStore {
     static let eventEncoder: JSONEncoder = {
         let encoder = JSONEncoder()

@@ -1,7 +1,7 @@
 import Foundation
 
-/// Exponential backoff between automatic restarts (seed 001: wait longer after each failure, reset after
-/// a stable stretch).
+/// Exponential backoff between automatic restarts: wait longer after each failure, so that an engine that
+/// cannot start does not hammer its broker, and start again from the initial delay after a stable stretch.
 public struct Backoff: Sendable, Equatable {
     public var initial: Duration
     public var multiplier: Double

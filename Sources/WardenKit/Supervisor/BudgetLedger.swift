@@ -1,4 +1,4 @@
-/// Events counted in a sliding window against a limit: the engine's restarts (seed 001: 10 per hour, then a
+/// Events counted in a sliding window against a limit: the engine's restarts (by default 10 per hour, then a
 /// human is needed), and the actions of each remediation policy and of Warden as a whole.
 ///
 /// Times are wall-clock seconds since 1970 so that the ledger can be rebuilt from the store after Warden

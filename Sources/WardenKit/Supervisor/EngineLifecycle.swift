@@ -141,7 +141,7 @@ public struct EngineLifecycle: Sendable {
             var effects: [Effect] = [
                 .record(.exited(pid: pid, status: status, ranFor: ranFor)),
                 // Whatever the engine left in its group (workers, leaked helpers holding broker
-                // connections, seed 004) goes with it.
+                // connections against the broker's limit) goes with it.
                 .signalGroup(pgid: pid, .kill),
             ]
             if shuttingDown { return effects + finish() }

@@ -1,6 +1,6 @@
 import Foundation
 
-/// Calls an engine endpoint, such as seed 000's "re-arm monitoring": 2xx is success, anything else failure.
+/// Calls an engine endpoint, such as "re-arm monitoring": 2xx is success, anything else failure.
 public struct HTTPAction: RemediationAction {
     public var method: String
     public var url: URL

@@ -1,7 +1,7 @@
 import Foundation
 
 /// A graceful restart through the supervisor, counted in the engine's restart budget. Trading state is
-/// respected: with `deferWhile`, the restart waits while a value (seed 002: a take-profit lock held now) is
+/// respected: with `deferWhile`, the restart waits while a value (such as a take-profit lock held now) is
 /// non-zero, checking again every few seconds, for at most `maxDefer`; then an optional pre-stop hook runs.
 /// While it waits the action is in flight: its policy takes no other step, and it is audited once.
 public struct RestartAction: RemediationAction {

@@ -1,7 +1,7 @@
 import Foundation
 import GRDB
 
-/// A write to the engine's database, such as seed 002's "release take-profit locks held past their expiry".
+/// A write to the engine's database, such as "release take-profit locks held past their expiry".
 /// Only possible on a SQLite probe whose config says `allow_writes: true`; the statement runs in one
 /// transaction within a timeout, and the audit records how many rows it changed.
 public struct SQLAction: RemediationAction {
