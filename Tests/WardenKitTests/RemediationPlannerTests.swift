@@ -177,4 +177,19 @@ struct RemediationPlannerTests {
         #expect(ActionSource.alertmanager("X").restartReason == .remediation)
         #expect(ActionSource.policy("X").restartReason == .health)
     }
+
+    /// An alert says "Warden acts" only for policies whose checks the rise is about: unprotected positions do not
+    /// announce the policy that re-arms lost monitors, though both watch the positions component.
+    @Test func aPolicyReactsOnlyToItsOwnChecksAtItsLevel() {
+        let rearm = RemediationPolicy(name: "rearm", component: .positions, checks: [.monitorMismatch], level: .unhealthy,
+                                      ladder: [], cooldown: .seconds(60), budget: .init(limit: 3, window: .seconds(3600)))
+        let unprotected = Reading([Finding.judged(.unprotectedPositions, 2, HealthCheck.unprotectedPositions.defaultThreshold)])
+        let mismatch = Reading([Finding.judged(.monitorMismatch, 2, HealthCheck.monitorMismatch.defaultThreshold)])
+        #expect(!rearm.reacts(to: .critical, reading: unprotected))
+        #expect(rearm.reacts(to: .unhealthy, reading: mismatch))
+        #expect(!rearm.reacts(to: .degraded, reading: mismatch), "below the policy's level")
+        var any = rearm
+        any.checks = []
+        #expect(any.reacts(to: .critical, reading: unprotected), "a policy without checks reacts to any of its component")
+    }
 }

@@ -39,7 +39,7 @@ public struct LocksCheck: Check {
         return queries + contentionSources.sorted { $0.key < $1.key }.compactMap { $0.value.query(named: "locks.\($0.key)") }
     }
 
-    /// `lock_busy` is exposed as `busy`, the label DESIGN.md gives it.
+    /// `lock_busy` is exposed as `busy`, the shorter label the dashboard and alert rules use.
     static func resultLabel(_ outcome: String) -> String {
         outcome == "lock_busy" ? "busy" : outcome
     }

@@ -165,8 +165,11 @@ private final class EngineJudge {
     private func alertEvents(_ transitions: [HealthTransition], now: Double) -> [AlertEvent] {
         let policies = planner.policies
         let events = transitions.map { transition in
+            let reading = tracker.components[transition.component]?.reading
             let acting = transition.to > transition.from
-                ? policies.filter { $0.component == transition.component && transition.to >= $0.level }.map(\.name) : []
+                ? policies.filter { $0.component == transition.component && $0.reacts(to: transition.to, reading: reading) }
+                    .map(\.name)
+                : []
             return AlertEvent.transition(transition, engine: engine.name, acting: acting)
         }
         return events + reminders.due(tracker.components, transitions: transitions, now: now).compactMap { component in

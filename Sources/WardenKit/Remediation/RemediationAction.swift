@@ -178,4 +178,11 @@ public struct RemediationPolicy: Sendable {
             .filter { $0.check != .remediationExhausted && (checks.isEmpty || checks.contains($0.check)) }
             .max { $0.level < $1.level }
     }
+
+    /// Whether its component rising to `level` on `reading` is this policy's condition: a finding of one of its
+    /// checks at its level or worse. What an alert may say Warden will act on.
+    func reacts(to level: HealthLevel, reading: Reading?) -> Bool {
+        guard level >= self.level, let finding = trigger(in: reading) else { return false }
+        return finding.level >= self.level
+    }
 }
