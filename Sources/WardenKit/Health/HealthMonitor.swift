@@ -3,9 +3,9 @@ import Logging
 import ServiceLifecycle
 import Synchronization
 
-/// Judges every engine at its `evaluate_every`: readings from the latest observations, the hysteresis, then
-/// the remediation planner. Publishes the result to the status board, stores each transition, and hands
-/// actions to the remediator.
+/// Runs one judge per engine: it reads the engine when there is news of it, judges the reading (evaluator,
+/// then hysteresis) at its ticks and whenever a raw level moves, hands the judgement to the engine's policies,
+/// stores each transition with its alerts, and publishes the reading and levels to the status board.
 public struct HealthMonitor: Service {
     let engines: [EngineConfig]
     let board: StatusBoard
@@ -43,17 +43,17 @@ public struct HealthMonitor: Service {
     }
 }
 
-/// The evaluation loop of one engine; owns its tracker and planner, and lives in that loop's task only.
+/// The evaluation loop of one engine: reads it, judges the reading (evaluator, then hysteresis), hands the
+/// judgement to its policies, records what people must hear, and publishes. Owns its reader, tracker and policy
+/// runner, and lives in that loop's task only.
 private final class EngineJudge {
     let engine: EngineConfig
     let monitor: HealthMonitor
     let evaluator: HealthEvaluator
     var tracker: HealthTracker
-    var planner: RemediationPlanner
+    let policies: PolicyRunner
     var reader: EngineReader
     var reminders: ReminderSchedule
-    /// Results of finished actions, handed back to the planner at the next evaluation.
-    let finished = FinishedActions()
     /// The moment a growing age reaches its next bound (see `HealthEvaluator.nextCrossing`), if before the next tick.
     var crossingAt: Double?
 
@@ -62,8 +62,8 @@ private final class EngineJudge {
         self.monitor = monitor
         evaluator = HealthEvaluator(settings: engine.health, watch: engine.watch)
         tracker = HealthTracker(settings: engine.health)
-        planner = RemediationPlanner(engine: engine.name, policies: engine.remediation.policies,
-                                     tick: engine.health.evaluateEvery, priorActions: monitor.priorActions[engine.name] ?? [:])
+        policies = PolicyRunner(engine: engine, remediator: monitor.remediator, logger: monitor.logger,
+                                priorActions: monitor.priorActions[engine.name] ?? [:])
         reminders = ReminderSchedule(interval: monitor.repeatInterval)
         // Per-minute rates span six ticks: contention comes in bursts, and one tick's worth is mostly zeros.
         reader = EngineReader(checks: engine.watch.checks, rateWindow: 6 * engine.health.evaluateEvery.seconds)
@@ -113,37 +113,26 @@ private final class EngineJudge {
 
     func evaluate(_ status: EngineStatus, _ reading: EngineReading, _ inputs: [HealthComponent: ComponentInput],
                   now: Double) async {
-        let remediator = monitor.remediator
-        crossingAt = nil
-        for done in finished.take() {
-            planner.finished(policy: done.policy, result: done.result)
-        }
         crossingAt = evaluator.nextCrossing(inputs, now: now)
         var transitions = tracker.evaluate(inputs, now: now)
-        // The planner decides on fresh readings only: neither a held component nor one whose inputs are missing.
         let judged = Set(inputs.compactMap { component, input in if case .reading = input { component } else { nil } })
-        let decisions = remediator.global.withLock {
-            planner.evaluate(tracker.components, judged: judged, now: now, global: &$0)
+        let plan = await policies.plan(tracker.components, judged: judged, now: now)
+        for pin in plan.pins {
+            if let transition = tracker.pin(pin.component, pin.finding, now: now) { transitions.append(transition) }
         }
-        var launches: [(policy: Int, incident: Incident)] = []
-        for decision in decisions {
-            if case .act(let index, let incident) = decision {
-                launches.append((index, incident))
-            } else if let transition = await handle(decision, now: now) {
-                transitions.append(transition)
-            }
-        }
+        for component in plan.unpins { tracker.unpin(component) }
         for transition in transitions { log(transition) }
         await monitor.store?.record(engine: engine.name, transitions: transitions,
                                     alerts: monitor.router.route(alertEvents(transitions, now: now)))
         // Actions start once their cause is on record: people hear "UNHEALTHY" before "restarted".
-        for launch in launches {
-            let action = planner.policies[launch.policy].ladder[launch.incident.rung].action
-            monitor.remediator.launch(action, for: launch.incident) { [finished] result in finished.add(launch.policy, result) }
-        }
+        policies.launch(plan)
+        publish(reading, status: status, transitions: transitions, now: now)
+    }
+
+    private func publish(_ reading: EngineReading, status: EngineStatus, transitions: [HealthTransition], now: Double) {
         let components = tracker.components
         let level = tracker.level
-        let exhausted = planner.exhausted.map(\.name)
+        let exhausted = policies.exhausted
         let point = TrendPoint(at: now, reading: reading, resources: status.isUp ? status.resources : nil)
         monitor.board.update(engine.name) { status in
             status.health.reading = reading
@@ -160,53 +149,19 @@ private final class EngineJudge {
         }
     }
 
-    /// What people hear of this evaluation: each transition (with the policy that will act on it), and a
+    /// What people hear of this evaluation: each transition (with the policies that will act on it), and a
     /// reminder for each problem that has gone on for `repeat_interval`.
     private func alertEvents(_ transitions: [HealthTransition], now: Double) -> [AlertEvent] {
-        let policies = planner.policies
         let events = transitions.map { transition in
-            let reading = tracker.components[transition.component]?.reading
             let acting = transition.to > transition.from
-                ? policies.filter { $0.component == transition.component && $0.reacts(to: transition.to, reading: reading) }
-                    .map(\.name)
+                ? policies.acting(on: transition.component, rising: transition.to,
+                                  reading: tracker.components[transition.component]?.reading)
                 : []
             return AlertEvent.transition(transition, engine: engine.name, acting: acting)
         }
         return events + reminders.due(tracker.components, transitions: transitions, now: now).compactMap { component in
             tracker.components[component].map { AlertEvent.reminder(component, $0, engine: engine.name, at: now) }
         }
-    }
-
-    private func handle(_ decision: RemediationPlanner.Decision, now: Double) async -> HealthTransition? {
-        let remediator = monitor.remediator
-        var metadata: Logger.Metadata = ["engine": "\(engine.name)"]
-        switch decision {
-        case .act:
-            break   // launched by `evaluate` after the transitions are recorded
-        case .suppressed(let index, let incident, let why):
-            let action = planner.policies[index].ladder[incident.rung].action
-            await remediator.record(incident, action: action, ActionOutcome(.suppressed, why))
-        case .resolved(let index, let incident):
-            metadata["policy"] = "\(planner.policies[index].name)"
-            metadata["rung"] = "\(incident.rung + 1)"
-            metadata["action"] = "\(planner.policies[index].ladder[incident.rung].action.kind)"
-            monitor.logger.notice("the condition cleared after the remediation", metadata: metadata)
-        case .gaveUp(let index, let incident):
-            let policy = planner.policies[index]
-            let steps = policy.ladder.map(\.action.kind).joined(separator: ", then ")
-            let finding = Finding(check: .remediationExhausted, level: .critical, value: nil, threshold: nil,
-                                  subject: policy.name,
-                                  message: "policy \(policy.name) tried \(steps) and \(incident.reason) remains: Warden stops acting; a human is needed")
-            metadata["policy"] = "\(policy.name)"
-            monitor.logger.critical("\(finding.message)", metadata: metadata)
-            return tracker.pin(policy.component, finding, now: now)
-        case .recovered(let index, _):
-            let policy = planner.policies[index]
-            if !planner.exhausted.contains(where: { $0.component == policy.component }) { tracker.unpin(policy.component) }
-            metadata["policy"] = "\(policy.name)"
-            monitor.logger.notice("the condition cleared after Warden had given up", metadata: metadata)
-        }
-        return nil
     }
 
     private func log(_ transition: HealthTransition) {
@@ -219,22 +174,6 @@ private final class EngineJudge {
             monitor.logger.warning("\(text)", metadata: metadata)
         } else {
             monitor.logger.info("\(text)", metadata: metadata)
-        }
-    }
-}
-
-/// Results of actions that ended, waiting for the next evaluation.
-private final class FinishedActions: Sendable {
-    private let list = Mutex<[(policy: Int, result: ActionResult)]>([])
-
-    func add(_ policy: Int, _ result: ActionResult) {
-        list.withLock { $0.append((policy, result)) }
-    }
-
-    func take() -> [(policy: Int, result: ActionResult)] {
-        list.withLock { list in
-            defer { list = [] }
-            return list
         }
     }
 }
