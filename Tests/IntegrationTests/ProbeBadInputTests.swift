@@ -230,7 +230,13 @@ final class MisbehavingServer: @unchecked Sendable {
         case body(status: Int, String)
         /// 302 to `/moved` for any other path; the body at `/moved`.
         case moved(String)
+        /// 302 (or another status) to an absolute URL, for every request.
+        case redirect(status: Int, to: String)
     }
+
+    /// The head of every request received (request line and headers), in order.
+    var requests: [String] { lock.withLock { received } }
+    private var received: [String] = []
 
     let port: Int
     private let fd: Int32
@@ -283,7 +289,9 @@ final class MisbehavingServer: @unchecked Sendable {
 
     private func serve(_ client: Int32) {
         var request = [UInt8](repeating: 0, count: 4096)
-        _ = recv(client, &request, request.count, 0)
+        let got = recv(client, &request, request.count, 0)
+        let head = String(decoding: request.prefix(max(0, got)), as: UTF8.self).components(separatedBy: "\r\n\r\n")[0]
+        lock.withLock { received.append(head) }
         switch mode {
         case .neverAnswer:
             while !lock.withLock({ stopped }) { Thread.sleep(forTimeInterval: 0.05) }
@@ -308,6 +316,8 @@ final class MisbehavingServer: @unchecked Sendable {
             } else {
                 answer(client, status: 302, "", headers: "Location: /moved\r\n")
             }
+        case .redirect(let status, let target):
+            answer(client, status: status, "", headers: "Location: \(target)\r\n")
         }
     }
 

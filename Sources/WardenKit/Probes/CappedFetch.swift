@@ -10,13 +10,25 @@ import NIOSSL
 /// Not URLSession: on Linux that is FoundationNetworking over libcurl, which maps libcurl, GnuTLS, OpenSSL,
 /// Kerberos, libssh2 and p11-kit into every Warden process for the few requests a probe, an alert or an
 /// action makes; leaving it cut a release `warden run` from 51 to 42 MB resident (docs/MEMORY-NOTES.md).
-/// Redirects are followed the way URLSession follows them.
+/// Redirects are followed the way URLSession follows them, with two exceptions that keep credentials where
+/// they were meant to go: a redirect from https to http is refused, and a redirect to another origin drops
+/// `Authorization`, `Cookie`, `Proxy-Authorization` and every header the caller names as secret.
 struct CappedFetch: Sendable {
     /// URLSession's limit on Linux (and Darwin's): a loop of redirects ends here, if the deadline has not.
     static let maxRedirects = 20
+    /// Headers that carry credentials whatever the config says of them.
+    static let credentialHeaders: Set<String> = ["authorization", "cookie", "proxy-authorization"]
     let maxBytes: Int
+    /// false: a 3xx is the answer (webhook deliveries, whose receiver must be the configured one).
+    var followsRedirects = true
+    /// Names of further headers (any case) that must not follow a redirect to another origin.
+    var secretHeaders: Set<String> = []
 
-    init(maxBytes: Int) { self.maxBytes = maxBytes }
+    init(maxBytes: Int, followsRedirects: Bool = true, secretHeaders: Set<String> = []) {
+        self.maxBytes = maxBytes
+        self.followsRedirects = followsRedirects
+        self.secretHeaders = Set(secretHeaders.map { $0.lowercased() })
+    }
 
     func get(_ url: URL, timeout: Duration) async -> Result<(Int, Data), ProbeFailure> {
         await send("GET", url, headers: ["Accept": "application/json"], body: nil, timeout: timeout)
@@ -36,8 +48,12 @@ struct CappedFetch: Sendable {
             case .failure(let failure):
                 return .failure(ProbeFailure("\(place): \(failure.reason(maxBytes: maxBytes, timeout: timeout))"))
             case .success(let answer):
-                guard let next = request.redirected(by: answer) else { return .success((answer.status, answer.body)) }
-                request = next
+                guard followsRedirects else { return .success((answer.status, answer.body)) }
+                switch request.redirected(by: answer, dropping: Self.credentialHeaders.union(secretHeaders)) {
+                case .final: return .success((answer.status, answer.body))
+                case .refused(let why): return .failure(ProbeFailure("\(place): \(why)"))
+                case .follow(let next): request = next
+                }
             }
         }
         return .failure(ProbeFailure("\(method) \(shown(url)): more than \(Self.maxRedirects) redirects"))
@@ -46,25 +62,39 @@ struct CappedFetch: Sendable {
 
 /// One request on one connection (`Connection: close`), plain or TLS.
 enum HTTPExchange {
-    struct Request: Sendable {
+    struct Request: Sendable, Equatable {
         var method: String
         var url: URL
         var headers: [String: String]
         var body: Data?
 
+        enum Redirect: Equatable {
+            /// The answer is final: not a redirect, or one that leads nowhere Warden can go.
+            case final
+            case follow(Request)
+            case refused(String)
+        }
+
         /// The request a 3xx answer leads to, as URLSession builds it: 303, and 301/302 after a POST, turn
-        /// into a body-less GET; the others repeat the request. nil when the answer is final.
-        func redirected(by answer: Answer) -> Request? {
+        /// into a body-less GET; the others repeat the request. A redirect from https to http is refused; one
+        /// to another origin (scheme, host, port) goes without the headers named in `secret` (lowercase).
+        func redirected(by answer: Answer, dropping secret: Set<String>) -> Redirect {
             guard [301, 302, 303, 305, 306, 307, 308].contains(answer.status), let location = answer.location,
-                  let target = URL(string: location, relativeTo: url)?.absoluteURL, Endpoint(target) != nil else { return nil }
+                  let target = URL(string: location, relativeTo: url)?.absoluteURL, Endpoint(target) != nil else { return .final }
+            if url.scheme?.lowercased() == "https" && target.scheme?.lowercased() == "http" {
+                return .refused("HTTP \(answer.status) redirects from https to http (\(target.origin)); refused")
+            }
             var next = self
             next.url = target
+            if target.originKey != url.originKey {
+                next.headers = next.headers.filter { !secret.contains($0.key.lowercased()) }
+            }
             if answer.status == 303 || (method == "POST" && answer.status <= 302) {
                 next.method = "GET"
                 next.body = nil
                 next.headers["Content-Type"] = nil
             }
-            return next
+            return .follow(next)
         }
     }
 

@@ -48,6 +48,12 @@ extension URL {
         return "\(scheme)://\(host)" + (port.map { ":\($0)" } ?? "") + "/…"
     }
 
+    /// Scheme, host and effective port, lowercased: two URLs with the same key are the same origin.
+    var originKey: String {
+        let scheme = (self.scheme ?? "").lowercased()
+        return "\(scheme)://\((host ?? "").lowercased()):\(port ?? (scheme == "https" ? 443 : 80))"
+    }
+
     /// Scheme, host, port and path only: a query string or user info may carry an API key, and failure
     /// reasons go to logs and the status API.
     var redacted: String {

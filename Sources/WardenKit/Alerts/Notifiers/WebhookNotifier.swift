@@ -27,13 +27,15 @@ public struct WebhookNotifier: Notifier {
             headers["webhook-signature"] = WebhookSignature.sign(id: batch.id, timestamp: Int(now), body: body, secret: secret)
         }
         // The answer's body is read only to be discarded; a generous cap keeps a chatty receiver's 2xx a 2xx.
-        let fetch = CappedFetch(maxBytes: 1 << 20)
+        // A redirect is not followed: the events, signed, go to the configured receiver or nowhere.
+        let fetch = CappedFetch(maxBytes: 1 << 20, followsRedirects: false)
         // A webhook's path often is its secret (Slack, Discord): failures name the origin only.
         switch await fetch.send("POST", url, headers: headers, body: body, timeout: timeout, shown: \.origin) {
         case .failure(let failure):
             return .retry(after: nil, reason: failure.description)
         case .success(let (status, _)):
-            return .http(status: status, retryAfter: nil, reason: "POST \(url.origin): HTTP \(status)")
+            let note = (300..<400).contains(status) ? " (a redirect; webhook deliveries do not follow redirects)" : ""
+            return .http(status: status, retryAfter: nil, reason: "POST \(url.origin): HTTP \(status)\(note)")
         }
     }
 }

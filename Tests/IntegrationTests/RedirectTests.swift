@@ -1,0 +1,99 @@
+import Foundation
+import Testing
+@testable import WardenKit
+
+/// Credentials go where the config sends them: a redirect to another origin loses them, https never becomes
+/// http, and a webhook's signed events reach the configured receiver or nobody.
+struct RedirectTests {
+    static let incident = Incident(id: "bot/1", engine: "bot", source: .policy("rearm"), component: .positions,
+                                   level: .unhealthy, check: .monitorMismatch, value: 2, threshold: 1, reason: "monitor mismatch 2")
+
+    /// Header names as the receiving server saw them, lowercased.
+    static func headerNames(_ head: String) -> Set<String> {
+        Set(head.components(separatedBy: "\r\n").dropFirst().compactMap { line in
+            line.split(separator: ":", maxSplits: 1).first.map { $0.lowercased() }
+        })
+    }
+
+    @Test func aRedirectToAnotherOriginDropsTheCredentials() async throws {
+        let target = try MisbehavingServer(.body(status: 200, "{}"))
+        defer { target.stop() }
+        let redirecting = try MisbehavingServer(.redirect(status: 307, to: "http://127.0.0.1:\(target.port)/rearm"))
+        defer { redirecting.stop() }
+        let fetch = CappedFetch(maxBytes: 1024, secretHeaders: ["X-Api-Key"])
+        let headers = ["Authorization": "Bearer s3cret", "Cookie": "session=s3cret", "Proxy-Authorization": "Basic s3cret",
+                       "X-Api-Key": "s3cret", "X-Trace": "visible"]
+        let result = await fetch.send("POST", URL(string: "http://127.0.0.1:\(redirecting.port)/rearm")!, headers: headers,
+                                      body: Data("{}".utf8), timeout: .seconds(5))
+        #expect(try result.get().0 == 200, "the redirect is followed")
+        let first = try #require(redirecting.requests.first)
+        #expect(Self.headerNames(first).isSuperset(of: ["authorization", "cookie", "x-api-key"]), "the configured origin gets them")
+        let followed = try #require(target.requests.first)
+        #expect(followed.hasPrefix("POST /rearm "), "307 repeats the request")
+        #expect(Self.headerNames(followed).isDisjoint(with: ["authorization", "cookie", "proxy-authorization", "x-api-key"]),
+                "\(followed)")
+        #expect(!followed.contains("s3cret"))
+        #expect(Self.headerNames(followed).contains("x-trace"), "other headers follow")
+    }
+
+    @Test func aRedirectWithinTheOriginKeepsTheCredentials() async throws {
+        let server = try MisbehavingServer(.moved("{}"))
+        defer { server.stop() }
+        let fetch = CappedFetch(maxBytes: 1024)
+        let result = await fetch.send("GET", URL(string: "http://127.0.0.1:\(server.port)/status")!,
+                                      headers: ["Authorization": "Bearer s3cret"], body: nil, timeout: .seconds(5))
+        #expect(try result.get().0 == 200)
+        #expect(server.requests.count == 2)
+        #expect(server.requests.allSatisfy { Self.headerNames($0).contains("authorization") })
+    }
+
+    @Test func httpsIsNeverRedirectedToHTTP() {
+        let request = HTTPExchange.Request(method: "GET", url: URL(string: "https://bot.example:8443/api/v1/health")!,
+                                           headers: ["Authorization": "Basic s3cret"], body: nil)
+        let answer = HTTPExchange.Answer(status: 301, location: "http://bot.example:8080/api/v1/health", body: Data())
+        guard case .refused(let why) = request.redirected(by: answer, dropping: CappedFetch.credentialHeaders) else {
+            Issue.record("an https request followed a redirect to http")
+            return
+        }
+        #expect(why.contains("from https to http"), "\(why)")
+        // https to https on another host follows, without the credentials.
+        let elsewhere = HTTPExchange.Answer(status: 302, location: "https://other.example/health", body: Data())
+        guard case .follow(let next) = request.redirected(by: elsewhere, dropping: CappedFetch.credentialHeaders) else {
+            Issue.record("an https redirect was not followed")
+            return
+        }
+        #expect(next.headers["Authorization"] == nil)
+    }
+
+    @Test func anHTTPActionRedirectedElsewhereDoesNotHandOverItsToken() async throws {
+        let thief = try MisbehavingServer(.body(status: 200, "{}"))
+        defer { thief.stop() }
+        let engine = try MisbehavingServer(.redirect(status: 302, to: "http://127.0.0.1:\(thief.port)/steal"))
+        defer { engine.stop() }
+        let action = HTTPAction(method: "POST", url: URL(string: "http://127.0.0.1:\(engine.port)/admin/rearm")!,
+                                headers: ["Authorization": "Bearer s3cret"], timeout: .seconds(5))
+        let context = ActionContext(supervisor: nil, board: StatusBoard(engines: []), environment: [:],
+                                    logger: .init(label: "test"))
+        _ = await action.perform(Self.incident, context)
+        let stolen = try #require(thief.requests.first, "the redirect was followed")
+        #expect(!stolen.contains("s3cret"), "\(stolen)")
+    }
+
+    @Test func aWebhookThatRedirectsIsAFailedDeliveryAndNothingFollows() async throws {
+        let elsewhere = try MisbehavingServer(.body(status: 200, "{}"))
+        defer { elsewhere.stop() }
+        let receiver = try MisbehavingServer(.redirect(status: 308, to: "http://127.0.0.1:\(elsewhere.port)/hook"))
+        defer { receiver.stop() }
+        let notifier = WebhookNotifier(url: URL(string: "http://127.0.0.1:\(receiver.port)/hook/T0K3N")!, secret: nil,
+                                       headers: [:], timeout: .seconds(5))
+        let event = AlertEvent(kind: .test, engine: "bot", level: .degraded, reason: "test", at: 0)
+        let result = await notifier.deliver(AlertBatch(id: "b1", events: [event]))
+        guard case .failed(let reason) = result else {
+            Issue.record("a redirected webhook delivery was \(result)")
+            return
+        }
+        #expect(reason.contains("HTTP 308") && reason.contains("do not follow redirects"), "\(reason)")
+        #expect(!reason.contains("T0K3N"), "the webhook's path stays out of the reason")
+        #expect(elsewhere.requests.isEmpty, "the signed events went nowhere else")
+    }
+}
