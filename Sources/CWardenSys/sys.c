@@ -6,7 +6,10 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stddef.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -333,4 +336,25 @@ static void unixtime(sqlite3_context *context, int argc, sqlite3_value **argv) {
 int warden_register_unixtime(void *connection, int default_offset) {
     return sqlite3_create_function_v2((sqlite3 *)connection, "warden_unixtime", 1, SQLITE_UTF8 | SQLITE_DETERMINISTIC,
                                       (void *)(intptr_t)default_offset, unixtime, NULL, NULL, NULL);
+}
+
+int warden_notify(const char *socket_path, const char *message) {
+    size_t path_length = strlen(socket_path);
+    struct sockaddr_un address;
+    if (path_length == 0 || path_length >= sizeof address.sun_path) return EINVAL;
+    memset(&address, 0, sizeof address);
+    address.sun_family = AF_UNIX;
+    memcpy(address.sun_path, socket_path, path_length);
+    // systemd's convention: a leading '@' names a socket in the abstract namespace, whose name starts with NUL.
+    if (address.sun_path[0] == '@') address.sun_path[0] = 0;
+    int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) return errno;
+    socklen_t length = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + path_length);
+    ssize_t sent;
+    do {
+        sent = sendto(fd, message, strlen(message), MSG_NOSIGNAL, (struct sockaddr *)&address, length);
+    } while (sent < 0 && errno == EINTR);
+    int err = sent < 0 ? errno : 0;
+    close(fd);
+    return err;
 }

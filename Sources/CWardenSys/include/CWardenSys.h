@@ -76,3 +76,7 @@ void warden_sha256(const void *data, size_t length, uint8_t out[32]);
 
 /// HMAC-SHA256 (RFC 2104) of `data` under `key` into `out` (32 bytes): webhook signatures.
 void warden_hmac_sha256(const void *key, size_t key_length, const void *data, size_t length, uint8_t out[32]);
+
+/// Sends one datagram of systemd's notify protocol (`READY=1`, `WATCHDOG=1`, `STOPPING=1`) to the socket
+/// NOTIFY_SOCKET names; a leading '@' is the abstract namespace. Returns 0 or an errno value.
+int warden_notify(const char *socket_path, const char *message);

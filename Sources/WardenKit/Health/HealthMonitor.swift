@@ -16,10 +16,14 @@ public struct HealthMonitor: Service {
     let priorActions: [String: [String: [Double]]]
     let router: AlertRouter
     let repeatInterval: Duration
+    /// Each judge beats at every turn; it turns at least once per `evaluate_every`.
+    let liveness: Liveness?
 
     public init(engines: [EngineConfig], board: StatusBoard, store: WardenStore?, remediator: Remediator, logger: Logger,
                 priorActions: [PriorAction] = [],
-                router: AlertRouter = AlertRouter(channels: []), repeatInterval: Duration = .seconds(3600)) {
+                router: AlertRouter = AlertRouter(channels: []), repeatInterval: Duration = .seconds(3600),
+                liveness: Liveness? = nil) {
+        self.liveness = liveness
         self.engines = engines
         self.board = board
         self.store = store
@@ -77,11 +81,15 @@ private final class EngineJudge {
         let interval = engine.health.evaluateEvery
         let (rings, wake) = monitor.board.newsBell(of: engine.name).subscribe()
         var iterator = rings.makeAsyncIterator()
+        let livenessName = "health \(engine.name)"
+        monitor.liveness?.register(livenessName, period: interval)
+        defer { monitor.liveness?.retire(livenessName) }
         // Ticks on the monotonic clock: a wall clock stepped back must not hold the judge.
         var due = ContinuousClock.now
         // When the soonest pushed report expires: its values leave the reading then, not at the next tick.
         var expiryAt: Double?
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
+            monitor.liveness?.beat(livenessName)
             let now = Date().timeIntervalSince1970
             if let status = monitor.board.status(of: engine.name) {
                 expiryAt = status.observations.probes.values.compactMap(\.expiresAt).filter { $0 >= now }.min()

@@ -25,9 +25,14 @@ public struct ProbeRunner: Service {
     /// (`StatusBoard.announce`, which wakes the engine's judge).
     let published: @Sendable (String) -> Void
 
+    /// Each probe's loop beats after every run: a probe stuck past twice its interval and timeout is a stalled
+    /// Warden.
+    let liveness: Liveness?
+
     public init(probes: [(engine: String, probe: any Probe)], board: StatusBoard, logger: Logger,
-                published: @escaping @Sendable (String) -> Void = { _ in }) {
+                liveness: Liveness? = nil, published: @escaping @Sendable (String) -> Void = { _ in }) {
         self.probes = probes
+        self.liveness = liveness
         self.board = board
         self.logger = logger
         self.published = published
@@ -70,11 +75,16 @@ public struct ProbeRunner: Service {
     }
 
     private func loop(engine: String, probe: any Probe, start: ContinuousClock.Instant, gate: SlotGate) async {
+        let name = "probe \(engine)/\(probe.name)"
+        // Registered from the runner's start: the first run may wait up to one interval for its slot.
+        liveness?.register(name, period: probe.interval + probe.timeout + (start - .now))
+        defer { liveness?.retire(name) }
         var lastFailure: String?
         var slot = start
         try? await cancelWhenGracefulShutdown { try await Task.sleep(until: start, clock: .continuous) }
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
             let outcome = await Self.runOnce(probe)
+            liveness?.beat(name)
             board.update(engine) { $0.observations.probes[probe.name] = outcome.following($0.observations.probes[probe.name]) }
             let next = Self.nextRun(after: .now, epoch: start, interval: probe.interval)
             gate.expect(next)

@@ -33,7 +33,8 @@ public struct WardenAgent: Sendable {
         let store = storage.store
         let board = StatusBoard(engines: config.engines)
         let system = ProcSystem()
-        let engines = try makeEngines(board: board, store: store)
+        let liveness = Liveness()
+        let engines = try makeEngines(board: board, store: store, liveness: liveness)
         let priorActions = await readRemediationHistory(store)
 
         let alerting = Alerting(channels: channels)
@@ -46,7 +47,7 @@ public struct WardenAgent: Sendable {
         }
         let health = HealthMonitor(engines: config.engines, board: board, store: store, remediator: remediator, logger: logger,
                                    priorActions: priorActions, router: alerting.router,
-                                   repeatInterval: config.alerts.repeatInterval)
+                                   repeatInterval: config.alerts.repeatInterval, liveness: liveness)
         let metrics = WardenMetrics(version: WardenVersion.current, board: board, store: store, system: system,
                                     actionKinds: actionKinds(), alertStats: alerting.stats)
         let http = WardenHTTP(version: WardenVersion.current, board: board, metrics: metrics, supervisors: engines.supervisors,
@@ -59,10 +60,14 @@ public struct WardenAgent: Sendable {
         // The observers may have nothing to do (no probes, no rules); their ending is no reason to stop Warden.
         let observers: [any Service] = [
             ResourceSampler(engines: config.engines, board: board, system: system),
-            ProbeRunner(probes: engines.probes, board: board, logger: logger, published: board.announce),
+            ProbeRunner(probes: engines.probes, board: board, logger: logger, liveness: liveness, published: board.announce),
             health,
             dispatcher,
-        ] + engines.logWatchers
+        ] + engines.logWatchers + [
+            // Last, so that it is the first told of a shutdown: systemd hears STOPPING=1 before anything stops.
+            SystemdNotifier(environment: ProcessInfo.processInfo.environment, liveness: liveness, logger: logger,
+                            ready: { board.allStartsAttempted }),
+        ]
         try await runServices(
             [.init(service: makeServer(http)), .init(service: EngineFleet(supervisors: engines.supervisors))]
                 + observers.map { .init(service: $0, successTerminationBehavior: .ignore) })
@@ -91,9 +96,12 @@ public struct WardenAgent: Sendable {
         }
     }
 
-    /// The admin token's variable is withheld from every child: engines and exec helpers never see it.
+    /// Withheld from every child: the admin token's variable (engines and exec helpers never see it), and
+    /// systemd's notify socket and watchdog, which speak for Warden only.
     private var withheldEnvironment: Set<String> {
-        if case .environment(let name) = config.adminToken { [name] } else { [] }
+        var names: Set<String> = ["NOTIFY_SOCKET", "WATCHDOG_USEC", "WATCHDOG_PID"]
+        if case .environment(let name) = config.adminToken { names.insert(name) }
+        return names
     }
 
     private func helperEnvironment() -> [String: String] {
@@ -110,7 +118,7 @@ public struct WardenAgent: Sendable {
         var logWatchers: [any Service] = []
     }
 
-    private func makeEngines(board: StatusBoard, store: WardenStore) throws -> Engines {
+    private func makeEngines(board: StatusBoard, store: WardenStore, liveness: Liveness) throws -> Engines {
         let orphanGuard = try OrphanGuard(logger: logger)
         var engines = Engines()
         for engine in config.engines {
@@ -128,7 +136,8 @@ public struct WardenAgent: Sendable {
                 extra["WARDEN_REPORT_TOKEN"] = token
             }
             let supervisor = EngineSupervisor(config: engine, board: board, history: store, orphanGuard: orphanGuard,
-                                              extraEnvironment: extra, withheldEnvironment: withheldEnvironment, logger: logger)
+                                              extraEnvironment: extra, withheldEnvironment: withheldEnvironment, logger: logger,
+                                              liveness: liveness)
             engines.supervisors.append(supervisor)
             engines.probes += engine.watch.makeProbes().map { (engine.name, $0) }
             if !engine.watch.logRules.isEmpty {

@@ -16,16 +16,25 @@ public final class EngineSupervisor: Service, Sendable {
     private let readers = OpenReaders()
     private let environment: [String: String]
     private let logger: Logger
-    private let events: AsyncStream<EngineLifecycle.Event>
-    private let continuation: AsyncStream<EngineLifecycle.Event>.Continuation
+    /// What wakes the loop: an event for the lifecycle, or the watchdog's question whether the loop still turns.
+    private enum Input: Sendable {
+        case event(EngineLifecycle.Event)
+        case checkIn
+    }
+
+    private let events: AsyncStream<Input>
+    private let continuation: AsyncStream<Input>.Continuation
+    private let liveness: Liveness?
     /// The latest child until it is reaped, whatever the event loop has seen of it.
     private let unreapedSpawn = Mutex<Int32?>(nil)
 
     /// `withheldEnvironment` names variables of Warden's own environment the engine must not inherit (the
     /// admin token's variable: an engine, or any library it loads, could otherwise restart itself or log it).
     public init(config: EngineConfig, board: StatusBoard, history: WardenStore?, orphanGuard: OrphanGuard?,
-                extraEnvironment: [String: String] = [:], withheldEnvironment: Set<String> = [], logger: Logger) {
+                extraEnvironment: [String: String] = [:], withheldEnvironment: Set<String> = [], logger: Logger,
+                liveness: Liveness? = nil) {
         self.config = config
+        self.liveness = liveness
         self.board = board
         self.history = history
         self.orphanGuard = orphanGuard
@@ -41,15 +50,20 @@ public final class EngineSupervisor: Service, Sendable {
         environment.merge(extraEnvironment) { $1 }
         environment["WARDEN_ENGINE"] = config.name
         self.environment = environment
-        (events, continuation) = AsyncStream.makeStream(of: EngineLifecycle.Event.self)
+        (events, continuation) = AsyncStream.makeStream(of: Input.self)
     }
 
     /// Asks for a graceful restart; the outcome shows on the status board.
     public func requestRestart(_ reason: RestartReason) {
-        continuation.yield(.restartRequested(reason))
+        continuation.yield(.event(.restartRequested(reason)))
     }
 
+    private var livenessName: String { "supervisor \(config.name)" }
+
     public func run() async {
+        // The loop may wait for hours on a healthy engine: it answers the watchdog's nudges instead of ticking.
+        liveness?.register(livenessName, nudge: { [continuation] in continuation.yield(.checkIn) })
+        defer { liveness?.retire(livenessName) }
         let now = Date().timeIntervalSince1970
         let prior = await history?.restartTimes(engine: config.name, since: now - config.restart.budget.window.seconds) ?? []
         var lifecycle = EngineLifecycle(restart: config.restart, stop: config.stop, priorRestartTimes: prior)
@@ -57,8 +71,12 @@ public final class EngineSupervisor: Service, Sendable {
         defer { timer?.cancel() }
 
         await withGracefulShutdownHandler {
-            continuation.yield(.startRequested)
-            for await event in events {
+            continuation.yield(.event(.startRequested))
+            for await input in events {
+                guard case .event(let event) = input else {
+                    liveness?.beat(livenessName)
+                    continue
+                }
                 let now = Date().timeIntervalSince1970
                 let effects = lifecycle.handle(event, now: now, random: Double.random(in: 0..<1))
                 var finished = false
@@ -72,7 +90,7 @@ public final class EngineSupervisor: Service, Sendable {
                         timer?.cancel()
                         timer = Task { [continuation] in
                             guard (try? await Task.sleep(for: delay)) != nil else { return }
-                            continuation.yield(.timerFired(id: id))
+                            continuation.yield(.event(.timerFired(id: id)))
                         }
                     case .cancelTimer:
                         timer?.cancel()
@@ -88,7 +106,7 @@ public final class EngineSupervisor: Service, Sendable {
                 if finished { break }
             }
         } onGracefulShutdown: { [continuation] in
-            continuation.yield(.stopRequested)
+            continuation.yield(.event(.stopRequested))
         }
         // Cancelled rather than shut down gracefully (a sibling service failed): never leave the engine behind,
         // including one spawned whose `spawned` event the cancelled loop never read.
@@ -110,13 +128,13 @@ public final class EngineSupervisor: Service, Sendable {
             capture.start(fd: process.stdout, stream: .stdout)
             capture.start(fd: process.stderr, stream: .stderr)
             // `spawned` is queued before the waiter exists, so it always precedes the matching `exited`.
-            continuation.yield(.spawned(pid: process.pid))
+            continuation.yield(.event(.spawned(pid: process.pid)))
             ChildWaiter.watch(pid: process.pid) { [continuation, self] status in
                 self.unreapedSpawn.withLock { if $0 == process.pid { $0 = nil } }
-                continuation.yield(.exited(pid: process.pid, status: status))
+                continuation.yield(.event(.exited(pid: process.pid, status: status)))
             }
         } catch {
-            continuation.yield(.spawnFailed(message: error.description))
+            continuation.yield(.event(.spawnFailed(message: error.description)))
         }
     }
 
