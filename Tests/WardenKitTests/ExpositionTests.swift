@@ -23,6 +23,16 @@ struct ExpositionTests {
         #expect(ExpositionWriter.format(1e20) == "1e+20")
     }
 
+    /// Counts are written digit by digit; everything else as `format` spells it.
+    @Test func samplesCarryTheirValuesExactly() {
+        let family = MetricFamily(name: "warden_test", kind: .gauge, help: "Values.", labels: ["v"])
+        let values: [Double] = [0, 7, -42, 999_999_999_999_999, 0.5, -0.0, 1e15, .nan, -.infinity, 1_700_000_000.25]
+        var writer = ExpositionWriter()
+        writer.write(family, values.enumerated().map { .init(["\($0.offset)"], $0.element) })
+        let written = writer.output.split(separator: "\n").dropFirst(2).map { $0.split(separator: " ").last.map(String.init) }
+        #expect(written == ["0", "7", "-42", "999999999999999", "0.5", "0", "1000000000000000.0", "NaN", "-Inf", "1700000000.25"])
+    }
+
     @Test func familiesWithoutSamplesAreLeftOut() {
         var writer = ExpositionWriter()
         writer.write(Catalog.engineUp, [])
@@ -50,5 +60,32 @@ struct ExpositionTests {
         // Lengths 256 apart must not look equal, nor a token padded with NUL bytes match.
         #expect(!AdminAuth.constantTimeEqual(Array("a".utf8), Array("a".utf8) + [UInt8](repeating: 0, count: 256)))
         #expect(!AdminAuth.constantTimeEqual([], [0]))
+    }
+
+    /// Each engine's counter lines are kept between scrapes, and written anew as soon as a counter moves.
+    @Test func aScrapeShowsCountersAsTheyAreNow() throws {
+        let engine = try ConfigLoader().parse("engines:\n  - {name: bot, command: [/bin/true]}", file: "t.yml",
+                                              baseDirectory: "/").engines[0]
+        let board = StatusBoard(engines: [engine])
+        let metrics = WardenMetrics(version: "test", board: board, store: nil, system: ProcSystem())
+        func value(_ series: String) -> String? {
+            metrics.render().split(separator: "\n").first { $0.hasPrefix(series + " ") }.map { String($0.split(separator: " ")[1]) }
+        }
+        let crashes = #"warden_engine_restarts_total{engine="bot",reason="exit"}"#
+        let unhealthy = #"warden_health_transitions_total{engine="bot",component="positions",to="UNHEALTHY"}"#
+        #expect(value(crashes) == "0")
+        #expect(value(unhealthy) == nil, "no component judged yet")
+        board.update("bot") {
+            $0.restartCounts[.exit] = 2
+            var positions = ComponentHealth(now: 0)
+            positions.level = .unhealthy
+            $0.health.components[.positions] = positions
+            $0.health.transitionCounts[.positions] = [.unhealthy: 1]
+        }
+        #expect(value(crashes) == "2")
+        #expect(value(unhealthy) == "1")
+        board.update("bot") { $0.health.transitionCounts[.positions]?[.unhealthy] = 3 }
+        #expect(value(unhealthy) == "3")
+        #expect(value(#"warden_health_level{engine="bot",component="positions"}"#) == "2")
     }
 }

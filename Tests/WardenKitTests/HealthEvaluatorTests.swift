@@ -115,4 +115,8 @@ struct HealthEvaluatorTests {
         #expect(decisions.worst?.value == 300)
         #expect(decisions.level == .unhealthy)
     }
+
+    @Test func componentsSortInDeclarationOrder() {
+        #expect(HealthComponent.allCases.shuffled().sorted() == HealthComponent.allCases)
+    }
 }

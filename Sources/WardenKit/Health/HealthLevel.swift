@@ -45,7 +45,23 @@ public enum HealthLevel: Int, Sendable, Comparable, CaseIterable, Codable {
 public enum HealthComponent: String, Sendable, CaseIterable, Codable, Comparable {
     case process, resources, api, database, websocket, decisions, positions, locks, pnl, connections
 
+    /// Declaration order, as every list of components shows them.
     public static func < (lhs: HealthComponent, rhs: HealthComponent) -> Bool {
-        allCases.firstIndex(of: lhs)! < allCases.firstIndex(of: rhs)!
+        lhs.rank < rhs.rank
+    }
+
+    private var rank: Int {
+        switch self {
+        case .process: 0
+        case .resources: 1
+        case .api: 2
+        case .database: 3
+        case .websocket: 4
+        case .decisions: 5
+        case .positions: 6
+        case .locks: 7
+        case .pnl: 8
+        case .connections: 9
+        }
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// Renders `/metrics` from the state Warden already keeps: each family is collected at scrape time from its
 /// single owner (the status board, the store, /proc/self), so nothing is counted twice. A scrape runs no check:
@@ -22,9 +23,21 @@ public struct WardenMetrics: Sendable {
         self.actionKinds = actionKinds
     }
 
+    /// The size of the last exposition: the next one reserves as much, instead of growing its buffer by doubling.
+    private let lastSize = SizeHint()
+    /// Each engine's lines of the families that are most of a scrape (every series present from 0) and change
+    /// only when its counters or levels do.
+    private let parts = PartCache()
+
     public func render(now: Double = Date().timeIntervalSince1970) -> String {
+        String(decoding: renderBytes(now: now), as: UTF8.self)
+    }
+
+    /// The exposition as the HTTP response carries it, without a round trip through String.
+    public func renderBytes(now: Double = Date().timeIntervalSince1970) -> [UInt8] {
         typealias Sample = ExpositionWriter.Sample
-        var out = ExpositionWriter()
+        var out = ExpositionWriter(capacity: lastSize.value + 4096)
+        defer { lastSize.value = out.count }
         out.write(Catalog.buildInfo, [Sample([version], 1)])
         if let store { out.write(Catalog.storeWriteFailures, Double(store.writeFailures)) }
 
@@ -33,9 +46,11 @@ public struct WardenMetrics: Sendable {
             out.write(family, engines.compactMap { engine in value(engine).map { Sample([engine.name], $0) } })
         }
         perEngine(Catalog.engineUp) { $0.isUp ? 1 : 0 }
-        out.write(Catalog.engineRestarts, engines.flatMap { engine in
-            // Every reason is always present, so that rate() sees a series start from 0.
-            RestartReason.allCases.map { Sample([engine.name, $0.rawValue], Double(engine.restartCounts[$0] ?? 0)) }
+        out.write(Catalog.engineRestarts, parts: engines.map { engine in
+            parts.part(Catalog.engineRestarts, of: engine.name, from: engine.restartCounts) {
+                // Every reason is always present, so that rate() sees a series start from 0.
+                RestartReason.allCases.map { Sample([engine.name, $0.rawValue], Double(engine.restartCounts[$0] ?? 0)) }
+            }
         })
         perEngine(Catalog.engineStartTime) { $0.startedAt ?? 0 }
         perEngine(Catalog.engineBackoff) { $0.backoffRemaining(now: now) }
@@ -56,7 +71,7 @@ public struct WardenMetrics: Sendable {
         writeAlerts(into: &out)
 
         writeSelf(into: &out)
-        return out.output
+        return out.bytes
     }
 
     /// Probe results and log rules from each engine's latest observations, and the values of its latest reading.
@@ -95,26 +110,33 @@ public struct WardenMetrics: Sendable {
     /// Levels after hysteresis and the counters of transitions and actions, each series present from 0.
     private func writeHealth(_ engines: [EngineStatus], into out: inout ExpositionWriter) {
         typealias Sample = ExpositionWriter.Sample
-        let judged = engines.map { engine in (engine, engine.health.components.sorted { $0.key < $1.key }) }
-        out.write(Catalog.healthLevel, judged.flatMap { engine, components in
-            components.map { Sample([engine.name, $0.key.rawValue], Double($0.value.level.rawValue)) }
+        let levels = engines.map { engine in engine.health.components.mapValues(\.level) }
+        out.write(Catalog.healthLevel, parts: zip(engines, levels).map { engine, levels in
+            parts.part(Catalog.healthLevel, of: engine.name, from: levels) {
+                levels.sorted { $0.key < $1.key }.map { Sample([engine.name, $0.key.rawValue], Double($0.value.rawValue)) }
+            }
         })
         out.write(Catalog.engineHealthLevel, engines.compactMap { engine in
             engine.health.evaluatedAt.map { _ in Sample([engine.name], Double(engine.health.level.rawValue)) }
         })
-        out.write(Catalog.healthTransitions, judged.flatMap { engine, components in
-            components.flatMap { component, _ in
-                HealthLevel.allCases.map { level in
-                    Sample([engine.name, component.rawValue, level.name],
-                           Double(engine.health.transitionCounts[component]?[level] ?? 0))
+        out.write(Catalog.healthTransitions, parts: zip(engines, levels).map { engine, levels in
+            let counts = engine.health.transitionCounts
+            return parts.part(Catalog.healthTransitions, of: engine.name, from: TransitionsStamp(components: Set(levels.keys), counts: counts)) {
+                levels.keys.sorted().flatMap { component in
+                    HealthLevel.allCases.map { level in
+                        Sample([engine.name, component.rawValue, level.name], Double(counts[component]?[level] ?? 0))
+                    }
                 }
             }
         })
-        out.write(Catalog.remediations, engines.flatMap { engine in
-            let kinds = (actionKinds[engine.name] ?? []).union(engine.remediation.counts.keys).sorted()
-            return kinds.flatMap { kind in
-                ActionResult.allCases.map { result in
-                    Sample([engine.name, kind, result.rawValue], Double(engine.remediation.counts[kind]?[result] ?? 0))
+        out.write(Catalog.remediations, parts: engines.map { engine in
+            let counts = engine.remediation.counts
+            return parts.part(Catalog.remediations, of: engine.name, from: counts) {
+                let kinds = (actionKinds[engine.name] ?? []).union(counts.keys).sorted()
+                return kinds.flatMap { kind in
+                    ActionResult.allCases.map { result in
+                        Sample([engine.name, kind, result.rawValue], Double(counts[kind]?[result] ?? 0))
+                    }
                 }
             }
         })
@@ -146,5 +168,40 @@ public struct WardenMetrics: Sendable {
             out.write(Catalog.processMaxFDs, Double(max))
         }
         out.write(Catalog.processThreads, Double(me.threads))
+    }
+}
+
+private final class SizeHint: Sendable {
+    private let size = Mutex(8192)
+
+    var value: Int {
+        get { size.withLock { $0 } }
+        set { size.withLock { $0 = newValue } }
+    }
+}
+
+/// What the transitions family of one engine is rendered from.
+private struct TransitionsStamp: Equatable, Sendable {
+    var components: Set<HealthComponent>
+    var counts: [HealthComponent: [HealthLevel: Int]]
+}
+
+/// Rendered lines of one family for one engine, kept with the value they were rendered from and reused while
+/// that value is the same: comparing a few counters is far cheaper than writing dozens of lines.
+private final class PartCache: Sendable {
+    private struct Entry: Sendable {
+        var source: any Sendable
+        var lines: [UInt8]
+    }
+
+    private let entries = Mutex<[String: Entry]>([:])
+
+    func part<Source: Equatable & Sendable>(_ family: MetricFamily, of engine: String, from source: Source,
+                                            samples: () -> [ExpositionWriter.Sample]) -> [UInt8] {
+        let key = family.name + "\u{0}" + engine
+        if let entry = entries.withLock({ $0[key] }), entry.source as? Source == source { return entry.lines }
+        let lines = ExpositionWriter.lines(family, samples())
+        entries.withLock { $0[key] = Entry(source: source, lines: lines) }
+        return lines
     }
 }
