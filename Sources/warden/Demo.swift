@@ -59,7 +59,8 @@ struct Demo: AsyncParsableCommand {
     }
 }
 
-/// The demo's built-in config, written as YAML and read by the same loader as any user's config.
+/// The demo's built-in config: the config model, written as YAML and read by the same loader as any user's
+/// config.
 struct DemoConfig {
     static let faults = DemoEngineConfig.faults
     static let tokenVariable = "WARDEN_DEMO_ADMIN_TOKEN"
@@ -67,12 +68,12 @@ struct DemoConfig {
     let stateDirectory: String
     let engineURL: String
     let adminToken: String
-    let yaml: String
+    let file: ConfigFile
 
     init(listen: ListenAddress, fault: String?, faultAfter: Double) throws {
-        let engine = Self.demoEngineExecutable()
-        guard FileManager.default.isExecutableFile(atPath: engine) else {
-            throw ValidationError("the demo engine is missing at \(engine); build it with `swift build --product warden-demo-engine`")
+        let engineExecutable = Self.demoEngineExecutable()
+        guard FileManager.default.isExecutableFile(atPath: engineExecutable) else {
+            throw ValidationError("the demo engine is missing at \(engineExecutable); build it with `swift build --product warden-demo-engine`")
         }
         stateDirectory = NSTemporaryDirectory() + "warden-demo-\(getpid())"
         // The engine runs in it, and the loader checks that a working directory exists.
@@ -84,29 +85,28 @@ struct DemoConfig {
         // A fresh token per run, handed to the loader through the environment like a real deployment would.
         adminToken = (0..<4).map { _ in String(UInt32.random(in: .min ... .max), radix: 16) }.joined()
         setenv(Self.tokenVariable, adminToken, 1)
-        var command = [engine, "--db", "\(stateDirectory)/engine.sqlite", "--listen", "127.0.0.1:\(enginePort)",
+        var command = [engineExecutable, "--db", "\(stateDirectory)/engine.sqlite", "--listen", "127.0.0.1:\(enginePort)",
                        "--broker-port", "\(brokerPort)"]
         if let fault { command += ["--fault", fault, "--fault-after", "\(faultAfter)"] }
-        let engineEntry = enginePort == 0
-            ? "  - name: demo\n    command: [\(command.map { "\"\($0)\"" }.joined(separator: ", "))]\n"
-            : DemoEngineConfig.yaml(command: command, workingDirectory: stateDirectory, database: "\(stateDirectory)/engine.sqlite",
-                                    statusURL: "\(engineURL)/status", brokerPort: brokerPort, pace: .demo,
-                                    extra: """
-
-                                        stop: {signal: SIGTERM, grace_period: 5s}
-                                        restart: {initial_backoff: 1s, max_backoff: 30s, budget: 10, budget_window: 1h}
-                                    """)
-        yaml = """
-            listen: "\(listen)"
-            state_dir: "\(stateDirectory)"
-            admin_token: {env: \(Self.tokenVariable)}
-            engines:
-            \(engineEntry)
-            """
+        // On port 0 nothing knows where the engine listens: it is supervised, not watched.
+        var engine = ConfigFile.Engine(name: "demo", command: command)
+        if enginePort != 0 {
+            engine = DemoEngineConfig.engine(command: command, workingDirectory: stateDirectory,
+                                             database: "\(stateDirectory)/engine.sqlite", statusURL: "\(engineURL)/status",
+                                             brokerPort: brokerPort, pace: .demo)
+            // A demo engine stops at once and comes back quickly.
+            engine.stop.gracePeriod = .seconds(5)
+            engine.restart.maxBackoff = .seconds(30)
+        }
+        var file = ConfigFile(engines: [engine])
+        file.listen = listen
+        file.stateDirectory = stateDirectory
+        file.adminToken = .environment(Self.tokenVariable)
+        self.file = file
     }
 
     func load() throws -> WardenConfig {
-        try ConfigLoader().parse(yaml, file: "<demo>", baseDirectory: stateDirectory)
+        try ConfigLoader().parse(try file.yaml(), file: "<demo>", baseDirectory: stateDirectory)
     }
 
     /// The demo engine is built next to `warden` (same products directory, or same install prefix).

@@ -34,8 +34,11 @@ struct RemediationTests {
     }
 
     @Test func aFailingFirstRungEscalatesToARestart() async throws {
-        let demo = try await DemoWarden.start { yaml in
-            yaml.replacingOccurrences(of: "/admin/rearm-monitoring?reason=warden", with: "/admin/no-such-endpoint")
+        let demo = try await DemoWarden.start { engine in
+            guard case .http(var rearm) = engine.remediation.policies[0].ladder[0].action else { return }
+            rearm.url = URL(string: rearm.url.absoluteString.replacingOccurrences(of: "/admin/rearm-monitoring?reason=warden",
+                                                                                  with: "/admin/no-such-endpoint"))!
+            engine.remediation.policies[0].ladder[0].action = .http(rearm)
         }
         defer { demo.stop() }
         try await demo.waitFor("positions", .healthy)
@@ -110,9 +113,10 @@ struct RemediationTests {
     }
 
     @Test func theDemoEngineCrashingOnEveryStartIsStoppedByTheBudgetAndCalledCritical() async throws {
-        let demo = try await DemoWarden.start { yaml in
-            yaml.replacingOccurrences(of: #""--seed", "42""#, with: #""--seed", "42", "--fault", "crash", "--fault-after", "0.3""#)
-                .replacingOccurrences(of: "sampling_interval: 500ms", with: "sampling_interval: 500ms\n    restart: {initial_backoff: 100ms, budget: 3}")
+        let demo = try await DemoWarden.start { engine in
+            engine.command += ["--fault", "crash", "--fault-after", "0.3"]
+            engine.restart.initialBackoff = .milliseconds(100)
+            engine.restart.budget = 3
         }
         defer { demo.stop() }
         let process = try await demo.waitFor("process", .critical)

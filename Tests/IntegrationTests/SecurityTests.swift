@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+@testable import WardenKit
 
 /// Who may do what over HTTP, and what Warden keeps private on disk (the security rules of docs/RELIABILITY.md).
 @Suite(.serialized)
@@ -109,8 +110,8 @@ struct SecurityTests {
         let receiver = try await WebhookReceiver(secret: secrets.webhookSecret)
         let extra = secrets.config(telegram: fake, webhook: receiver, webhookSecret: "{env: WARDEN_TEST_HOOK}")
         let demo = try await DemoWarden.start(extra: extra, environment: secrets.environment.merging(
-            ["WARDEN_TEST_HOOK": secrets.webhookSecret]) { $1 }) { engines in
-            engines.replacingOccurrences(of: "\n    probes:\n", with: "\n    report: {max_age: 60s}\n    probes:\n")
+            ["WARDEN_TEST_HOOK": secrets.webhookSecret]) { $1 }) { engine in
+            engine.report = ConfigFile.Report()
         }
         defer { demo.stop() }
         let warden = demo.warden

@@ -142,30 +142,32 @@ func metric(_ exposition: String, _ series: String) -> Double? {
 
 /// The demo engine at test speed (0.2 s ticks, 2 s lock expiry) with every probe, log rule and check Warden
 /// has: `warden demo`'s own configuration, faster. `brokerPort` is the test's `BrokerStandIn`.
-func demoEngineYAML(directory: TempDirectory, enginePort: Int, brokerPort: Int) -> String {
-    DemoEngineConfig.yaml(
+func demoEngine(directory: TempDirectory, enginePort: Int, brokerPort: Int) -> ConfigFile.Engine {
+    DemoEngineConfig.engine(
         command: [productsDirectory + "/warden-demo-engine", "--db", "engine.sqlite", "--listen", "127.0.0.1:\(enginePort)",
                   "--broker", "127.0.0.1:\(brokerPort)", "--seed", "42"] + DemoEngineConfig.Pace.fastEngineFlags,
         workingDirectory: directory.path, database: directory.file("engine.sqlite"),
         statusURL: "http://127.0.0.1:\(enginePort)/status", brokerPort: brokerPort, pace: .fast)
 }
 
-/// A running Warden around the demo engine (`demoEngineYAML`) with a stand-in broker, ready to scrape.
+/// A running Warden around the demo engine (`demoEngine`) with a stand-in broker, ready to scrape.
 struct DemoWarden {
     let directory: TempDirectory
     let warden: WardenProcess
     let broker: BrokerStandIn
     let enginePort: Int
 
-    /// `extra` adds top-level config keys; `edit` may rewrite the engine's YAML (to break an action on purpose).
+    /// `extra` adds top-level config keys; `edit` may change the engine's config (to break an action on purpose).
     static func start(_ name: String = #function, extra: String = "", environment: [String: String] = [:],
-                      edit: (String) -> String = { $0 }) async throws -> DemoWarden {
+                      edit: (inout ConfigFile.Engine) -> Void = { _ in }) async throws -> DemoWarden {
         await DemoSlots.shared.acquire()
         let directory = TempDirectory(name)
         let enginePort = freePort()
         let brokerPort = freePort()
         let broker = try BrokerStandIn(port: brokerPort)
-        let engines = edit(demoEngineYAML(directory: directory, enginePort: enginePort, brokerPort: brokerPort))
+        var engine = demoEngine(directory: directory, enginePort: enginePort, brokerPort: brokerPort)
+        edit(&engine)
+        let engines = try ConfigFile.engineEntries([engine])
         let warden = try WardenProcess(directory: directory, engines: engines, extra: extra, environment: environment)
         let demo = DemoWarden(directory: directory, warden: warden, broker: broker, enginePort: enginePort)
         do {

@@ -278,30 +278,36 @@ struct DocumentationTests {
         }
         func duration(_ key: String) -> Duration? { text(key).flatMap(Units.parseDuration) }
 
-        #expect(text("listen") == "\(Defaults.listenHost):\(Defaults.listenPort)")
-        #expect(text("state_dir") == Defaults.stateDirectory)
-        #expect(text("engines[].stop.signal") == Defaults.stopSignal)
-        #expect(duration("engines[].stop.grace_period") == Defaults.gracePeriod)
-        #expect(text("engines[].restart.mode") == Defaults.restartMode.rawValue)
-        #expect(duration("engines[].restart.initial_backoff") == Defaults.initialBackoff)
-        #expect(text("engines[].restart.multiplier").flatMap(Double.init) == Defaults.backoffMultiplier)
-        #expect(duration("engines[].restart.max_backoff") == Defaults.maxBackoff)
-        #expect(text("engines[].restart.jitter").flatMap(Double.init) == Defaults.backoffJitter)
-        #expect(duration("engines[].restart.reset_after") == Defaults.resetBackoffAfter)
-        #expect(text("engines[].restart.budget").flatMap { Int($0) } == Defaults.restartBudget)
-        #expect(duration("engines[].restart.budget_window") == Defaults.restartBudgetWindow)
-        #expect(text("engines[].logs.max_size").flatMap(Units.parseByteSize) == Defaults.logMaxBytes)
-        #expect(text("engines[].logs.max_files").flatMap { Int($0) } == Defaults.logMaxFiles)
-        #expect(duration("engines[].sampling_interval") == Defaults.samplingInterval)
+        // The config model holds every default beside its key; the loader applies them (ConfigModelTests).
+        let file = ConfigFile(engines: [])
+        let engine = ConfigFile.Engine(name: "bot", command: ["bot"])
+        #expect(text("listen") == file.listen.description)
+        #expect(text("state_dir") == file.stateDirectory)
+        #expect(text("engines[].env") == "{}" && engine.environment.isEmpty)
+        #expect(text("engines[].inherit_env") == String(engine.inheritEnvironment))
+        #expect(text("engines[].stop.signal") == engine.stop.signal.name)
+        #expect(duration("engines[].stop.grace_period") == engine.stop.gracePeriod)
+        let restart = engine.restart
+        #expect(text("engines[].restart.mode") == restart.mode.rawValue)
+        #expect(duration("engines[].restart.initial_backoff") == restart.initialBackoff)
+        #expect(text("engines[].restart.multiplier").flatMap(Double.init) == restart.multiplier)
+        #expect(duration("engines[].restart.max_backoff") == restart.maxBackoff)
+        #expect(text("engines[].restart.jitter").flatMap(Double.init) == restart.jitter)
+        #expect(duration("engines[].restart.reset_after") == restart.resetAfter)
+        #expect(text("engines[].restart.budget").flatMap { Int($0) } == restart.budget)
+        #expect(duration("engines[].restart.budget_window") == restart.budgetWindow)
+        #expect(text("engines[].logs.max_size").flatMap(Units.parseByteSize) == engine.logs.maxSize)
+        #expect(text("engines[].logs.max_files").flatMap { Int($0) } == engine.logs.maxFiles)
+        #expect(duration("engines[].sampling_interval") == engine.samplingInterval)
+        #expect(text("engines[].probes[].sqlite.allow_writes") == String(ConfigFile.Probe.SQLite(path: "db").allowWrites))
 
-        let alerts = AlertSettings()
-        #expect(duration("alerts.group_window") == alerts.groupWindow)
-        #expect(duration("alerts.repeat_interval") == alerts.repeatInterval)
-        #expect(duration("alerts.max_age") == alerts.maxAge)
-        let remediation = RemediationSettings()
+        #expect(duration("alerts.group_window") == file.alerts.groupWindow)
+        #expect(duration("alerts.repeat_interval") == file.alerts.repeatInterval)
+        #expect(duration("alerts.max_age") == file.alerts.maxAge)
+        let remediation = file.remediation
         #expect(text("remediation.dry_run") == String(remediation.dryRun))
         #expect(text("remediation.budget")
-                == "{max: \(remediation.budget.limit), window: \(Units.formatDuration(remediation.budget.window))}")
+                == "{max: \(remediation.budget.max), window: \(Units.formatDuration(remediation.budget.window))}")
     }
 
     /// Every relative link and image in README.md and docs/*.md names a file of the repository, and an anchor

@@ -1,15 +1,16 @@
 import Foundation
 
-/// `alerts:` at the top of the config: how and where Warden tells people.
+/// `alerts:` at the top of the config: how and where Warden tells people. The defaults are the config
+/// model's (`ConfigFile.Alerts`).
 public struct AlertSettings: Sendable {
     /// Events within this window of the first one go out as one message; 0 sends each at once.
-    public var groupWindow: Duration = .seconds(10)
+    public var groupWindow = ConfigFile.Alerts().groupWindow
     /// An ongoing UNHEALTHY or CRITICAL is said again after this long.
-    public var repeatInterval: Duration = .seconds(3600)
+    public var repeatInterval = ConfigFile.Alerts().repeatInterval
     /// A message still undelivered after this long goes to the dead letters.
-    public var maxAge: Duration = .seconds(86_400)
-    /// Without any configured channel, alerts go to Warden's log.
-    public var channels: [AlertChannelConfig] = [AlertChannelConfig(name: "log", minLevel: .degraded, kind: .log)]
+    public var maxAge = ConfigFile.Alerts().maxAge
+    /// Without a channel in the config, alerts go to Warden's log (a channel that names no secret).
+    public var channels = ConfigFile.Alerts().channels.map { AlertChannelConfig($0, secret: { $0 }) }
 
     public init() {}
 }

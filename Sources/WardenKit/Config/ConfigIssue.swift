@@ -20,7 +20,7 @@ public struct ConfigIssue: Error, Sendable, Equatable, CustomStringConvertible {
     }
 }
 
-/// Every problem found in one config file; thrown when there is at least one.
+/// Every problem found in one config file, in the order of their lines; thrown when there is at least one.
 public struct ConfigError: Error, Sendable, CustomStringConvertible {
     public let issues: [ConfigIssue]
 

@@ -55,6 +55,15 @@ public enum Units {
         return Int64(bytes.rounded())
     }
 
+    /// A size in the notation `parseByteSize` reads: the largest unit that holds it exactly (`64KiB`, `10MB`),
+    /// else plain bytes.
+    public static func formatByteSize(_ bytes: Int64) -> String {
+        let units: [(String, Int64)] = [("GiB", 1_073_741_824), ("GB", 1_000_000_000), ("MiB", 1_048_576), ("MB", 1_000_000),
+                                        ("KiB", 1024), ("KB", 1000)]
+        guard bytes > 0, let (unit, size) = units.first(where: { bytes % $0.1 == 0 }) else { return String(bytes) }
+        return "\(bytes / size)\(unit)"
+    }
+
     /// `2m30s`-style rendering for logs and status.
     public static func formatDuration(_ duration: Duration) -> String {
         let totalMs = duration.milliseconds

@@ -35,7 +35,7 @@ public struct ListenAddress: Sendable, Equatable, CustomStringConvertible {
             if hostPart.contains(":") { return nil }
         }
         guard let port = Int(portPart), (0...65535).contains(port) else { return nil }
-        self.host = hostPart.isEmpty ? Defaults.listenHost : String(hostPart)
+        self.host = hostPart.isEmpty ? ConfigFile.defaultListen.host : String(hostPart)
         self.port = port
     }
 

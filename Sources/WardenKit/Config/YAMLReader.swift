@@ -7,8 +7,19 @@ final class IssueCollector {
 
     init(file: String) { self.file = file }
 
+    /// The issues by line, as a person fixing the file reads it; those of one line in the order found (the
+    /// first pass's before the second's). An issue without a line concerns the whole file and comes first.
+    var inLineOrder: [ConfigIssue] {
+        issues.enumerated().sorted { ($0.element.line ?? 0, $0.offset) < ($1.element.line ?? 0, $1.offset) }.map(\.element)
+    }
+
     func report(_ message: String, at path: String, line: Int?) {
         issues.append(ConfigIssue(file: file, path: path, line: line, message: message))
+    }
+
+    /// Reports at `key` of a mapping the model remembers (the second pass, which reads no YAML).
+    func report(_ message: String, at location: ConfigLocation, key: String) {
+        report(message, at: location.path(of: key), line: location.line(of: key))
     }
 }
 
@@ -132,21 +143,34 @@ struct YAMLValue {
 
     /// A mapping whose keys are data (environment variables), not schema.
     func stringMap() -> [String: String]? {
+        stringPairs().map { pairs in Dictionary(pairs.map { ($0.name, $0.value) }) { first, _ in first } }
+    }
+
+    /// A mapping of names to strings, in the order written.
+    func stringPairs() -> [(name: String, value: String)]? {
         guard case .mapping(let mapping) = node else {
             fail("expected a mapping of names to strings")
             return nil
         }
-        var result: [String: String] = [:]
+        var result: [(name: String, value: String)] = []
         for (key, value) in mapping {
             guard let name = key.string, !name.isEmpty else {
                 issues.report("expected a non-empty name", at: path, line: key.mark?.line)
                 continue
             }
             if let text = YAMLValue(node: value, path: "\(path).\(name)", issues: issues).string(nonEmpty: false) {
-                result[name] = text
+                result.append((name, text))
             }
         }
         return result
+    }
+
+    /// This value as one schema mapping, given to `read`; afterwards, every key `read` did not ask for is
+    /// reported as unknown.
+    func readMapping<Model>(_ read: (MappingReader) -> Model?) -> Model? {
+        guard let map = mapping() else { return nil }
+        defer { map.finish() }
+        return read(map)
     }
 
     func mapping() -> MappingReader? {
@@ -174,7 +198,35 @@ final class MappingReader {
     var line: Int? { value.line }
     var path: String { value.path }
 
+    /// Where this mapping and each of its keys' values are written, for the model to keep.
+    var location: ConfigLocation {
+        var keyLines: [String: Int] = [:]
+        for entry in entries { keyLines[entry.key] = entry.node.mark?.line ?? entry.line }
+        return ConfigLocation(path: path, line: line, keyLines: keyLines)
+    }
+
     func fail(_ message: String) { value.fail(message) }
+
+    subscript(key: some CodingKey) -> YAMLValue? { self[key.stringValue] }
+    func has(_ key: some CodingKey) -> Bool { has(key.stringValue) }
+    func mentions(_ key: some CodingKey) -> Bool { mentions(key.stringValue) }
+
+    /// The value under `key`; when there is none (or `null`), says the key is missing, with `hint` on what
+    /// it takes.
+    func required(_ key: some CodingKey, _ hint: String? = nil) -> YAMLValue? {
+        guard let value = self[key] else {
+            fail("missing required key \"\(key.stringValue)\"" + (hint.map { " (\($0))" } ?? ""))
+            return nil
+        }
+        return value
+    }
+
+    /// Reports each problem a model's `validate()` found at its key. A problem about a key the file leaves
+    /// out is a default meeting a written value, not a mistake in the file, and is not reported: the
+    /// conversion adapts the default where it matters (a busy timeout is cut to a short probe timeout).
+    func report(_ problems: [ConfigProblem]) {
+        for problem in problems { self[problem.key]?.fail(problem.message) }
+    }
 
     /// The value under `key`, or nil when absent (explicit `null` counts as absent).
     subscript(key: String) -> YAMLValue? {

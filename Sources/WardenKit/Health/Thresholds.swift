@@ -124,17 +124,15 @@ public enum HealthCheck: String, Sendable, CaseIterable, Codable {
     }
 }
 
-/// How one engine is judged: how often, with what hysteresis, against which thresholds.
+/// How one engine is judged: how often, with what hysteresis, against which thresholds. The defaults, and
+/// why they are what they are, are the config model's (`ConfigFile.Health`).
 public struct HealthSettings: Sendable, Equatable {
-    /// The incidents' own monitors looked every 60 s (docs/incidents.md); Warden's inputs are cheaper, so it
-    /// looks every 10 s and still waits three evaluations (30 s) before it believes a problem.
-    public var evaluateEvery: Duration = .seconds(10)
-    public var escalateAfter = 3
-    public var recoverAfter = 3
-    /// A freshly started engine is still connecting: it is judged on what it does only after 15 s.
-    public var startupGrace: Duration = .seconds(15)
+    public var evaluateEvery = ConfigFile.Health().evaluateEvery
+    public var escalateAfter = ConfigFile.Health().escalateAfter
+    public var recoverAfter = ConfigFile.Health().recoverAfter
+    public var startupGrace = ConfigFile.Health().startupGrace
     /// An input (probe, check value) missing for this long is itself a DEGRADED finding.
-    public var staleInputAfter: Duration = .seconds(60)
+    public var staleInputAfter = ConfigFile.Health().staleInputAfter
     public var thresholds: [HealthCheck: Threshold] = [:]
 
     public init() {}

@@ -93,9 +93,9 @@ struct NoAction: RemediationAction {
 /// Warden-wide remediation settings (`remediation:` at the top of the config).
 public struct RemediationSettings: Sendable, Equatable {
     /// Log and audit what would be done, do nothing.
-    public var dryRun = false
-    /// At most 30 actions an hour across every engine and policy.
-    public var budget = BudgetLedger.Budget(limit: 30, window: .seconds(3600))
+    public var dryRun = ConfigFile.WardenRemediation().dryRun
+    /// Across every engine and policy; the default is the config model's.
+    public var budget = ConfigFile.WardenRemediation().budget.ledger
 
     public init() {}
 }

@@ -1,0 +1,28 @@
+/// Converting `alerts:`: secret files are found relative to the config.
+extension ConfigResolver {
+    func resolve(_ alerts: ConfigFile.Alerts) -> AlertSettings {
+        var settings = AlertSettings()
+        settings.groupWindow = alerts.groupWindow
+        settings.repeatInterval = alerts.repeatInterval
+        settings.maxAge = alerts.maxAge
+        settings.channels = alerts.channels.map { AlertChannelConfig($0, secret: resolve) }
+        return settings
+    }
+}
+
+extension AlertChannelConfig {
+    /// A channel of the model, with `secret` finding its secret files.
+    init(_ channel: ConfigFile.Channel, secret: (SecretSource) -> SecretSource) {
+        let kind: Kind
+        switch channel.kind {
+        case .telegram(let telegram):
+            kind = .telegram(apiURL: telegram.apiURL, token: secret(telegram.botToken), chatID: telegram.chatID,
+                             threadID: telegram.messageThreadID, timeout: telegram.timeout, minInterval: telegram.minInterval)
+        case .webhook(let webhook):
+            kind = .webhook(url: webhook.url, secret: webhook.secret.map(secret), headers: webhook.headers, timeout: webhook.timeout)
+        case .log:
+            kind = .log
+        }
+        self.init(name: channel.effectiveName, minLevel: channel.minLevel, kind: kind)
+    }
+}

@@ -1,0 +1,124 @@
+import Foundation
+
+/// What the second pass asks of the host it runs on.
+struct HostFiles: Sendable {
+    var isDirectory: @Sendable (String) -> Bool
+    /// A regular file this process may execute.
+    var isExecutableFile: @Sendable (String) -> Bool
+
+    static let local = HostFiles(
+        isDirectory: { path in
+            var isDirectory: ObjCBool = false
+            return FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) && isDirectory.boolValue
+        },
+        isExecutableFile: { path in
+            var isDirectory: ObjCBool = false
+            return FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) && !isDirectory.boolValue
+                && access(path, X_OK) == 0
+        })
+}
+
+/// The loader's second pass: checks what the model's parts refer to (probes, log rules, fed components),
+/// makes every path absolute, finds every command, and converts the model into the runtime's `WardenConfig`.
+/// Problems are reported at the model's locations, with the first pass's. It runs on whatever the first pass
+/// could read: an entry the first pass left out is not checked here, and one it kept with placeholders
+/// (`ConfigLocation.unread`) is checked but not converted.
+struct ConfigResolver {
+    /// The config file's directory: relative paths in the file start here.
+    let base: String
+    /// PATH for commands of engines that inherit Warden's environment.
+    let searchPath: String
+    let host: HostFiles
+    let issues: IssueCollector
+
+    /// The runtime config; an engine that could not be converted is left out of it, and the problems say why.
+    func resolve(_ file: ConfigFile) -> WardenConfig {
+        let stateDirectory = Self.absolute(file.stateDirectory, relativeTo: base)
+        let engines = file.engines.compactMap { resolve($0, stateDirectory: stateDirectory) }
+        if file.listen.port == 0, engines.contains(where: { $0.watch.report != nil }) {
+            issues.report("engines that push reports need a fixed port to send them to, not port 0", at: file.location,
+                          key: ConfigFile.CodingKeys.listen.stringValue)
+        }
+        var config = WardenConfig(listen: file.listen, stateDirectory: stateDirectory, adminToken: file.adminToken.map(resolve),
+                                  engines: engines)
+        config.remediation.dryRun = file.remediation.dryRun
+        config.remediation.budget = file.remediation.budget.ledger
+        config.alerts = resolve(file.alerts)
+        return config
+    }
+
+    private func resolve(_ engine: ConfigFile.Engine, stateDirectory: String) -> EngineConfig? {
+        typealias Keys = ConfigFile.Engine.CodingKeys
+        let workingDirectory = Self.absolute(engine.workingDirectory ?? ".", relativeTo: base)
+        if engine.workingDirectory != nil, !host.isDirectory(workingDirectory) {
+            issues.report("directory \(workingDirectory) does not exist", at: engine.location, key: Keys.workingDirectory.stringValue)
+        }
+        let environment = engine.environment
+        let commandPath = engine.inheritEnvironment ? (environment["PATH"] ?? searchPath) : (environment["PATH"] ?? "")
+        let executable = !engine.location.couldRead(Keys.command) ? nil
+            : executable(engine.command, workingDirectory: workingDirectory, searchPath: commandPath,
+                         at: engine.location, key: Keys.command.stringValue)
+
+        let watch = resolveWatch(of: engine, workingDirectory: workingDirectory)
+        // `exec` actions look commands up in the engine's PATH when it inherits Warden's environment.
+        let actionPath = (engine.inheritEnvironment ? environment["PATH"] : nil) ?? searchPath
+        let remediation = resolve(engine.remediation, watch: watch, workingDirectory: workingDirectory, searchPath: actionPath)
+        guard engine.location.isComplete, let executable else { return nil }
+
+        let restart = engine.restart
+        let logFile = engine.logs.file.map { Self.absolute($0, relativeTo: base) } ?? stateDirectory + "/logs/\(engine.name).log"
+        var config = EngineConfig(
+            name: engine.name, command: engine.command, executable: executable, workingDirectory: workingDirectory,
+            environment: environment, inheritEnvironment: engine.inheritEnvironment,
+            stop: StopPolicy(signal: engine.stop.signal, gracePeriod: engine.stop.gracePeriod),
+            restart: RestartPolicy(
+                mode: restart.mode,
+                backoff: Backoff(initial: restart.initialBackoff, multiplier: restart.multiplier, maximum: restart.maxBackoff,
+                                 jitter: restart.jitter, resetAfter: restart.resetAfter),
+                budget: RestartBudget(limit: restart.budget, window: restart.budgetWindow)),
+            logs: LogPolicy(file: logFile, maxBytes: engine.logs.maxSize, maxFiles: engine.logs.maxFiles),
+            samplingInterval: engine.samplingInterval)
+        config.watch = watch
+        config.health = HealthSettings(engine.health)
+        config.remediation = remediation
+        return config
+    }
+
+    func resolve(_ secret: SecretSource) -> SecretSource {
+        guard case .file(let path) = secret else { return secret }
+        return .file(Self.absolute(path, relativeTo: base))
+    }
+
+    /// argv[0] as a path to an executable file: relative to the working directory when it contains a slash,
+    /// else the first match in `searchPath`. Reported at `key` when there is none.
+    func executable(_ command: [String], workingDirectory: String, searchPath: String, at location: ConfigLocation,
+                    key: String) -> String? {
+        guard let program = command.first else { return nil }
+        let candidates = program.contains("/")
+            ? [Self.absolute(program, relativeTo: workingDirectory)]
+            : searchPath.split(separator: ":").map { "\($0)/\(program)" }
+        guard let found = candidates.first(where: host.isExecutableFile) else {
+            issues.report("command \"\(program)\" not found\(program.contains("/") ? " or not executable" : " in PATH")",
+                          at: location, key: key)
+            return nil
+        }
+        return found
+    }
+
+    static func absolute(_ path: String, relativeTo base: String) -> String {
+        let joined = path.hasPrefix("/") ? path : (base as NSString).appendingPathComponent(path)
+        return (joined as NSString).standardizingPath
+    }
+}
+
+extension HealthSettings {
+    init(_ health: ConfigFile.Health) {
+        self.init()
+        evaluateEvery = health.evaluateEvery
+        escalateAfter = health.escalateAfter
+        recoverAfter = health.recoverAfter
+        startupGrace = health.startupGrace
+        staleInputAfter = health.staleInputAfter
+        thresholds = health.thresholds
+    }
+}

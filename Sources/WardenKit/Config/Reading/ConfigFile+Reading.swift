@@ -1,0 +1,142 @@
+import Foundation
+
+// The loader's first pass: YAML into the model. Each value is checked where it is read and every problem is
+// reported at its line; a value that does not fit is left at its default, so that reading goes on and later
+// problems are found too. An entry without its required keys is left out, or, where the rest of it still
+// names something the second pass checks, kept with placeholders (see `ConfigLocation.unread`). Nothing
+// here looks outside the document: what refers to what, and what exists on this host, is the second pass's.
+
+extension ConfigFile {
+    static func read(_ top: MappingReader) -> ConfigFile {
+        var file = ConfigFile(engines: [])
+        file.location = top.location
+        if let value = top[CodingKeys.listen], let listen = value.listenAddress() { file.listen = listen }
+        if let directory = top[CodingKeys.stateDirectory]?.string() { file.stateDirectory = directory }
+        file.adminToken = top[CodingKeys.adminToken]?.secret()
+        top.report(file.validate())
+        if let remediation = top[CodingKeys.remediation]?.readMapping(WardenRemediation.read) { file.remediation = remediation }
+        if let alerts = top[CodingKeys.alerts]?.readMapping(Alerts.read) { file.alerts = alerts }
+        if let list = top.required(CodingKeys.engines)?.sequence() {
+            var firstLines: [String: Int] = [:]
+            for item in list {
+                guard let engine = item.readMapping(Engine.read) else { continue }
+                if engine.location.couldRead(Engine.CodingKeys.name) {
+                    if let firstLine = firstLines[engine.name] {
+                        item.fail("duplicate engine name \"\(engine.name)\" (first defined on line \(firstLine))")
+                    } else {
+                        firstLines[engine.name] = item.line ?? 0
+                    }
+                }
+                // A duplicate, or an engine without a name or command, stays in the model so that the second
+                // pass still checks what it refers to.
+                file.engines.append(engine)
+            }
+            if list.isEmpty { top[CodingKeys.engines]?.fail("at least one engine is required") }
+        }
+        return file
+    }
+}
+
+extension ConfigFile.WardenRemediation {
+    static func read(_ map: MappingReader) -> Self {
+        var settings = Self()
+        settings.dryRun = map[CodingKeys.dryRun]?.bool() ?? settings.dryRun
+        if let budget = map[CodingKeys.budget]?.readMapping(ConfigFile.Budget.read) { settings.budget = budget }
+        return settings
+    }
+}
+
+extension ConfigFile.Budget {
+    static func read(_ map: MappingReader) -> Self? {
+        let limit = map.required(CodingKeys.max)?.int(in: 0...100_000)
+        let window = map[CodingKeys.window]?.duration(allowZero: false)
+        guard let limit else { return nil }
+        var budget = Self(max: limit)
+        if let window { budget.window = window }
+        return budget
+    }
+}
+
+extension YAMLValue {
+    /// The string parsed by `parse`; a string it refuses is reported with `refusal(text)`.
+    func parsed<Value>(_ parse: (String) -> Value?, refusal: (String) -> String) -> Value? {
+        guard let text = string() else { return nil }
+        guard let value = parse(text) else {
+            fail(refusal(text))
+            return nil
+        }
+        return value
+    }
+
+    /// `host:port`, `[v6]:port` or `:port`.
+    func listenAddress() -> ListenAddress? {
+        parsed(ListenAddress.init(parsing:)) { "invalid address \"\($0)\": expected host:port, such as 127.0.0.1:9780" }
+    }
+
+    /// `{file: PATH}` or `{env: VARIABLE}`; never the secret itself. The path stays as written.
+    func secret() -> SecretSource? {
+        if case .scalar = node {
+            fail("inline secrets are not accepted; use {file: PATH} or {env: VARIABLE}")
+            return nil
+        }
+        guard let map = mapping() else { return nil }
+        defer { map.finish() }
+        let file = map["file"]?.string()
+        let env = map["env"]?.string()
+        switch (file, env) {
+        case (let file?, nil): return .file(file)
+        case (nil, let env?): return .environment(env)
+        case (.some, .some): map.fail("give either file or env, not both"); return nil
+        case (nil, nil): map.fail("expected file: PATH or env: VARIABLE"); return nil
+        }
+    }
+
+    /// An http:// or https:// URL with a host.
+    func httpURL() -> URL? {
+        guard let text = string() else { return nil }
+        guard let url = URL(string: text), ["http", "https"].contains(url.scheme ?? ""), url.host != nil else {
+            fail("expected an http:// or https:// URL")
+            return nil
+        }
+        return url
+    }
+
+    /// A level by name, in any case: a policy's trigger, a channel's minimum.
+    func level() -> HealthLevel? {
+        parsed(HealthLevel.init(name:)) { _ in "expected healthy, degraded, unhealthy or critical" }
+    }
+
+    /// A value of a closed set of names, such as a restart mode.
+    func oneOf<Value: RawRepresentable & CaseIterable>(_: Value.Type, _ refusal: (String) -> String) -> Value?
+    where Value.RawValue == String {
+        parsed(Value.init(rawValue:), refusal: refusal)
+    }
+
+    /// A JSON pointer: empty, or starting with `/`.
+    func pointer() -> JSONPointer? {
+        guard let text = string(nonEmpty: false) else { return nil }
+        guard let pointer = JSONPointer(text) else {
+            fail("\"\(text)\" is not a JSON pointer (it starts with /)")
+            return nil
+        }
+        return pointer
+    }
+
+    /// A ratio as a number (0.85) or a percentage (85%).
+    func ratio() -> Double? {
+        if case .scalar(let scalar) = node, scalar.string.hasSuffix("%"),
+           let percent = Double(scalar.string.dropLast().trimmingCharacters(in: .whitespaces)), percent.isFinite {
+            return percent / 100
+        }
+        return double(in: -1e12...1e12)
+    }
+
+    /// argv as a list: a shell string is refused, since nothing would split it the way a shell does.
+    func argv(refusingShellStrings message: String) -> [String]? {
+        if case .scalar = node {
+            fail(message)
+            return nil
+        }
+        return stringList()
+    }
+}
