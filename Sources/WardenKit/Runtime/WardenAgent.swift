@@ -64,6 +64,9 @@ public struct WardenAgent: Sendable {
             health,
             dispatcher,
         ] + engines.logWatchers + [
+            SignalHandler(logger: logger) { [logger] in
+                logger.notice("SIGHUP received: Warden and its engines keep running; this version does not reload its config, so restart Warden to apply a changed one")
+            },
             // Last, so that it is the first told of a shutdown: systemd hears STOPPING=1 before anything stops.
             SystemdNotifier(environment: ProcessInfo.processInfo.environment, liveness: liveness, logger: logger,
                             ready: { board.allStartsAttempted }),
@@ -84,6 +87,8 @@ public struct WardenAgent: Sendable {
     private static func prepareProcess() {
         // Writes to a pipe whose reader has gone (the guard, an exec'd helper) must fail, not kill Warden.
         signal(SIGPIPE, SIG_IGN)
+        // Ignored from the first instant, before `SignalHandler` traps them: none of them may end Warden.
+        for caught in [SIGHUP, SIGUSR1, SIGUSR2] { signal(caught, SIG_IGN) }
         warden_ensure_standard_fds()
         // Resident size that stays flat over days, not only a live heap that does (see the function).
         warden_tune_malloc()
