@@ -6,11 +6,7 @@ import Testing
 /// fixed finding stays fixed, and the targets keep working between fuzzing runs. A broken promise traps, which
 /// fails the run loudly with the promise's text.
 struct FuzzReplayTests {
-    static let fuzzDirectory: String = {
-        var url = URL(fileURLWithPath: #filePath)
-        for _ in 0..<3 { url.deleteLastPathComponent() }
-        return url.path + "/fuzz"
-    }()
+    static let fuzzDirectory = Repository.root + "/fuzz"
 
     static func inputs(_ kind: String, _ target: FuzzTarget) -> [(name: String, bytes: [UInt8])] {
         let directory = "\(fuzzDirectory)/\(kind)/\(target.rawValue)"

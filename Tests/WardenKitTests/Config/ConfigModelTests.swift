@@ -6,11 +6,7 @@ import Testing
 struct ConfigModelTests {
     let loader = ConfigLoader(environment: ["PATH": "/usr/bin:/bin"])
 
-    static let root: String = {
-        var url = URL(fileURLWithPath: #filePath)
-        for _ in 0..<3 { url.deleteLastPathComponent() }
-        return url.path
-    }()
+    static let root = Repository.root
 
     func model(_ yaml: String) throws(ConfigError) -> ConfigFile {
         try loader.readModel(yaml, file: "warden.yml")
