@@ -132,12 +132,15 @@ func logRuleThroughput(lines count: Int) throws -> String {
                   count, Double(count) / seconds, seconds / Double(count) * 1e6, matched)
 }
 
-/// `demo-config NAME DIRECTORY ENGINE_PORT BROKER_PORT INTERVAL|fast`: one `engines:` entry for the demo engine,
-/// exactly as `warden demo` wires it (every probe, check, threshold and policy), at the given probe interval or
-/// at the tests' pace.
-/// benchmarks/run builds its Warden configs from it, so that what is measured is what users run.
+/// `demo-config NAME DIRECTORY ENGINE_PORT BROKER_PORT INTERVAL|fast [soak]`: one `engines:` entry for the demo
+/// engine, exactly as `warden demo` wires it (every probe, check, threshold and policy), at the given probe
+/// interval or at the tests' pace. benchmarks/run builds its Warden configs from it, so that what is measured is
+/// what users run. `soak` raises what an hour of dense faults would otherwise spend, and nothing else: the
+/// engine's restart budget and every policy's budget (1,000 an hour), and the crash backoff's reset (2 minutes up:
+/// one crash per ten-minute round of faults is a crash loop under the default 10 minutes).
 func demoConfig(_ arguments: [String]) -> String? {
-    guard arguments.count == 5, let enginePort = Int(arguments[2]), let brokerPort = Int(arguments[3]) else { return nil }
+    guard [5, 6].contains(arguments.count), let enginePort = Int(arguments[2]), let brokerPort = Int(arguments[3]),
+          arguments.count == 5 || arguments[5] == "soak" else { return nil }
     let (name, directory, interval) = (arguments[0], arguments[1], arguments[4])
     let engine = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
         .appendingPathComponent("warden-demo-engine").path
@@ -147,18 +150,27 @@ func demoConfig(_ arguments: [String]) -> String? {
     let pace = fast ? DemoEngineConfig.Pace.fast
         : DemoEngineConfig.Pace(interval: interval, overdueGrace: "60s", evaluateEvery: interval, startupGrace: "15s",
                                 staleInputAfter: "60s", decisionAge: "60s", websocketLag: "60s")
-    return DemoEngineConfig.yaml(
+    var entry = DemoEngineConfig.engine(
         name: name,
         command: [engine, "--db", database, "--listen", "127.0.0.1:\(enginePort)", "--broker-port", "\(brokerPort)"]
             + (fast ? DemoEngineConfig.Pace.fastEngineFlags : []),
         workingDirectory: directory, database: database, statusURL: "http://127.0.0.1:\(enginePort)/status",
         brokerPort: brokerPort, pace: pace)
+    if arguments.count == 6 {
+        entry.restart.budget = 1000
+        entry.restart.budgetWindow = .seconds(3600)
+        entry.restart.resetAfter = .seconds(120)
+        for index in entry.remediation.policies.indices {
+            entry.remediation.policies[index].budget = ConfigFile.Budget(max: 1000, window: .seconds(3600))
+        }
+    }
+    return try? ConfigFile.engineEntries([entry])
 }
 
 func usage() -> Never {
     FileHandle.standardError.write(Data("""
         usage: warden-bench checks [OPEN_POSITIONS...] | rules | alert-latency [RUNS]
-               warden-bench demo-config NAME DIRECTORY ENGINE_PORT BROKER_PORT INTERVAL
+               warden-bench demo-config NAME DIRECTORY ENGINE_PORT BROKER_PORT INTERVAL|fast [soak]
 
         """.utf8))
     exit(2)

@@ -35,13 +35,15 @@ def bench(*arguments):
                           check=True).stdout.strip()
 
 
-def demo_engine_entry(name, directory, interval="5s"):
+def demo_engine_entry(name, directory, interval="5s", soak=False):
     """The demo engine as `warden demo` wires it (every probe, check and policy), from warden-bench, so the
-    benchmark measures the config users see rather than a copy of it. Returns (yaml, engine port)."""
+    benchmark measures the config users see rather than a copy of it; `soak` raises its budgets for an hour of
+    dense faults. Returns (yaml, engine port)."""
     engine_port, broker_port = free_port(), free_port()
     os.makedirs(directory, exist_ok=True)
     yaml = subprocess.run([binary("warden-bench"), "demo-config", name, directory, str(engine_port),
-                           str(broker_port), interval], capture_output=True, text=True, check=True).stdout
+                           str(broker_port), interval] + (["soak"] if soak else []),
+                          capture_output=True, text=True, check=True).stdout
     return yaml, engine_port
 
 

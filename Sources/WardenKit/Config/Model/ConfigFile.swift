@@ -54,7 +54,10 @@ extension ConfigFile {
 
         enum CodingKeys: String, CodingKey { case max, window }
 
-        init(max: Int) { self.max = max }
+        public init(max: Int, window: Duration = .seconds(3600)) {
+            self.max = max
+            self.window = window
+        }
 
         var ledger: BudgetLedger.Budget { BudgetLedger.Budget(limit: max, window: window) }
     }
