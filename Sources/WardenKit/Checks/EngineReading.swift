@@ -30,8 +30,13 @@ public struct EngineReading: Sendable {
 
     /// A shown value as of `now`: ages keep growing after the reading, other values stand.
     public func value(_ value: CheckValue, now: Double) -> Double {
-        guard case .value(let check)? = value.feeds, check.growsWithClock else { return value.value }
-        return value.value + max(0, now - at)
+        guard case .value(let check)? = value.feeds else { return value.value }
+        return aged(value.value, of: check, now: now)
+    }
+
+    /// A value of `check` read at this reading's instant, as of `now`.
+    public func aged(_ value: Double, of check: HealthCheck, now: Double) -> Double {
+        check.growsWithClock ? value + max(0, now - at) : value
     }
 
     /// The largest value of a metric family, if any check produced one.

@@ -58,8 +58,7 @@ public struct HealthEvaluator: Sendable {
             }
         }
         for measurement in reading.measurements {
-            judge(measurement.check, measurement.value + (measurement.check.growsWithClock ? max(0, now - reading.at) : 0),
-                  subject: measurement.subject)
+            judge(measurement.check, reading.aged(measurement.value, of: measurement.check, now: now), subject: measurement.subject)
         }
 
         for component in components where component != .process {
