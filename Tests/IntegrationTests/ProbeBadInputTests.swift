@@ -110,7 +110,7 @@ struct SQLiteProbeBadInputTests {
         let started = ContinuousClock.now
         let text = try #require(failure(await probe.run()))
         #expect(text.contains("query forever") && text.contains("interrupted after 300ms"), "\(text)")
-        #expect(ContinuousClock.now - started < .seconds(3))
+        #expect(ContinuousClock.now - started < .seconds(10), "interrupted, not left to run forever")
     }
 }
 

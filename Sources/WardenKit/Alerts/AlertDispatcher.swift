@@ -65,6 +65,13 @@ public final class AlertStats: Sendable {
         self.channels = Mutex(Dictionary(uniqueKeysWithValues: channels.map { ($0, Channel()) }))
     }
 
+    /// Channels a reload added are counted from 0; those it removed keep their counts.
+    func expect(channels names: [String]) {
+        channels.withLock { channels in
+            for name in names where channels[name] == nil { channels[name] = Channel() }
+        }
+    }
+
     func count(_ channel: String, _ result: String, _ n: Int = 1) {
         channels.withLock { $0[channel, default: Channel()].results[result, default: 0] += n }
     }

@@ -9,6 +9,14 @@ public struct WardenConfig: Sendable {
     public var remediation = RemediationSettings()
     public var alerts = AlertSettings()
     public var engines: [EngineConfig]
+
+    /// The action kinds each engine's remediation can take: their counters are exposed from 0.
+    public var actionKinds: [String: Set<String>] {
+        Dictionary(engines.map { engine in
+            (engine.name, Set(engine.remediation.policies.flatMap { $0.ladder.map(\.action.kind) }
+                              + engine.remediation.alertmanager.map(\.action.kind)))
+        }, uniquingKeysWith: { first, _ in first })
+    }
 }
 
 public struct ListenAddress: Sendable, Equatable, CustomStringConvertible {

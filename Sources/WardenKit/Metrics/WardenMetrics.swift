@@ -9,13 +9,16 @@ public struct WardenMetrics: Sendable {
     let board: StatusBoard
     let store: WardenStore?
     let system: ProcSystem
-    /// The action kinds each engine's remediation can take: their counters start at 0.
-    let actionKinds: [String: Set<String>]
+    /// The action kinds each engine's remediation can take (as configured now): their counters start at 0.
+    let actionKinds: @Sendable () -> [String: Set<String>]
     let alertStats: AlertStats?
+    let reloads: ReloadRecord?
 
     public init(version: String, board: StatusBoard, store: WardenStore?, system: ProcSystem,
-                actionKinds: [String: Set<String>] = [:], alertStats: AlertStats? = nil) {
+                actionKinds: @escaping @Sendable () -> [String: Set<String>] = { [:] }, alertStats: AlertStats? = nil,
+                reloads: ReloadRecord? = nil) {
         self.alertStats = alertStats
+        self.reloads = reloads
         self.version = version
         self.board = board
         self.store = store
@@ -40,6 +43,11 @@ public struct WardenMetrics: Sendable {
         defer { lastSize.value = out.count }
         out.write(Catalog.buildInfo, [Sample([version], 1)])
         if let store { out.write(Catalog.storeWriteFailures, Double(store.writeFailures)) }
+        if let reloads {
+            let last = reloads.last
+            out.write(Catalog.configReloadSuccessful, last.successful ? 1 : 0)
+            out.write(Catalog.configReloadSuccessTime, last.successAt)
+        }
 
         let engines = board.snapshot()
         func perEngine(_ family: MetricFamily, _ value: (EngineStatus) -> Double?) {
@@ -129,10 +137,12 @@ public struct WardenMetrics: Sendable {
                 }
             }
         })
+        let configuredKinds = actionKinds()
         out.write(Catalog.remediations, parts: engines.map { engine in
             let counts = engine.remediation.counts
-            return parts.part(Catalog.remediations, of: engine.name, from: counts) {
-                let kinds = (actionKinds[engine.name] ?? []).union(counts.keys).sorted()
+            let configured = configuredKinds[engine.name] ?? []
+            return parts.part(Catalog.remediations, of: engine.name, from: RemediationsStamp(kinds: configured, counts: counts)) {
+                let kinds = configured.union(counts.keys).sorted()
                 return kinds.flatMap { kind in
                     ActionResult.allCases.map { result in
                         Sample([engine.name, kind, result.rawValue], Double(counts[kind]?[result] ?? 0))
@@ -181,6 +191,11 @@ private final class SizeHint: Sendable {
 }
 
 /// What the transitions family of one engine is rendered from.
+private struct RemediationsStamp: Equatable, Sendable {
+    var kinds: Set<String>
+    var counts: [String: [ActionResult: Int]]
+}
+
 private struct TransitionsStamp: Equatable, Sendable {
     var components: Set<HealthComponent>
     var counts: [HealthComponent: [HealthLevel: Int]]
