@@ -146,6 +146,11 @@ public final class ProbeGrids: Sendable {
         lastSlots.withLock { $0[engine + "/" + probe] = slot }
     }
 
+    func forget(_ engine: String) {
+        starts.withLock { _ = $0.removeValue(forKey: engine) }
+        lastSlots.withLock { $0 = $0.filter { !$0.key.hasPrefix(engine + "/") } }
+    }
+
     func lastSlot(of probe: String, engine: String) -> ContinuousClock.Instant? {
         lastSlots.withLock { $0[engine + "/" + probe] }
     }

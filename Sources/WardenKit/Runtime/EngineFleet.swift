@@ -19,6 +19,10 @@ public final class EngineFleet: Service, Sendable {
         var report: WardenHTTP.ReportIntake?
         var logRules: [LogRule]
         var logWatcher: Task<Void, Never>?
+        /// The supervisor's `run()` has returned (or never will: the fleet has stopped).
+        var finished = false
+        /// Who waits for that.
+        var waiters: [CheckedContinuation<Void, Never>] = []
     }
 
     private let board: StatusBoard
@@ -33,8 +37,6 @@ public final class EngineFleet: Service, Sendable {
     /// Supervisors to run, handed to the running fleet; finished when it shuts down.
     private let starts: AsyncStream<EngineSupervisor>
     private let startsContinuation: AsyncStream<EngineSupervisor>.Continuation
-    /// Supervisors whose `run()` has returned, by name, for `remove` to wait on.
-    private let ended = Mutex<[String: [CheckedContinuation<Void, Never>]]>([:])
 
     public init(board: StatusBoard, store: WardenStore?, orphanGuard: OrphanGuard?, withheldEnvironment: Set<String>,
                 reachableAt: String, logger: Logger, liveness: Liveness?) {
@@ -99,13 +101,17 @@ public final class EngineFleet: Service, Sendable {
 
     /// Stops an engine gracefully and forgets it once it has exited.
     func remove(_ name: String) async {
-        guard let unit = units.withLock({ $0[name] }) else { return }
         await withCheckedContinuation { continuation in
-            ended.withLock { $0[name, default: []].append(continuation) }
-            unit.supervisor.stop()
+            let supervisor = units.withLock { units -> EngineSupervisor? in
+                guard var unit = units[name], !unit.finished else { return nil }
+                unit.waiters.append(continuation)
+                units[name] = unit
+                return unit.supervisor
+            }
+            guard let supervisor else { return continuation.resume() }
+            supervisor.stop()
         }
-        unit.logWatcher?.cancel()
-        units.withLock { _ = $0.removeValue(forKey: name) }
+        units.withLock { $0.removeValue(forKey: name) }?.logWatcher?.cancel()
     }
 
     public func run() async {
@@ -114,7 +120,7 @@ public final class EngineFleet: Service, Sendable {
                 for await supervisor in starts {
                     group.addTask { [self] in
                         await supervisor.run()
-                        for waiter in ended.withLock({ $0.removeValue(forKey: supervisor.name) ?? [] }) { waiter.resume() }
+                        finished { $0.supervisor === supervisor }
                     }
                 }
             } onGracefulShutdown: { [startsContinuation] in
@@ -122,7 +128,24 @@ public final class EngineFleet: Service, Sendable {
                 startsContinuation.finish()
             }
         }
+        // Whatever was added as the fleet stopped never runs: nobody may wait for it.
+        finished { _ in true }
         for unit in units.withLock({ Array($0.values) }) { unit.logWatcher?.cancel() }
+    }
+
+    /// Marks the units `which` picks as finished and tells whoever waits for them.
+    private func finished(_ which: (Unit) -> Bool) {
+        let waiters = units.withLock { units in
+            var waiters: [CheckedContinuation<Void, Never>] = []
+            for (name, var unit) in units where which(unit) {
+                unit.finished = true
+                waiters += unit.waiters
+                unit.waiters = []
+                units[name] = unit
+            }
+            return waiters
+        }
+        for waiter in waiters { waiter.resume() }
     }
 
     private static func newToken() -> String {

@@ -158,6 +158,8 @@ public struct WardenAgent: Sendable {
             for name in change.removed { group.addTask { await parts.fleet.remove(name) } }
         }
         parts.board.arrange(next.engines)
+        // An engine added again later under the same name starts afresh.
+        for name in change.removed { parts.forget(name) }
     }
 
     /// The parts every generation of watching and alerting is built on.
@@ -172,6 +174,13 @@ public struct WardenAgent: Sendable {
         let memory = Handover<JudgeMemory>()
         let accounts = Handover<TreeCPUAccount>()
         let grids = ProbeGrids()
+
+        /// Drops what a removed engine's loops left behind.
+        func forget(_ engine: String) {
+            _ = memory.take(engine)
+            _ = accounts.take(engine)
+            grids.forget(engine)
+        }
 
         /// The probes, the sampler and the judges of `config`'s engines, and the receiver of Alertmanager's
         /// notifications for them.
