@@ -55,7 +55,8 @@ def warden_figures(ctx, rounds):
             figures["watching"].append(warden_reload(warden))
             # One engine's environment changes: that engine restarts gracefully into it.
             before = warden_pid(warden, "demo0")
-            relaunched = changed.replace('  - name: demo0\n', f'  - name: demo0\n    env: {{ROUND: "{index}"}}\n', 1)
+            # demo0 is the first entry, so the first `env: {}` is its.
+            relaunched = changed.replace("    env: {}\n", f'    env: {{ROUND: "{index}"}}\n', 1)
             write(directory, "warden.yml", relaunched)
             started = time.monotonic()
             figures["relaunch"].append(warden_reload(warden))

@@ -145,15 +145,21 @@ public struct WardenAgent: Sendable {
             }
         }
         remediator.reconfigure(next.remediation, router: alerting.router)
-        let priorActions = await Self.readRemediationHistory(parts.store, next)
-        let watching = parts.watching(next, remediator: remediator, priorActions: priorActions,
-                                      rewatched: Set(change.rewatched))
-        current.withLock { $0 = Current(config: next, alerting: alerting, receiver: watching.receiver) }
-        if change.sections.contains("alerts") {
-            parts.stats.expect(channels: next.alerts.channels.map(\.name))
-            await alert.replace(with: [alerting.dispatcher])
+        // The watching is replaced when what it watches, or where its alerts go, changed; an engine's new
+        // command or restart settings are the supervisor's alone.
+        if !change.added.isEmpty || !change.removed.isEmpty || !change.rewatched.isEmpty || change.sections.contains("alerts") {
+            let priorActions = await Self.readRemediationHistory(parts.store, next)
+            let watching = parts.watching(next, remediator: remediator, priorActions: priorActions,
+                                          rewatched: Set(change.rewatched))
+            current.withLock { $0 = Current(config: next, alerting: alerting, receiver: watching.receiver) }
+            if change.sections.contains("alerts") {
+                parts.stats.expect(channels: next.alerts.channels.map(\.name))
+                await alert.replace(with: [alerting.dispatcher])
+            }
+            await watch.replace(with: watching.services)
+        } else {
+            current.withLock { $0.config = next }
         }
-        await watch.replace(with: watching.services)
         await withDiscardingTaskGroup { group in
             for name in change.removed { group.addTask { await parts.fleet.remove(name) } }
         }
