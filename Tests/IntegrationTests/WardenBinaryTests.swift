@@ -84,7 +84,7 @@ struct WardenBinaryTests {
         #expect(metric(body, "warden_probe_success{engine=\"demo\",probe=\"db\"}") == 1)
         #expect(metric(body, "warden_engine_connection_limit{engine=\"demo\",endpoint=\"broker\"}") == 10)
         #expect((metric(body, "process_resident_memory_bytes") ?? 0) > 0)
-        #expect(metric(body, "warden_build_info{version=\"\(WardenVersion.current)\"}") == 1)
+        #expect(metric(body, "warden_build_info{version=\"\(WardenVersion.current)\",instance_name=\"\(ProcessInfo.processInfo.hostName)\"}") == 1)
 
         let promtool = Process()
         promtool.executableURL = URL(fileURLWithPath: "/usr/bin/promtool")

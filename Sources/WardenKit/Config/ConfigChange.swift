@@ -5,8 +5,9 @@
 /// output goes, or whether it pushes reports (its environment carries the report URL). How it is stopped and
 /// restarted applies to the running process in place. How it is watched, judged and repaired (probes, log
 /// rules, checks, health, remediation, sampling) and every Warden-wide section but three change without
-/// restarting any engine. `listen`, `state_dir` and `admin_token` are read once, when Warden starts: a reload
-/// that changes them applies everything else and says that those wait for a restart of Warden.
+/// restarting any engine. `instance`, `listen`, `state_dir` and `admin_token` are read once, when Warden starts: a reload
+/// that changes them applies everything else and says that those wait for a restart of Warden; so does `instance`,
+/// the name every message and series of this Warden carries.
 public struct ConfigChange: Sendable, Equatable {
     /// Engines new in the file: started.
     public var added: [String] = []
@@ -38,9 +39,7 @@ public struct ConfigChange: Sendable, Equatable {
         }
         if old.alerts != new.alerts { sections.append("alerts") }
         if old.remediation != new.remediation { sections.append("remediation") }
-        if old.listen != new.listen { waitingForRestart.append("listen") }
-        if old.stateDirectory != new.stateDirectory { waitingForRestart.append("state_dir") }
-        if old.adminToken != new.adminToken { waitingForRestart.append("admin_token") }
+        waitingForRestart = new.startupKeysChanged(from: old)
     }
 
     /// Nothing Warden runs with differs.
@@ -58,6 +57,23 @@ public struct ConfigChange: Sendable, Equatable {
         ]
         let said = parts.filter { !$0.1.isEmpty }.map { "\($0.0): \($0.1.joined(separator: ", "))" }
         return said.isEmpty ? "nothing changed" : said.joined(separator: "; ")
+    }
+}
+
+extension ConfigFile {
+    /// The keys read only when Warden starts that differ from `running`'s, by name.
+    func startupKeysChanged(from running: ConfigFile) -> [String] {
+        [(CodingKeys.instance, instance != running.instance), (.listen, listen != running.listen),
+         (.stateDirectory, stateDirectory != running.stateDirectory), (.adminToken, adminToken != running.adminToken)]
+            .filter(\.1).map(\.0.stringValue)
+    }
+
+    /// Takes the keys read only when Warden starts from `running`: what a reload leaves as they are.
+    mutating func keepStartupKeys(of running: ConfigFile) {
+        instance = running.instance
+        listen = running.listen
+        stateDirectory = running.stateDirectory
+        adminToken = running.adminToken
     }
 }
 

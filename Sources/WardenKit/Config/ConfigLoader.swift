@@ -28,8 +28,8 @@ public struct ConfigLoader {
     }
 
     /// Reads a file for running it: the model as written (what a later reload compares with) and the config.
-    /// `keeping`: the model Warden runs with; the keys only a restart of Warden applies (`listen`, `state_dir`,
-    /// `admin_token`) are taken from it before the config is resolved, so that the config is what Warden runs.
+    /// `keeping`: the model Warden runs with; the keys only a restart of Warden applies (`instance`, `listen`,
+    /// `state_dir`, `admin_token`) are taken from it before the config is resolved, so that the config is what Warden runs.
     public func read(file: String, keeping running: ConfigFile? = nil) throws(ConfigError) -> (model: ConfigFile, config: WardenConfig) {
         let text = try Self.contents(of: file)
         let baseDirectory = (ConfigResolver.absolute(file, relativeTo: FileManager.default.currentDirectoryPath) as NSString)
@@ -44,11 +44,7 @@ public struct ConfigLoader {
         let resolver = ConfigResolver(base: baseDirectory, searchPath: searchPath, host: .local, issues: issues)
         let config = model.map { written in
             var model = written
-            if let running {
-                model.listen = running.listen
-                model.stateDirectory = running.stateDirectory
-                model.adminToken = running.adminToken
-            }
+            if let running { model.keepStartupKeys(of: running) }
             return resolver.resolve(model)
         }
         guard issues.issues.isEmpty, let model, let config else { throw ConfigError(issues: issues.inLineOrder) }

@@ -41,6 +41,7 @@ struct ConfigResolver {
         }
         var config = WardenConfig(listen: file.listen, stateDirectory: stateDirectory, adminToken: file.adminToken.map(resolve),
                                   engines: engines)
+        if let instance = file.instance { config.instance = instance }
         config.remediation.dryRun = file.remediation.dryRun
         config.remediation.budget = file.remediation.budget.ledger
         config.alerts = resolve(file.alerts)

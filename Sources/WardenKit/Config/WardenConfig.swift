@@ -1,6 +1,10 @@
+import Foundation
+
 /// Warden's configuration after validation: every path absolute, every duration parsed, every secret a
 /// reference (never its value).
 public struct WardenConfig: Sendable {
+    /// Which Warden this is (the config's `instance`, or the host name).
+    public var instance = ProcessInfo.processInfo.hostName
     public var listen: ListenAddress
     /// Absolute path of the directory holding Warden's database and engine logs.
     public var stateDirectory: String

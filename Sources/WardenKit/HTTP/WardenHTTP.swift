@@ -6,6 +6,7 @@ import NIOCore
 /// Warden's HTTP surface. Handlers read the status board and ask supervisors to act; they never hold state.
 public struct WardenHTTP: Sendable {
     let version: String
+    let instance: String
     let board: StatusBoard
     let metrics: WardenMetrics
     let roster: Roster
@@ -66,11 +67,12 @@ public struct WardenHTTP: Sendable {
         }
     }
 
-    public init(version: String, board: StatusBoard, metrics: WardenMetrics, roster: Roster, auth: AdminAuth,
+    public init(version: String, instance: String, board: StatusBoard, metrics: WardenMetrics, roster: Roster, auth: AdminAuth,
                 alerts: AlertDesk? = nil, published: @escaping @Sendable (String) -> Void = { _ in }) {
         self.alerts = alerts
         self.published = published
         self.version = version
+        self.instance = instance
         self.board = board
         self.metrics = metrics
         self.roster = roster
@@ -103,7 +105,7 @@ public struct WardenHTTP: Sendable {
             Self.json(.ok, await statusDocument())
         }
         @Sendable func statusDocument() async -> StatusDocument {
-            var document = StatusDocument(version: version, ready: board.allStartsAttempted,
+            var document = StatusDocument(version: version, instance: instance, ready: board.allStartsAttempted,
                                           now: Date().timeIntervalSince1970, engines: board.snapshot())
             if let alerts {
                 let queued = (try? await alerts.store.outboxSummary()) ?? [:]

@@ -6,6 +6,8 @@ import Synchronization
 /// the checks' values are those of each engine's latest reading, with ages grown to the scrape's instant.
 public struct WardenMetrics: Sendable {
     let version: String
+    /// The config's `instance`, the `instance_name` label of `warden_build_info`.
+    let instance: String
     let board: StatusBoard
     let store: WardenStore?
     let system: ProcSystem
@@ -14,11 +16,12 @@ public struct WardenMetrics: Sendable {
     let alertStats: AlertStats?
     let reloads: ReloadRecord?
 
-    public init(version: String, board: StatusBoard, store: WardenStore?, system: ProcSystem,
+    public init(version: String, instance: String = ProcessInfo.processInfo.hostName, board: StatusBoard, store: WardenStore?, system: ProcSystem,
                 actionKinds: @escaping @Sendable () -> [String: Set<String>] = { [:] }, alertStats: AlertStats? = nil,
                 reloads: ReloadRecord? = nil) {
         self.alertStats = alertStats
         self.reloads = reloads
+        self.instance = instance
         self.version = version
         self.board = board
         self.store = store
@@ -41,7 +44,7 @@ public struct WardenMetrics: Sendable {
         typealias Sample = ExpositionWriter.Sample
         var out = ExpositionWriter(capacity: lastSize.value + 4096)
         defer { lastSize.value = out.count }
-        out.write(Catalog.buildInfo, [Sample([version], 1)])
+        out.write(Catalog.buildInfo, [Sample([version, instance], 1)])
         if let store { out.write(Catalog.storeWriteFailures, Double(store.writeFailures)) }
         if let reloads {
             let last = reloads.last

@@ -77,9 +77,7 @@ actor ConfigReloader {
         }
         // The keys that wait for a restart of Warden stay as running until then, so later reloads still say so.
         var model = read.model
-        model.listen = running.listen
-        model.stateDirectory = running.stateDirectory
-        model.adminToken = running.adminToken
+        model.keepStartupKeys(of: running)
         running = model
         record.applied(at: Date().timeIntervalSince1970)
         logger.notice("config reloaded: \(change.summary)")

@@ -72,7 +72,7 @@ public struct WardenAgent: Sendable {
                 Task { await store.enqueue(router.route([event]), at: event.at) }
             })
         }
-        let metrics = WardenMetrics(version: WardenVersion.current, board: board, store: store, system: parts.system,
+        let metrics = WardenMetrics(version: WardenVersion.current, instance: config.instance, board: board, store: store, system: parts.system,
                                     actionKinds: { current.withLock { $0.config.actionKinds } }, alertStats: stats,
                                     reloads: reloads)
         var roster = WardenHTTP.Roster(
@@ -81,7 +81,7 @@ public struct WardenAgent: Sendable {
         if let reloader {
             roster.reload = { await reloader.reload() }
         }
-        let http = WardenHTTP(version: WardenVersion.current, board: board, metrics: metrics, roster: roster,
+        let http = WardenHTTP(version: WardenVersion.current, instance: config.instance, board: board, metrics: metrics, roster: roster,
                               auth: AdminAuth(token: adminToken), alerts: .init(store: store, stats: stats),
                               published: board.announce)
 
@@ -211,7 +211,8 @@ public struct WardenAgent: Sendable {
         func alerting(_ config: WardenConfig) throws -> Alerting {
             let channels = try WardenAgent.makeAlertChannels(config.alerts, logger: logger)
             let dispatcher = AlertDispatcher(channels: channels, store: store,
-                                             settings: .init(groupWindow: config.alerts.groupWindow, maxAge: config.alerts.maxAge),
+                                             settings: .init(groupWindow: config.alerts.groupWindow, maxAge: config.alerts.maxAge,
+                                                             instance: config.instance),
                                              stats: stats, logger: logger)
             return Alerting(router: AlertRouter(channels: channels.map { ($0.name, $0.minLevel) }), dispatcher: dispatcher)
         }

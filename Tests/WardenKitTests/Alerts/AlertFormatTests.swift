@@ -36,6 +36,15 @@ struct AlertFormatTests {
                 == "bot positions HEALTHY → UNHEALTHY: monitor mismatch 6 (UNHEALTHY at ≥ 1); rearm-monitoring")
     }
 
+    @Test func everyTitleNamesTheWardenThatSendsIt() {
+        #expect(AlertFormat.plain(Self.event("mismatch 6"), instance: "desk-7").hasPrefix("desk-7 bot positions HEALTHY → UNHEALTHY"))
+        let html = AlertFormat.telegramHTML([Self.event("mismatch 6"), Self.event("again")], instance: "desk<7>")
+        #expect(html.components(separatedBy: "<b>desk&lt;7&gt; · bot · positions HEALTHY → UNHEALTHY</b>").count == 3,
+                "each block's title, escaped")
+        let payload = WebhookPayload(id: "b1", sentAt: 1, instance: "desk-7", events: [Self.event("x")])
+        #expect(String(decoding: payload.encoded(), as: UTF8.self).contains(#""instance":"desk-7""#))
+    }
+
     /// RFC 4231 test cases 1, 2 and 6 (a key longer than the block).
     @Test(arguments: [
         ([UInt8](repeating: 0x0b, count: 20), "Hi There", "b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7"),
