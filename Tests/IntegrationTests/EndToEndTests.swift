@@ -145,7 +145,7 @@ struct EndToEndTests {
         }
         #expect(expressions.count >= 30)
         for expression in expressions {
-            let concrete = expression.replacingOccurrences(of: "$engine", with: ".*")
+            let concrete = expression.replacingOccurrences(of: "$engine", with: ".*").replacingOccurrences(of: "$instance", with: ".*")
                 .replacingOccurrences(of: "$__rate_interval", with: "1m")
             #expect(!(try await Self.query(prom, concrete)).isEmpty, "no series for \(expression)")
         }
