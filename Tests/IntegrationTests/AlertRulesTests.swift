@@ -19,23 +19,41 @@ struct AlertRulesTests {
             ("promtool", ["test", "rules", "alerts/warden.rules.test.yml"]),
             ("promtool", ["check", "config", "examples/prometheus.yml"]),
             ("amtool", ["check-config", "alerts/alertmanager.example.yml"]),
+            ("promtool", ["check", "config", "examples/many-hosts/prometheus.yml"]),
+            ("amtool", ["check-config", "examples/many-hosts/alertmanager.yml"]),
         ] {
             let (status, output) = try Self.run(tool, arguments)
             #expect(status == 0, "\(tool) \(arguments.joined(separator: " ")):\n\(output)")
         }
     }
 
+    /// Asks amtool which receivers `config` routes each set of labels to.
+    static func expectRoutes(_ config: String, _ routes: [([String], String)]) throws {
+        for (labels, receivers) in routes {
+            let (status, output) = try Self.run("amtool", ["config", "routes", "test", "--config.file=\(config)"] + labels)
+            let answer = output.split(separator: "\n").first { !$0.hasPrefix("Warning") }.map(String.init)
+            #expect(status == 0 && answer == receivers, "\(config) \(labels): \(output)")
+        }
+    }
+
     @Test func theAlertmanagerExampleRoutesAsItSays() throws {
-        let routes: [([String], String)] = [
+        try Self.expectRoutes("alerts/alertmanager.example.yml", [
             (["alertname=WardenWebSocketStale", "severity=unhealthy", "engine=bot"], "warden,telegram"),
             (["alertname=WardenEngineDown", "severity=critical", "engine=bot"], "telegram-urgent"),
             (["alertname=WardenProbeFailing", "severity=degraded", "engine=bot"], "telegram"),
-        ]
-        for (labels, receivers) in routes {
-            let (status, output) = try Self.run("amtool", ["config", "routes", "test", "--config.file=alerts/alertmanager.example.yml"] + labels)
-            let answer = output.split(separator: "\n").first { !$0.hasPrefix("Warning") }.map(String.init)
-            #expect(status == 0 && answer == receivers, "\(labels): \(output)")
-        }
+        ])
+    }
+
+    /// A remediation reaches the Warden of its own instance and no other, whatever the engine is called; an
+    /// instance with no Warden receiver, and every other alert, go to people only.
+    @Test func theManyHostsExampleRoutesEachRemediationToItsOwnWarden() throws {
+        try Self.expectRoutes("examples/many-hosts/alertmanager.yml", [
+            (["alertname=WardenWebSocketStale", "instance=bot-1:9780", "engine=demo"], "warden-bot-1,people"),
+            (["alertname=WardenWebSocketStale", "instance=bot-2:9780", "engine=demo"], "warden-bot-2,people"),
+            (["alertname=WardenWebSocketStale", "instance=bot-3:9780", "engine=demo"], "warden-bot-3,people"),
+            (["alertname=WardenWebSocketStale", "instance=bot-4:9780", "engine=demo"], "people"),
+            (["alertname=WardenEngineDown", "instance=bot-2:9780", "engine=demo"], "people"),
+        ])
     }
 
     @Test func theCommittedRulesAreWhatTheGeneratorWritesWithItsDefaults() throws {
