@@ -195,8 +195,10 @@ def main():
     parser.add_argument("--job-selector", default=DEFAULT_SELECTOR,
                         help=f"label matchers for every metric of every rule (default: {DEFAULT_SELECTOR})")
     parser.add_argument("--runbook-base", default=DEFAULT_RUNBOOK_BASE,
-                        help=f"URL the repository's docs/ are served under (default: {DEFAULT_RUNBOOK_BASE})")
-    parser.add_argument("--output", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), "warden.rules.yml"))
+                        help="URL this repository's files are served under; runbook_url is "
+                             f"<base>/docs/RUNBOOK.md#<alert> (default: {DEFAULT_RUNBOOK_BASE}, a placeholder)")
+    parser.add_argument("--output", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), "warden.rules.yml"),
+                        help="the file to write (default: warden.rules.yml beside this script)")
     arguments = parser.parse_args()
     with open(arguments.output, "w", encoding="utf-8") as f:
         f.write(rules_yaml(arguments.job_selector.strip().strip("{}"), arguments.runbook_base))

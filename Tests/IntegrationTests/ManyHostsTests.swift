@@ -105,7 +105,8 @@ struct ManyHostsTests {
         #expect(metric(faultyMetrics, #"warden_remediations_total{engine="demo",action="restart",result="success"}"#) == 1)
         for index in healthy {
             let demo = demos[index]
-            #expect(try await demo.engine().remediation.recent.isEmpty, "\(instances[index]) recorded no action")
+            let audit = try await demo.engine().remediation.recent
+            #expect(audit.isEmpty, "\(instances[index]) recorded no action: \(audit)")
             #expect(try await demo.warden.enginePid("demo") == pids[index], "\(instances[index]) kept its engine")
             let metrics = try await demo.warden.metrics()
             #expect(metric(metrics, #"warden_engine_restarts_total{engine="demo",reason="remediation"}"#) == 0)
