@@ -88,6 +88,8 @@ struct ManyHostsTests {
             return fired != nil
         }
         #expect(fired?.labels["instance"] == target && fired?.labels["engine"] == "demo")
+        let others = try await EndToEndTests.alerts(prom, "WardenWebSocketStale").filter { $0.labels["instance"] != target }
+        #expect(others.isEmpty, "no other host's market data is stale: \(others.map(\.labels))")
         #expect(fired?.annotations["summary"]?.hasPrefix(target + ": ") == true, "the summary names the host")
         #expect(fired?.annotations["runbook_url"] == runbooks + "/docs/RUNBOOK.md#wardenwebsocketstale")
 
