@@ -61,6 +61,10 @@ GROUPS = [
          "Warden gave up delivering alerts on {{ $labels.channel }}",
          '{{ $value | printf "%.0f" }} alerts went to the dead letters in the last hour (a permanent error, or older than max_age).',
          None),
+        ("WardenConfigReloadFailed", "{warden_config_last_reload_successful} == 0", "5m", "degraded",
+         "Warden's config file was refused at the last reload",
+         "The last reload found problems in the config file; Warden runs with the config it had. `warden check-config` lists every problem with its line.",
+         None),
     ]),
     ("warden-engines", [
         ("WardenEngineDown", "{warden_engine_up} == 0", "1m", "critical",

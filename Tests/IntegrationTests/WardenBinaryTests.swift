@@ -22,7 +22,7 @@ struct WardenBinaryTests {
 
         warden.signal(SIGKILL)
         _ = try await warden.waitExit()
-        try await eventually(timeout: .seconds(5), "the engine and its child die with Warden") {
+        try await eventually(timeout: .seconds(15), "the engine and its child die with Warden") {
             isGone(engine) && isGone(grandchild)
         }
     }
@@ -48,7 +48,7 @@ struct WardenBinaryTests {
 
         warden.signal(SIGKILL)
         _ = try await warden.waitExit()
-        try await eventually(timeout: .seconds(5), "the helper dies with Warden") { isGone(helper) }
+        try await eventually(timeout: .seconds(15), "the helper dies with Warden") { isGone(helper) }
     }
 
     @Test func sigtermStopsTheEngineGracefullyAndExitsZero() async throws {
@@ -500,7 +500,7 @@ extension WardenBinaryTests {
 
         warden.signal(SIGKILL)
         _ = try await warden.waitExit()
-        try await eventually(timeout: .seconds(5), "the engine dies with Warden, through the new guard") { isGone(engine) }
+        try await eventually(timeout: .seconds(15), "the engine dies with Warden, through the new guard") { isGone(engine) }
     }
 }
 
