@@ -304,6 +304,8 @@ struct DocumentationTests {
         #expect(duration("alerts.group_window") == file.alerts.groupWindow)
         #expect(duration("alerts.repeat_interval") == file.alerts.repeatInterval)
         #expect(duration("alerts.max_age") == file.alerts.maxAge)
+        #expect(text("alerts.restarts.level") == file.alerts.restarts.level?.name)
+        #expect(duration("alerts.restarts.burst") == file.alerts.restarts.burst)
         let remediation = file.remediation
         #expect(text("remediation.dry_run") == String(remediation.dryRun))
         #expect(text("remediation.budget")

@@ -16,6 +16,7 @@ public enum AlertFormat {
         case .transition: words.append("\(event.from?.name ?? "?") → \(event.level.name)")
         case .reminder: words.append("still \(event.level.name)")
         case .remediation: words.append("remediation")
+        case .restart: words.append("restarted")
         case .warden: words.append("Warden")
         case .test: words.append("test")
         }
@@ -55,6 +56,7 @@ public enum AlertFormat {
         case .transition: title += " \(event.from?.name ?? "?") → \(event.level.name)"
         case .reminder: title += " still \(event.level.name)"
         case .remediation: title += " remediation"
+        case .restart: title += " restarted"
         case .warden: title = "Warden " + title
         case .test: title = "Warden test message " + title
         }

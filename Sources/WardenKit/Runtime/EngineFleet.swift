@@ -33,13 +33,15 @@ public final class EngineFleet: Service, Sendable {
     private let reachableAt: String
     private let logger: Logger
     private let liveness: Liveness?
+    private let restartAlerts: RestartAlerts?
     private let units = Mutex<[String: Unit]>([:])
     /// Supervisors to run, handed to the running fleet; finished when it shuts down.
     private let starts: AsyncStream<EngineSupervisor>
     private let startsContinuation: AsyncStream<EngineSupervisor>.Continuation
 
     public init(board: StatusBoard, store: WardenStore?, orphanGuard: OrphanGuard?, withheldEnvironment: Set<String>,
-                reachableAt: String, logger: Logger, liveness: Liveness?) {
+                reachableAt: String, logger: Logger, liveness: Liveness?, restartAlerts: RestartAlerts? = nil) {
+        self.restartAlerts = restartAlerts
         self.board = board
         self.store = store
         self.orphanGuard = orphanGuard
@@ -64,7 +66,8 @@ public final class EngineFleet: Service, Sendable {
         let token = engine.watch.report.map { _ in Self.newToken() }
         let supervisor = EngineSupervisor(config: engine, board: board, history: store, orphanGuard: orphanGuard,
                                           extraEnvironment: reportEnvironment(engine, token: token),
-                                          withheldEnvironment: withheldEnvironment, logger: logger, liveness: liveness)
+                                          withheldEnvironment: withheldEnvironment, logger: logger, liveness: liveness,
+                                          restartAlerts: restartAlerts)
         if engine.watch.report != nil {
             // Until the first report arrives, the report probe exists and reads as failed.
             let waiting = ProbeOutcome(success: false, durationSeconds: 0, at: Date().timeIntervalSince1970,

@@ -41,15 +41,18 @@ public struct WardenAgent: Sendable {
         let store = storage.store
         let board = StatusBoard(engines: config.engines)
         let liveness = Liveness()
+        // Told its channels below, before any engine runs.
+        let restartAlerts = RestartAlerts(settings: config.alerts.restarts, router: AlertRouter(channels: []), store: store)
         let fleet = EngineFleet(board: board, store: store, orphanGuard: try OrphanGuard(logger: logger),
                                 withheldEnvironment: withheldEnvironment, reachableAt: config.listen.reachable,
-                                logger: logger, liveness: liveness)
+                                logger: logger, liveness: liveness, restartAlerts: restartAlerts)
         for engine in config.engines { try fleet.add(engine) }
         await markInterruptedActions(store)
         let priorActions = await Self.readRemediationHistory(store, config)
         let stats = AlertStats(channels: config.alerts.channels.map(\.name))
         let parts = Parts(board: board, store: store, fleet: fleet, liveness: liveness, stats: stats, logger: logger)
         let alerting = try parts.alerting(config)
+        restartAlerts.reconfigure(config.alerts.restarts, router: alerting.router)
         let remediator = Remediator(board: board, store: store, supervisor: fleet.supervisor(named:),
                                     settings: config.remediation, environment: helperEnvironment(), logger: logger,
                                     priorActions: priorActions.map(\.at), router: alerting.router)
@@ -66,7 +69,7 @@ public struct WardenAgent: Sendable {
         let reloader = source.map { source in
             ConfigReloader(file: source.file, running: source.model, record: reloads, logger: logger, apply: { change, next in
                 try await reload(change, to: next, parts: parts, current: current, remediator: remediator,
-                                 watch: watchServices, alert: alertServices)
+                                 restartAlerts: restartAlerts, watch: watchServices, alert: alertServices)
             }, alert: { event in
                 let router = current.withLock { $0.alerting.router }
                 Task { await store.enqueue(router.route([event]), at: event.at) }
@@ -130,7 +133,8 @@ public struct WardenAgent: Sendable {
     /// channels (only if they changed) and the watching are replaced, each judge handing its memory to its
     /// successor; removed engines stop gracefully last, once nothing judges them any more.
     private func reload(_ change: ConfigChange, to next: WardenConfig, parts: Parts, current: Running,
-                        remediator: Remediator, watch: ReplaceableServices, alert: ReplaceableServices) async throws {
+                        remediator: Remediator, restartAlerts: RestartAlerts, watch: ReplaceableServices,
+                    alert: ReplaceableServices) async throws {
         let previous = current.withLock { $0.config }
         // First what can fail (a channel's secret that cannot be read): then nothing has changed yet.
         let alerting = change.sections.contains("alerts") ? try parts.alerting(next) : current.withLock { $0.alerting }
@@ -145,6 +149,7 @@ public struct WardenAgent: Sendable {
             }
         }
         remediator.reconfigure(next.remediation, router: alerting.router)
+        restartAlerts.reconfigure(next.alerts.restarts, router: alerting.router)
         // The watching is replaced when what it watches, or where its alerts go, changed; an engine's new
         // command or restart settings are the supervisor's alone.
         if !change.added.isEmpty || !change.removed.isEmpty || !change.rewatched.isEmpty || change.sections.contains("alerts") {

@@ -32,6 +32,8 @@ public final class EngineSupervisor: Service, Sendable {
     private let events: AsyncStream<Input>
     private let continuation: AsyncStream<Input>.Continuation
     private let liveness: Liveness?
+    /// Who tells people of a restart after an unplanned exit.
+    private let restartAlerts: RestartAlerts?
     /// The latest child until it is reaped, whatever the event loop has seen of it.
     private let unreapedSpawn = Mutex<Int32?>(nil)
 
@@ -39,8 +41,9 @@ public final class EngineSupervisor: Service, Sendable {
     /// admin token's variable: an engine, or any library it loads, could otherwise restart itself or log it).
     public init(config: EngineConfig, board: StatusBoard, history: WardenStore?, orphanGuard: OrphanGuard?,
                 extraEnvironment: [String: String] = [:], withheldEnvironment: Set<String> = [], logger: Logger,
-                liveness: Liveness? = nil) {
+                liveness: Liveness? = nil, restartAlerts: RestartAlerts? = nil) {
         self.name = config.name
+        self.restartAlerts = restartAlerts
         self.liveness = liveness
         self.board = board
         self.history = history
@@ -104,6 +107,8 @@ public final class EngineSupervisor: Service, Sendable {
         var lifecycle = EngineLifecycle(restart: config.restart, stop: config.stop, priorRestartTimes: prior)
         var timer: Task<Void, Never>?
         defer { timer?.cancel() }
+        /// How the last run ended, when it was a failure: what a restart's message says.
+        var failure: String?
 
         await withGracefulShutdownHandler {
             continuation.yield(.event(.startRequested))
@@ -132,6 +137,7 @@ public final class EngineSupervisor: Service, Sendable {
                         timer = nil
                     case .record(let record):
                         await note(record, at: now)
+                        await tell(record, lifecycle, failure: &failure, at: now)
                     case .finished:
                         finished = true
                     }
@@ -194,6 +200,23 @@ public final class EngineSupervisor: Service, Sendable {
         default: break
         }
         board.announce(name)
+    }
+
+    /// A restart after an unplanned exit, as people hear of it. A clean exit (status 0) was the engine's choice,
+    /// and a planned stop is followed by no `restartScheduled`: neither is told.
+    private func tell(_ record: LifecycleRecord, _ lifecycle: EngineLifecycle, failure: inout String?, at now: Double) async {
+        switch record {
+        case .exited(_, let status, let ranFor):
+            failure = status.isSuccess ? nil : "\(status) after \(Units.formatDuration(.seconds(double: ranFor)))"
+        case .spawnFailed(let message):
+            failure = "could not be started: \(message)"
+        case .restartScheduled(_, let delay, _):
+            guard let failure else { return }
+            await restartAlerts?.restarting(name, failure: failure, delay: delay, budgetLeft: lifecycle.budgetRemaining(now: now),
+                                            budget: lifecycle.restart.budget, at: now)
+        default:
+            break
+        }
     }
 
     private func note(_ record: LifecycleRecord, at time: Double) async {

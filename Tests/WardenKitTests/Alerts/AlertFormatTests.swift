@@ -65,3 +65,26 @@ struct AlertFormatTests {
         #expect(signature == "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=")
     }
 }
+
+/// Which unplanned exits are told one by one, and which are counted into the next message.
+struct RestartBurstTests {
+    @Test func aBurstIsOneMessageAndTheNextCountsWhatWasHeldBack() {
+        var burst = RestartBurst(burst: .seconds(600))
+        #expect(burst.exit(at: 0) == 0, "the first exit is told at once")
+        #expect(burst.exit(at: 5) == nil)
+        #expect(burst.exit(at: 599) == nil)
+        #expect(burst.exit(at: 601) == 2, "the next message says two exits were held back")
+        #expect(burst.exit(at: 1300) == 0)
+        var everyOne = RestartBurst(burst: .zero)
+        #expect([0.0, 0.1, 0.2].map { everyOne.exit(at: $0) } == [0, 0, 0])
+    }
+
+    @Test func theMessageSaysHowItEndedWhenItComesBackAndWhatIsLeft() {
+        let event = AlertEvent.restart(engine: "bot", failure: "killed by SIGKILL after 2h 3m", delay: 1,
+                                       budgetLeft: 9, budget: RestartBudget(limit: 10, window: .seconds(3600)),
+                                       heldBack: 3, level: .degraded, at: 0)
+        #expect(AlertFormat.plain(event, instance: "host-1") == "host-1 bot process restarted: killed by SIGKILL after 2h 3m; "
+                + "restarting in 1s, 9 of 10 restarts left within 1h; 3 earlier exits of this burst not told one by one")
+        #expect(event.kind == .restart && event.level == .degraded)
+    }
+}
