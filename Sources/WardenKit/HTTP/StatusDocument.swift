@@ -60,12 +60,24 @@ public struct StatusDocument: Codable, Sendable {
         public var since: Double
         /// What the latest evaluation read, before hysteresis.
         public var rawLevel: HealthLevel
-        /// The finding behind the level: the value, the bound it reached and a sentence.
+        /// The worst finding of the latest reading, true at the status's time (ages grown to it, as `/metrics`
+        /// shows them): the value, the bound it reaches and a sentence.
         public var check: String?
         public var value: Double?
         public var threshold: Double?
         public var reason: String?
+        /// Every finding of that reading.
         public var findings: [ComponentFinding]
+        /// The finding that set the level, as it read then (`at` is `since`); none while HEALTHY.
+        public var cause: Cause?
+    }
+
+    public struct Cause: Codable, Sendable {
+        public var check: String
+        public var value: Double?
+        public var threshold: Double?
+        public var reason: String
+        public var at: Double
     }
 
     public struct ComponentFinding: Codable, Sendable {
@@ -124,18 +136,21 @@ public struct StatusDocument: Codable, Sendable {
         public var sampledAt: Double
     }
 
-    public init(version: String, instance: String? = nil, ready: Bool, now: Double, engines: [EngineStatus]) {
+    /// `judge` reads an engine's latest reading at `now` (its evaluator); without it, components show what
+    /// their last evaluation read.
+    public init(version: String, instance: String? = nil, ready: Bool, now: Double, engines: [EngineStatus],
+                judge: (EngineStatus) -> [HealthComponent: ComponentInput]? = { _ in nil }) {
         self.version = version
         self.instance = instance
         self.ready = ready
         self.time = now
         self.level = engines.map(\.health.level).max() ?? .healthy
-        self.engines = engines.map { Engine($0, now: now) }
+        self.engines = engines.map { Engine($0, now: now, judged: judge($0) ?? [:]) }
     }
 }
 
 extension StatusDocument.Engine {
-    init(_ status: EngineStatus, now: Double) {
+    init(_ status: EngineStatus, now: Double, judged: [HealthComponent: ComponentInput]) {
         name = status.name
         state = status.state.name
         pid = status.pid
@@ -167,14 +182,21 @@ extension StatusDocument.Engine {
         health = .init(
             level: status.health.level, evaluatedAt: status.health.evaluatedAt,
             components: Dictionary(uniqueKeysWithValues: status.health.components.map { component, state in
-                let worst = state.level > .healthy ? (state.cause ?? state.reading?.worst) : state.reading?.worst
+                // Now: the reading at the status's time, with the pins its judge holds ("a human is needed"); a
+                // component not judged now shows its last evaluation's.
+                let pins = state.reading?.findings.filter { $0.check == .remediationExhausted } ?? []
+                let reading = if case .reading(let now) = judged[component] { Reading(now.findings + pins) } else { state.reading }
+                let worst = reading?.worst
                 return (component.rawValue, StatusDocument.Component(
                     level: state.level, since: state.since, rawLevel: state.rawLevel, check: worst?.check.rawValue,
                     value: worst?.value, threshold: worst?.threshold, reason: worst?.message,
-                    findings: (state.reading?.findings ?? []).map {
+                    findings: (reading?.findings ?? []).map {
                         .init(check: $0.check.rawValue, subject: $0.subject, level: $0.level, value: $0.value,
                               threshold: $0.threshold, message: $0.message)
-                    }))
+                    },
+                    cause: state.level > .healthy ? state.cause.map {
+                        .init(check: $0.check.rawValue, value: $0.value, threshold: $0.threshold, reason: $0.message, at: state.since)
+                    } : nil))
             }),
             recentTransitions: status.health.recentTransitions.map {
                 .init(component: $0.component.rawValue, from: $0.from, to: $0.to, at: $0.at, reason: $0.reason)

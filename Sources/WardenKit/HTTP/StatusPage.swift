@@ -70,7 +70,8 @@ public enum StatusPage {
         for (component, state) in components {
             html += "<tr data-component=\"\(escape(component))\" data-level=\"\(state.level.name)\"><td>\(escape(component))</td>"
                 + "<td>\(badge(state.level))</td><td>\(escape(state.reason ?? ""))</td>"
-                + "<td>\(escape(ago(state.since, now: now)))</td></tr>\n"
+                + "<td>\(escape(ago(state.since, now: now)))"
+                + (state.cause.map { "<div class=\"muted\">set by \(escape($0.reason))</div>" } ?? "") + "</td></tr>\n"
         }
         html += "</tbody></table>\n"
         html += list("Last transitions", engine.health.recentTransitions.prefix(8).map { transition in

@@ -34,6 +34,8 @@ public struct WardenHTTP: Sendable {
         public var reportIntake: @Sendable (String) -> ReportIntake?
         public var alertmanager: @Sendable () -> AlertmanagerReceiver?
         public var router: @Sendable () -> AlertRouter
+        /// How an engine is judged now, so that the status shows its latest reading at the status's time.
+        public var evaluator: @Sendable (String) -> HealthEvaluator?
         /// None: Warden did not read its config from a file, and there is nothing to read again.
         public var reload: (@Sendable () async -> ReloadOutcome)?
 
@@ -41,7 +43,9 @@ public struct WardenHTTP: Sendable {
                     reportIntake: @escaping @Sendable (String) -> ReportIntake? = { _ in nil },
                     alertmanager: @escaping @Sendable () -> AlertmanagerReceiver? = { nil },
                     router: @escaping @Sendable () -> AlertRouter = { AlertRouter(channels: []) },
+                    evaluator: @escaping @Sendable (String) -> HealthEvaluator? = { _ in nil },
                     reload: (@Sendable () async -> ReloadOutcome)? = nil) {
+            self.evaluator = evaluator
             self.supervisor = supervisor
             self.reportIntake = reportIntake
             self.alertmanager = alertmanager
@@ -105,8 +109,12 @@ public struct WardenHTTP: Sendable {
             Self.json(.ok, await statusDocument())
         }
         @Sendable func statusDocument() async -> StatusDocument {
+            let now = Date().timeIntervalSince1970
             var document = StatusDocument(version: version, instance: instance, ready: board.allStartsAttempted,
-                                          now: Date().timeIntervalSince1970, engines: board.snapshot())
+                                          now: now, engines: board.snapshot()) { status in
+                guard let reading = status.health.reading else { return nil }
+                return roster.evaluator(status.name)?.readings(status, reading, now: now)
+            }
             if let alerts {
                 let queued = (try? await alerts.store.outboxSummary()) ?? [:]
                 let stats = alerts.stats.snapshot

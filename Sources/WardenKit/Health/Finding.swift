@@ -34,6 +34,24 @@ public struct Finding: Sendable, Equatable {
     }
 }
 
+extension Finding {
+    /// The finding as it reads at `level`, below its own: its value against that level's bound, so that a message
+    /// announcing DEGRADED quotes the DEGRADED bound ("api failures (ping) 3 (DEGRADED at ≥ 1)") and not the
+    /// bound of a level the hysteresis has not reached. Whatever the message adds after the judgement (a probe's
+    /// failure) stays.
+    func stated(at level: HealthLevel, threshold: Threshold) -> Finding {
+        guard level < self.level, level > .healthy, let value, check.isConfigurable else { return self }
+        var capped = threshold
+        if level < .critical { capped.critical = nil }
+        if level < .unhealthy { capped.unhealthy = nil }
+        var restated = Finding.judged(check, value, capped, subject: subject)
+        guard restated.level == level else { return self }
+        let judgement = Finding.judged(check, value, threshold, subject: subject).message
+        if message.hasPrefix(judgement) { restated.message += message.dropFirst(judgement.count) }
+        return restated
+    }
+}
+
 /// A component's raw judgement from one evaluation.
 public struct Reading: Sendable, Equatable {
     public var findings: [Finding]

@@ -80,7 +80,11 @@ public struct WardenAgent: Sendable {
                                     reloads: reloads)
         var roster = WardenHTTP.Roster(
             supervisor: { fleet.supervisor(named: $0) }, reportIntake: { fleet.reportIntake(named: $0) },
-            alertmanager: { current.withLock { $0.receiver } }, router: { current.withLock { $0.alerting.router } })
+            alertmanager: { current.withLock { $0.receiver } }, router: { current.withLock { $0.alerting.router } },
+            evaluator: { name in
+                current.withLock { $0.config.engines.first { $0.name == name } }
+                    .map { HealthEvaluator(settings: $0.health, watch: $0.watch) }
+            })
         if let reloader {
             roster.reload = { await reloader.reload() }
         }

@@ -162,4 +162,21 @@ struct HealthTrackerTests {
         #expect(transitions.map(\.to) == [.unhealthy, .degraded])
         #expect(tracker.components[.positions]?.cause?.message == "unprotected positions 2 (DEGRADED at ≥ 1)")
     }
+
+    /// The failures rose past DEGRADED's bound for three ticks and reached UNHEALTHY's on the third: the
+    /// transition announces DEGRADED, and its words quote DEGRADED's bound, not UNHEALTHY's.
+    @Test func aTransitionQuotesTheBoundOfTheLevelItAnnounces() {
+        var tracker = HealthTracker(settings: Self.everySecond)
+        let threshold = HealthCheck.apiFailures.defaultThreshold
+        var transitions: [HealthTransition] = []
+        for (t, failures) in [1.0, 2, 3].enumerated() {
+            var finding = Finding.judged(.apiFailures, failures, threshold, subject: "ping")
+            finding.message += ": connection refused"
+            transitions += tracker.evaluate([.api: .reading(Reading([finding]))], now: Double(t))
+        }
+        #expect(transitions.map(\.to) == [.degraded])
+        #expect(transitions.first?.reason == "api failures (ping) 3 (DEGRADED at ≥ 1): connection refused")
+        #expect(transitions.first?.finding?.threshold == 1)
+        #expect(tracker.components[.api]?.cause?.level == .degraded)
+    }
 }
