@@ -90,8 +90,9 @@ struct AlertDeliveryTests {
         let outbox = try Outbox([Self.telegram(fake)], factor: 600)
         let started = outbox.clock.now()
         for index in 0..<10 { await outbox.send(["event \(index)"]) }
-        try await eventually(timeout: .seconds(20), "30 minutes pass") { outbox.clock.now() - started > 1800 }
-        #expect(fake.messages.isEmpty && fake.requests.count >= 2, "retried all along, with backoff")
+        try await eventually("retried along the way") { fake.requests.count >= 3 }
+        try await eventually("30 minutes pass") { outbox.clock.now() - started > 1800 }
+        #expect(fake.messages.isEmpty, "nothing got through the outage")
         #expect(fake.requests.count < 40, "not hammering: \(fake.requests.count) attempts in 30 minutes")
         fake.set(.ok)
         try await eventually(timeout: .seconds(20), "everything is delivered") { fake.messages.count == 10 }
@@ -104,11 +105,12 @@ struct AlertDeliveryTests {
 
     @Test func aBurstWithinTheWindowIsOneMessage() async throws {
         let fake = try await FakeTelegram(token: "1:burst")
-        let outbox = try Outbox([Self.telegram(fake)], groupWindow: .milliseconds(500))
+        // The window is wide enough that a loaded machine sends both bursts inside it.
+        let outbox = try Outbox([Self.telegram(fake)], groupWindow: .seconds(2))
         await outbox.send(["one", "two", "three"])
         await outbox.send(["four"], level: .critical)
         try await eventually("the burst is delivered") { !fake.messages.isEmpty }
-        try await Task.sleep(for: .milliseconds(700))
+        try await Task.sleep(for: .milliseconds(1000))
         #expect(fake.messages.count == 1)
         let text = try #require(fake.messages.first?.text)
         #expect(["one", "two", "three", "four"].allSatisfy(text.contains))

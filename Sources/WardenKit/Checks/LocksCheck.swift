@@ -1,7 +1,8 @@
 /// Two loops fighting over one lock (docs/incidents.md): lock rows held now, held past their expiry and for how
 /// long; contention outcomes.
 public struct LocksCheck: Check {
-    public var feeds: [HealthCheck] { [.staleLocks, .lockContention] }
+    /// Stale locks only while lock rows are read.
+    public var feeds: [HealthCheck] { (database != nil && query != nil ? [.staleLocks] : []) + [.lockContention] }
 
     public static let defaultQuery = """
         SELECT COUNT(*), COALESCE(SUM(warden_unixtime(expires_at) < :now), 0), \
@@ -14,13 +15,14 @@ public struct LocksCheck: Check {
         """
 
     public var database: String?
-    public var query: String
+    /// None: lock rows are not read.
+    public var query: String?
     public var contentionQuery: String?
     /// Counts of contention outcomes from elsewhere (log counters, report fields), by result label; added to
     /// the history table's.
     public var contentionSources: [String: ValueSource]
 
-    public init(database: String?, query: String = defaultQuery, contentionQuery: String? = defaultContentionQuery,
+    public init(database: String?, query: String? = defaultQuery, contentionQuery: String? = defaultContentionQuery,
                 contentionSources: [String: ValueSource] = [:]) {
         self.database = database
         self.query = query
@@ -31,7 +33,7 @@ public struct LocksCheck: Check {
     public var queries: [ProbeQuery] {
         var queries: [ProbeQuery] = []
         if let database {
-            queries.append(ProbeQuery(probe: database, query: SQLQuery(name: "locks.held", sql: query)))
+            if let query { queries.append(ProbeQuery(probe: database, query: SQLQuery(name: "locks.held", sql: query))) }
             if let contentionQuery {
                 queries.append(ProbeQuery(probe: database, query: SQLQuery(name: "locks.contention", sql: contentionQuery)))
             }

@@ -1,7 +1,11 @@
 /// Lost monitors and positions without stops (docs/incidents.md): open positions against monitored ones,
 /// positions past their planned close, positions without an active stop-loss or take-profit. Aggregated in SQL: the database returns counts, not rows.
 public struct PositionsCheck: Check {
-    public var feeds: [HealthCheck] { [.monitorMismatch, .overduePositions, .unprotectedPositions] }
+    /// Only the parts that are on.
+    public var feeds: [HealthCheck] {
+        [openQuery.map { _ in .monitorMismatch }, overdueQuery.map { _ in .overduePositions },
+         unprotectedQuery.map { _ in .unprotectedPositions }].compactMap { $0 }
+    }
 
     public static let defaultOpenQuery = "SELECT COUNT(*) FROM futures_positions WHERE status = 'open'"
     /// Count and age of the oldest; `:grace` is the configured grace period in seconds.
@@ -21,14 +25,15 @@ public struct PositionsCheck: Check {
         """
 
     public var database: String?
-    public var openQuery: String
+    /// None: a part left out.
+    public var openQuery: String?
     public var monitored: ValueSource?
-    public var overdueQuery: String
+    public var overdueQuery: String?
     public var overdueGrace: Duration
     public var unprotectedQuery: String?
 
-    public init(database: String, openQuery: String = defaultOpenQuery, monitored: ValueSource?,
-                overdueQuery: String = defaultOverdueQuery, overdueGrace: Duration = .seconds(60),
+    public init(database: String, openQuery: String? = defaultOpenQuery, monitored: ValueSource?,
+                overdueQuery: String? = defaultOverdueQuery, overdueGrace: Duration = .seconds(60),
                 unprotectedQuery: String? = defaultUnprotectedQuery) {
         self.database = database
         self.openQuery = openQuery
@@ -40,10 +45,11 @@ public struct PositionsCheck: Check {
 
     public var queries: [ProbeQuery] {
         guard let database else { return [] }
-        var queries = [
-            SQLQuery(name: "positions.open", sql: openQuery),
-            SQLQuery(name: "positions.overdue", sql: overdueQuery, parameters: ["grace": overdueGrace.seconds]),
-        ]
+        var queries: [SQLQuery] = []
+        if let openQuery { queries.append(SQLQuery(name: "positions.open", sql: openQuery)) }
+        if let overdueQuery {
+            queries.append(SQLQuery(name: "positions.overdue", sql: overdueQuery, parameters: ["grace": overdueGrace.seconds]))
+        }
         if let unprotectedQuery { queries.append(SQLQuery(name: "positions.unprotected", sql: unprotectedQuery)) }
         return queries.map { ProbeQuery(probe: database, query: $0) }
             + [monitored?.query(named: "positions.monitored")].compactMap { $0 }

@@ -37,6 +37,50 @@ struct ConfigLoaderTests {
         #expect(engine.samplingInterval == .seconds(5))
     }
 
+    /// An engine without planned close times, or without lock rows, leaves that part of a check out: nothing is
+    /// queried for it and nothing is judged on it.
+    @Test func aPartOfACheckCanBeLeftOut() throws {
+        let config = try parse("""
+            engines:
+              - name: bot
+                command: [sh]
+                probes:
+                  - {name: db, sqlite: {path: bot.sqlite}}
+                checks:
+                  positions: {database: db, overdue_query: off}
+                  locks: {database: db, query: off}
+            """)
+        let checks = try #require(config.engines.first?.watch.checks)
+        let queries = checks.flatMap(\.queries).map(\.query.name)
+        #expect(queries == ["positions.open", "positions.unprotected", "locks.contention"])
+        #expect(Set(checks.flatMap(\.feeds)) == [.monitorMismatch, .unprotectedPositions, .lockContention])
+
+        let found = issues("""
+            engines:
+              - name: bot
+                command: [sh]
+                probes:
+                  - {name: db, sqlite: {path: bot.sqlite}}
+                  - {name: status, http: {url: "http://127.0.0.1:1/status"}}
+                checks:
+                  positions:
+                    database: db
+                    monitored: {probe: status, pointer: /monitored}
+                    open_query: off
+            """).map(\.description)
+        #expect(found == ["warden.yml:10: engines[0].checks.positions.monitored: monitored positions are compared with open ones, and open_query is off"],
+                "\(found)")
+        let allOff = issues("""
+            engines:
+              - name: bot
+                command: [sh]
+                probes: [{name: db, sqlite: {path: bot.sqlite}}]
+                checks:
+                  positions: {database: db, open_query: off, overdue_query: off, unprotected_query: off}
+            """).map(\.description)
+        #expect(allOff.count == 1 && allOff[0].contains("all off"), "\(allOff)")
+    }
+
     /// `name: ~` is no name: the entry is reported, not dropped without a word (it used to be).
     @Test func anExplicitNullForARequiredKeyIsReported() {
         let found = issues("""

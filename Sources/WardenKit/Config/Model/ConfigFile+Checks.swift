@@ -39,7 +39,7 @@ extension ConfigFile {
                 try container.encode(pointer, forKey: .pointer)
             case .sql(let probe, let query):
                 try container.encode(probe, forKey: .probe)
-                try container.encode(query, forKey: .query)
+                try container.encode(query ?? "off", forKey: .query)
             case .logRule(let rule):
                 try container.encode(rule, forKey: .logRule)
             }
@@ -47,17 +47,21 @@ extension ConfigFile {
     }
 
     /// `positions:`: open positions against monitored ones, overdue and unprotected positions. The default
-    /// queries are the check's own, written for the reference schema.
+    /// queries are the check's own, written for the reference schema. Each part can be left out with `off`
+    /// for its query (an engine that plans no close times: `overdue_query: off`).
     public struct Positions: Sendable, Equatable, Encodable {
         /// The sqlite probe whose database holds the positions.
         public var database: String
         /// How many positions the engine monitors: a count.
         public var monitored: ValueSource?
-        public var openQuery = PositionsCheck.defaultOpenQuery
-        public var overdueQuery = PositionsCheck.defaultOverdueQuery
+        /// None (`off`): open positions are not counted, and so not compared with monitored ones.
+        public var openQuery: String? = PositionsCheck.defaultOpenQuery
+        /// None (`off`): no overdue positions are looked for.
+        public var overdueQuery: String? = PositionsCheck.defaultOverdueQuery
         /// A position is overdue this long after its planned close.
         @DurationNotation public var overdueGrace: Duration = .seconds(60)
-        public var unprotectedQuery = PositionsCheck.defaultUnprotectedQuery
+        /// None (`off`): no unprotected positions are looked for.
+        public var unprotectedQuery: String? = PositionsCheck.defaultUnprotectedQuery
         var location = ConfigLocation()
 
         enum CodingKeys: String, CodingKey {
@@ -66,6 +70,16 @@ extension ConfigFile {
         }
 
         init(database: String) { self.database = database }
+
+        public func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(database, forKey: .database)
+            try container.encodeIfPresent(monitored, forKey: .monitored)
+            try container.encode(openQuery ?? "off", forKey: .openQuery)
+            try container.encode(overdueQuery ?? "off", forKey: .overdueQuery)
+            try container.encode(_overdueGrace, forKey: .overdueGrace)
+            try container.encode(unprotectedQuery ?? "off", forKey: .unprotectedQuery)
+        }
     }
 
     /// `locks:`: lock rows and their history from a database, or lock outcomes from log counters or report
@@ -77,7 +91,8 @@ extension ConfigFile {
         public var busy: ValueSource?
         /// Lock attempts refused because the work was just done: a count.
         public var recentlyExecuted: ValueSource?
-        public var query = LocksCheck.defaultQuery
+        /// None (`off`): lock rows are not read, only contention.
+        public var query: String? = LocksCheck.defaultQuery
         /// Read only with a `database`.
         public var contentionQuery = LocksCheck.defaultContentionQuery
         var location = ConfigLocation()

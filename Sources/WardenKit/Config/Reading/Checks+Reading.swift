@@ -57,11 +57,25 @@ extension ConfigFile.Positions {
         positions.location = map.location
         if database == nil { positions.location.markUnread(CodingKeys.database) }
         positions.monitored = map[CodingKeys.monitored]?.readMapping(ConfigFile.ValueSource.read)
-        positions.openQuery = map[CodingKeys.openQuery]?.string() ?? positions.openQuery
-        positions.overdueQuery = map[CodingKeys.overdueQuery]?.string() ?? positions.overdueQuery
+        positions.openQuery = map[CodingKeys.openQuery]?.queryOrOff() ?? positions.openQuery
+        positions.overdueQuery = map[CodingKeys.overdueQuery]?.queryOrOff() ?? positions.overdueQuery
         positions.overdueGrace = map[CodingKeys.overdueGrace]?.duration() ?? positions.overdueGrace
-        positions.unprotectedQuery = map[CodingKeys.unprotectedQuery]?.string() ?? positions.unprotectedQuery
+        positions.unprotectedQuery = map[CodingKeys.unprotectedQuery]?.queryOrOff() ?? positions.unprotectedQuery
+        if positions.openQuery == nil && positions.overdueQuery == nil && positions.unprotectedQuery == nil {
+            map.fail("open_query, overdue_query and unprotected_query are all off: leave the positions check out instead")
+        }
+        if positions.openQuery == nil, positions.monitored != nil {
+            map[CodingKeys.monitored]?.fail("monitored positions are compared with open ones, and open_query is off")
+        }
         return positions
+    }
+}
+
+extension YAMLValue {
+    /// A query, or `off` (nil) to leave that part of a check out.
+    func queryOrOff() -> String?? {
+        guard let text = string() else { return nil }
+        return .some(text.lowercased() == "off" ? nil : text)
     }
 }
 
@@ -77,7 +91,7 @@ extension ConfigFile.Locks {
         if locks.database == nil && locks.busy == nil && locks.recentlyExecuted == nil {
             map.fail("give database (lock rows and history), or busy / recently_executed (log counters or report fields)")
         }
-        locks.query = map[CodingKeys.query]?.string() ?? locks.query
+        locks.query = map[CodingKeys.query]?.queryOrOff() ?? locks.query
         // Contention history lives in the database: without one the key means nothing and is not read.
         if locks.database != nil {
             locks.contentionQuery = map[CodingKeys.contentionQuery]?.string() ?? locks.contentionQuery
