@@ -301,6 +301,8 @@ struct DocumentationTests {
         #expect(duration("engines[].sampling_interval") == engine.samplingInterval)
         #expect(text("engines[].probes[].sqlite.allow_writes") == String(ConfigFile.Probe.SQLite(path: "db").allowWrites))
 
+        #expect(text("web.basic_auth_users") == "{}" && file.web.basicAuthUsers.isEmpty)
+        #expect(text("web.public_reads") == String(file.web.publicReads))
         #expect(duration("alerts.group_window") == file.alerts.groupWindow)
         #expect(duration("alerts.repeat_interval") == file.alerts.repeatInterval)
         #expect(duration("alerts.max_age") == file.alerts.maxAge)

@@ -6,9 +6,36 @@ public struct WardenConfig: Sendable {
     public var stateDirectory: String
     /// Required for mutating endpoints; without one they answer 403.
     public var adminToken: SecretSource?
+    public var web = WebSettings()
     public var remediation = RemediationSettings()
     public var alerts = AlertSettings()
     public var engines: [EngineConfig]
+}
+
+/// Who may read the HTTP surface, and over what (`web:`).
+public struct WebSettings: Sendable, Equatable {
+    /// Absolute paths of PEM files; nil: plain HTTP.
+    public var tls: TLSFiles?
+    /// User names to bcrypt hashes; empty: reads need no credentials.
+    public var basicAuthUsers: [String: String] = [:]
+
+    public init(tls: TLSFiles? = nil, basicAuthUsers: [String: String] = [:]) {
+        self.tls = tls
+        self.basicAuthUsers = basicAuthUsers
+    }
+
+    public struct TLSFiles: Sendable, Equatable {
+        public var certFile: String
+        public var keyFile: String
+        /// When set, clients must present a certificate this CA signed.
+        public var clientCAFile: String?
+
+        public init(certFile: String, keyFile: String, clientCAFile: String? = nil) {
+            self.certFile = certFile
+            self.keyFile = keyFile
+            self.clientCAFile = clientCAFile
+        }
+    }
 }
 
 public struct ListenAddress: Sendable, Equatable, CustomStringConvertible {

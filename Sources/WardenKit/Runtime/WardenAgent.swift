@@ -1,8 +1,10 @@
 import CWardenSys
 import Foundation
 import Hummingbird
+import HummingbirdTLS
 import Logging
 import NIOCore
+import NIOSSL
 import ServiceLifecycle
 import Synchronization
 
@@ -28,6 +30,7 @@ public struct WardenAgent: Sendable {
     public func run() async throws {
         Self.prepareProcess()
         let adminToken = try readAdminToken()
+        let tls = try makeTLSConfiguration()
         let channels = try makeAlertChannels()
         let storage = try openStore()
         let store = storage.store
@@ -51,7 +54,8 @@ public struct WardenAgent: Sendable {
         let metrics = WardenMetrics(version: WardenVersion.current, board: board, store: store, system: system,
                                     actionKinds: actionKinds(), alertStats: alerting.stats)
         let http = WardenHTTP(version: WardenVersion.current, board: board, metrics: metrics, supervisors: engines.supervisors,
-                              auth: AdminAuth(token: adminToken), reports: engines.reports,
+                              auth: AdminAuth(token: adminToken),
+                              basicAuth: BasicAuthenticator(users: config.web.basicAuthUsers), reports: engines.reports,
                               alertmanager: AlertmanagerReceiver(engines: config.engines, remediator: remediator, logger: logger,
                                                                  priorActions: priorActions),
                               alerts: .init(store: store, router: alerting.router, stats: alerting.stats),
@@ -72,7 +76,7 @@ public struct WardenAgent: Sendable {
                             ready: { board.allStartsAttempted }),
         ]
         try await runServices(
-            [.init(service: makeServer(http)), .init(service: EngineFleet(supervisors: engines.supervisors))]
+            [.init(service: try makeServer(http, tls: tls)), .init(service: EngineFleet(supervisors: engines.supervisors))]
                 + observers.map { .init(service: $0, successTerminationBehavior: .ignore) })
 
         if let fallback = storage.fallback {
@@ -99,6 +103,44 @@ public struct WardenAgent: Sendable {
         do { return try read(source, for: "admin_token") } catch {
             throw StartupError(description: "admin_token: \(error.description)")
         }
+    }
+
+    /// The server side of `web.tls`, its files read now: a file that cannot be read or parsed, or a key that
+    /// does not fit the certificate, stops the start naming the file.
+    private func makeTLSConfiguration() throws -> TLSConfiguration? {
+        guard let tls = config.web.tls else { return nil }
+        func load<Value>(_ key: String, _ path: String, _ read: () throws -> Value) throws -> Value {
+            do { return try read() } catch {
+                throw StartupError(description: "web.tls.\(key): cannot load \(path): \(Self.tlsReason(error))")
+            }
+        }
+        let chain = try load("cert_file", tls.certFile) { try NIOSSLCertificate.fromPEMFile(tls.certFile) }
+        guard !chain.isEmpty else {
+            throw StartupError(description: "web.tls.cert_file: \(tls.certFile) holds no PEM certificate")
+        }
+        let key = try load("key_file", tls.keyFile) { try NIOSSLPrivateKey(file: tls.keyFile, format: .pem) }
+        var configuration = TLSConfiguration.makeServerConfiguration(certificateChain: chain.map { .certificate($0) },
+                                                                     privateKey: .privateKey(key))
+        if let clientCA = tls.clientCAFile {
+            let roots = try load("client_ca_file", clientCA) { try NIOSSLCertificate.fromPEMFile(clientCA) }
+            guard !roots.isEmpty else {
+                throw StartupError(description: "web.tls.client_ca_file: \(clientCA) holds no PEM certificate")
+            }
+            configuration.trustRoots = .certificates(roots)
+            // Clients are identified by the CA that signed them; they have no host name to match.
+            configuration.certificateVerification = .noHostnameVerification
+        }
+        do { _ = try NIOSSLContext(configuration: configuration) } catch {
+            throw StartupError(description: "web.tls: the key in \(tls.keyFile) does not fit the certificate in \(tls.certFile), or they cannot be used: \(Self.tlsReason(error))")
+        }
+        return configuration
+    }
+
+    /// BoringSSL's reason without its error codes and source paths; errno's words for a file that is missing.
+    private static func tlsReason(_ error: any Error) -> String {
+        if let error = error as? IOError { return String(cString: strerror(error.errnoCode)) }
+        if let error = error as? BoringSSLError { return HTTPExchange.tlsReason(error) }
+        return "\(error)"
     }
 
     /// Withheld from every child: the admin token's variable (engines and exec helpers never see it), and
@@ -137,7 +179,8 @@ public struct WardenAgent: Sendable {
                 let waiting = ProbeOutcome(success: false, durationSeconds: 0, at: Date().timeIntervalSince1970,
                                            failure: "no report received yet", output: .none).following(nil)
                 board.update(engine.name) { $0.observations.probes[PushedReport.probeName] = waiting }
-                extra["WARDEN_REPORT_URL"] = "http://\(config.listen.reachable)/api/v1/engines/\(engine.name)/report"
+                let scheme = config.web.tls == nil ? "http" : "https"
+                extra["WARDEN_REPORT_URL"] = "\(scheme)://\(config.listen.reachable)/api/v1/engines/\(engine.name)/report"
                 extra["WARDEN_REPORT_TOKEN"] = token
             }
             let supervisor = EngineSupervisor(config: engine, board: board, history: store, orphanGuard: orphanGuard,
@@ -215,11 +258,12 @@ public struct WardenAgent: Sendable {
         return dispatcher
     }
 
-    private func makeServer(_ http: WardenHTTP) -> some Service {
+    private func makeServer(_ http: WardenHTTP, tls: TLSConfiguration?) throws -> some Service {
         let onListening = self.onListening
         let logger = self.logger
         return Application(
             router: http.router(),
+            server: try tls.map { try .tls(.http1(), tlsConfiguration: $0) } ?? .http1(),
             configuration: .init(address: .hostname(config.listen.host, port: config.listen.port), serverName: "warden"),
             onServerRunning: { channel in
                 let port = channel.localAddress?.port ?? 0
