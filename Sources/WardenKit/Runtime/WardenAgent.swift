@@ -311,11 +311,18 @@ public struct WardenAgent: Sendable {
                         throw StartupError(description: "alerts channel \(channel.name): secret: starts with whsec_ but the rest is not base64")
                     }
                     return value
-                }, headers: headers, timeout: timeout)
+                }, headers: try webhookHeaders(headers, channel: channel.name), timeout: timeout)
             case .log:
                 LogNotifier(logger: logger)
             }
             return AlertChannel(name: channel.name, minLevel: channel.minLevel, notifier: notifier)
+        }
+    }
+
+    /// A webhook's headers with their secrets read once, at start: a secret that cannot be read stops the start.
+    private func webhookHeaders(_ headers: [String: TextOrSecret], channel: String) throws -> [String: String] {
+        do { return try headers.resolved(environment: ProcessInfo.processInfo.environment).headers } catch {
+            throw StartupError(description: "alerts channel \(channel): \(error.description)")
         }
     }
 
