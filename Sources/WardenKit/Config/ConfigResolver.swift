@@ -48,6 +48,12 @@ struct ConfigResolver {
         var config = WardenConfig(listen: file.listen, stateDirectory: stateDirectory, adminToken: file.adminToken.map(resolve),
                                   engines: engines)
         config.web = resolve(file.web)
+        config.heartbeat = file.heartbeat.map { heartbeat in
+            var failURL = heartbeat.failURL
+            if case .url(let url) = failURL { failURL = .url(url.mapSecret(resolve)) }
+            return HeartbeatSettings(url: heartbeat.url.mapSecret(resolve), failURL: failURL, interval: heartbeat.interval,
+                                     method: heartbeat.method, maxLevel: heartbeat.maxLevel, timeout: heartbeat.timeout)
+        }
         config.remediation.dryRun = file.remediation.dryRun
         config.remediation.budget = file.remediation.budget.ledger
         config.alerts = resolve(file.alerts)

@@ -1,5 +1,5 @@
 /// A config value that may carry a credential: text as written, or `{file: PATH}` / `{env: VARIABLE}`. Outbound
-/// headers (`headers:` of `http` actions and webhook channels) take it.
+/// headers (`headers:` of `http` actions and webhook channels) and the heartbeat's URLs take it.
 ///
 /// A header whose value is such a reference is secret: its value is read only when the request is made, it is
 /// dropped on a redirect to another origin (as `Authorization` always is), and it is never encoded, logged
@@ -25,6 +25,14 @@ public enum TextOrSecret: Sendable, Equatable, Encodable, ExpressibleByStringLit
         switch self {
         case .text(let text): text
         case .secret(let source): try source.resolve(environment: environment)
+        }
+    }
+
+    /// Where the value comes from, for a message: the secret's source, never a value.
+    var sourceDescription: String {
+        switch self {
+        case .text: "the text"
+        case .secret(let source): source.description
         }
     }
 

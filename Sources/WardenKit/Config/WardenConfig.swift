@@ -7,9 +7,20 @@ public struct WardenConfig: Sendable {
     /// Required for mutating endpoints; without one they answer 403.
     public var adminToken: SecretSource?
     public var web = WebSettings()
+    public var heartbeat: HeartbeatSettings?
     public var remediation = RemediationSettings()
     public var alerts = AlertSettings()
     public var engines: [EngineConfig]
+}
+
+/// `heartbeat:`: the dead-man's switch, its URLs still references where the config gave them so.
+public struct HeartbeatSettings: Sendable {
+    public var url: TextOrSecret
+    public var failURL: ConfigFile.Heartbeat.FailURL
+    public var interval: Duration
+    public var method: String
+    public var maxLevel: HealthLevel
+    public var timeout: Duration
 }
 
 /// Who may read the HTTP surface, and over what (`web:`).

@@ -12,10 +12,12 @@ public struct WardenMetrics: Sendable {
     /// The action kinds each engine's remediation can take: their counters start at 0.
     let actionKinds: [String: Set<String>]
     let alertStats: AlertStats?
+    let heartbeatStats: HeartbeatStats?
 
     public init(version: String, board: StatusBoard, store: WardenStore?, system: ProcSystem,
-                actionKinds: [String: Set<String>] = [:], alertStats: AlertStats? = nil) {
+                actionKinds: [String: Set<String>] = [:], alertStats: AlertStats? = nil, heartbeatStats: HeartbeatStats? = nil) {
         self.alertStats = alertStats
+        self.heartbeatStats = heartbeatStats
         self.version = version
         self.board = board
         self.store = store
@@ -69,6 +71,10 @@ public struct WardenMetrics: Sendable {
         writeObservations(engines, now: now, into: &out)
         writeHealth(engines, into: &out)
         writeAlerts(into: &out)
+        if let heartbeat = heartbeatStats?.snapshot {
+            out.write(Catalog.heartbeatPings, [.init(["failed"], Double(heartbeat.failed)), .init(["ok"], Double(heartbeat.ok))])
+            out.write(Catalog.heartbeatLastSuccess, heartbeat.lastSuccess ?? 0)
+        }
 
         writeSelf(into: &out)
         return out.bytes

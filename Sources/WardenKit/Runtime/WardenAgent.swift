@@ -31,6 +31,7 @@ public struct WardenAgent: Sendable {
         Self.prepareProcess()
         let adminToken = try readAdminToken()
         let tls = try makeTLSConfiguration()
+        let heartbeat = try makeHeartbeatTarget()
         let channels = try makeAlertChannels()
         let storage = try openStore()
         let store = storage.store
@@ -38,6 +39,9 @@ public struct WardenAgent: Sendable {
         let system = ProcSystem()
         let liveness = Liveness()
         let engines = try makeEngines(board: board, store: store, liveness: liveness)
+        let deadMansSwitch = heartbeat.map {
+            DeadMansSwitch(target: $0, board: board, liveness: liveness, stats: HeartbeatStats(), logger: logger)
+        }
         let priorActions = await readRemediationHistory(store)
 
         let alerting = Alerting(channels: channels)
@@ -52,7 +56,7 @@ public struct WardenAgent: Sendable {
                                    priorActions: priorActions, router: alerting.router,
                                    repeatInterval: config.alerts.repeatInterval, liveness: liveness)
         let metrics = WardenMetrics(version: WardenVersion.current, board: board, store: store, system: system,
-                                    actionKinds: actionKinds(), alertStats: alerting.stats)
+                                    actionKinds: actionKinds(), alertStats: alerting.stats, heartbeatStats: deadMansSwitch?.stats)
         let http = WardenHTTP(version: WardenVersion.current, board: board, metrics: metrics, supervisors: engines.supervisors,
                               auth: AdminAuth(token: adminToken),
                               basicAuth: BasicAuthenticator(users: config.web.basicAuthUsers), reports: engines.reports,
@@ -67,7 +71,7 @@ public struct WardenAgent: Sendable {
             ProbeRunner(probes: engines.probes, board: board, logger: logger, liveness: liveness, published: board.announce),
             health,
             dispatcher,
-        ] + engines.logWatchers + [
+        ] + engines.logWatchers + [deadMansSwitch].compactMap { $0 } + [
             SignalHandler(logger: logger) { [logger] in
                 logger.notice("SIGHUP received: Warden and its engines keep running; this version does not reload its config, so restart Warden to apply a changed one")
             },
@@ -103,6 +107,30 @@ public struct WardenAgent: Sendable {
         do { return try read(source, for: "admin_token") } catch {
             throw StartupError(description: "admin_token: \(error.description)")
         }
+    }
+
+    /// `heartbeat:` with its URLs read: a secret that cannot be read, or does not hold an http(s) URL, stops the
+    /// start naming the key and the reference (never the URL, whose path is often the monitor's secret).
+    private func makeHeartbeatTarget() throws -> DeadMansSwitch.Target? {
+        guard let heartbeat = config.heartbeat else { return nil }
+        func url(_ value: TextOrSecret, _ key: String) throws -> URL {
+            let text: String
+            do { text = try value.resolve(environment: ProcessInfo.processInfo.environment) } catch {
+                throw StartupError(description: "heartbeat.\(key): \(error.description)")
+            }
+            guard let url = URL(string: text), ["http", "https"].contains(url.scheme?.lowercased() ?? ""), url.host != nil else {
+                throw StartupError(description: "heartbeat.\(key): \(value.sourceDescription) does not hold an http:// or https:// URL")
+            }
+            return url
+        }
+        let alive = try url(heartbeat.url, "url")
+        let fail: URL? = switch heartbeat.failURL {
+        case .derived: alive.appendingPathComponent("fail")
+        case .off: nil
+        case .url(let value): try url(value, "fail_url")
+        }
+        return .init(url: alive, failURL: fail, interval: heartbeat.interval, method: heartbeat.method,
+                     maxLevel: heartbeat.maxLevel, timeout: heartbeat.timeout)
     }
 
     /// The server side of `web.tls`, its files read now: a file that cannot be read or parsed, or a key that

@@ -17,13 +17,15 @@ public struct ConfigFile: Sendable, Equatable, Encodable {
     public var adminToken: SecretSource?
     /// TLS and Basic auth on `listen`.
     public var web = Web()
+    /// A dead-man's switch pinged while Warden and its engines are well; none: no pings.
+    public var heartbeat: Heartbeat?
     public var remediation = WardenRemediation()
     public var alerts = Alerts()
     public var engines: [Engine]
     var location = ConfigLocation()
 
     enum CodingKeys: String, CodingKey {
-        case listen, stateDirectory = "state_dir", adminToken = "admin_token", web, remediation, alerts, engines
+        case listen, stateDirectory = "state_dir", adminToken = "admin_token", web, heartbeat, remediation, alerts, engines
     }
 
     public init(engines: [Engine]) { self.engines = engines }
