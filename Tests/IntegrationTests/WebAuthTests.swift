@@ -36,7 +36,7 @@ struct WebAuthTests {
         for path in ["/metrics", "/", "/api/v1/status"] {
             #expect(try curl(warden.base + path, user).status == 200, "\(path)")
         }
-        let metrics = try runToEnd("/usr/bin/curl", ["-sS", "--max-time", "10"] + user + [warden.base + "/metrics"]).output
+        let metrics = try runToEnd(try requiredTool("/usr/bin/curl"), ["-sS", "--max-time", "10"] + user + [warden.base + "/metrics"]).output
         #expect(metrics.contains("warden_engine_up{engine=\"bot\"} 1"))
 
         let restart = warden.base + "/api/v1/engines/bot/restart"
