@@ -2,8 +2,10 @@
 """Writes dashboards/warden.json, Warden's Grafana dashboard. Edit here, run it, commit both.
 
 Every panel queries the `datasource` variable (so the same file imports through the UI and through file
-provisioning), filters on the `engine` variable where the metric has one, wraps every counter in rate() or
-increase() over $__rate_interval, and has a unit and a description.
+provisioning), filters on the `instance` variable (one Warden per engine host; Prometheus's `instance` label)
+and on the `engine` variable where the metric has one, wraps every counter in rate() or increase() over
+$__rate_interval, and has a unit and a description. Two annotations mark engine restarts and health level
+changes on every panel, for the same instances and engines.
 """
 import json
 import os
@@ -37,7 +39,9 @@ def panel(title, description, unit, targets, width=8, kind="timeseries", height=
         "fieldConfig": {"defaults": {"unit": unit}, "overrides": []},
         "options": {"legend": {"displayMode": "list", "placement": "bottom", "showLegend": True},
                     "tooltip": {"mode": "multi", "sort": "desc"}},
-        "targets": [{"datasource": DS, "refId": chr(65 + i), "expr": expr, "legendFormat": legend}
+        # Engine names repeat across hosts: every legend starts with the instance.
+        "targets": [{"datasource": DS, "refId": chr(65 + i), "expr": expr,
+                     "legendFormat": legend if legend.startswith("{{instance}}") else "{{instance}} " + legend}
                     for i, (expr, legend) in enumerate(targets)],
     }
     if extra:
@@ -50,7 +54,8 @@ def panel(title, description, unit, targets, width=8, kind="timeseries", height=
     next_id += 1
 
 
-E = 'engine=~"$engine"'
+I = 'instance=~"$instance"'
+E = f'{I},engine=~"$engine"'
 levels = {"mappings": [{"type": "value", "options": {
     "0": {"text": "HEALTHY", "color": "green"}, "1": {"text": "DEGRADED", "color": "yellow"},
     "2": {"text": "UNHEALTHY", "color": "orange"}, "3": {"text": "CRITICAL", "color": "red"}}}],
@@ -64,13 +69,13 @@ panel("Engine level", "Each engine's level, its worst component (0 HEALTHY, 1 DE
 panel("Level per component", "Each component's level after hysteresis, over time: when it changed and for how long.",
       "none", [(f"warden_health_level{{{E}}}", "{{engine}} {{component}}")], width=12, kind="state-timeline", extra=levels)
 panel("Transitions", "Level changes per component and level moved to, in the interval.", "short",
-      [(f"sum by (engine, component, to) (increase(warden_health_transitions_total{{{E}}}[$__rate_interval]))",
+      [(f"sum by (instance, engine, component, to) (increase(warden_health_transitions_total{{{E}}}[$__rate_interval]))",
         "{{engine}} {{component}} → {{to}}")], width=6)
 
 row("Process")
 panel("Up", "1 while the engine process runs.", "none", [(f"warden_engine_up{{{E}}}", "{{engine}}")], width=6)
 panel("Restarts by reason", "Restarts per second by reason: exit, signal, health (policies), remediation (Alertmanager), manual.",
-      "ops", [(f"sum by (engine, reason) (rate(warden_engine_restarts_total{{{E}}}[$__rate_interval]))", "{{engine}} {{reason}}")], width=6)
+      "ops", [(f"sum by (instance, engine, reason) (rate(warden_engine_restarts_total{{{E}}}[$__rate_interval]))", "{{engine}} {{reason}}")], width=6)
 panel("Backoff", "Seconds until the next start attempt; 0 while running.", "s",
       [(f"warden_engine_restart_backoff_seconds{{{E}}}", "{{engine}}")], width=6)
 panel("Restart budget left", "Automatic restarts left in the budget window; at 0 Warden stops restarting and a human is needed.",
@@ -92,13 +97,13 @@ panel("Held and stale", "Take-profit lock rows held now, and held past their exp
 panel("Longest hold", "How long the oldest lock row has been held.", "s",
       [(f"warden_lock_max_hold_seconds{{{E}}}", "{{engine}}")])
 panel("Contention", "Lock outcomes other than success per second: busy, recently_executed: two loops racing for one lock.", "ops",
-      [(f"sum by (engine, result) (rate(warden_lock_contention_total{{{E}}}[$__rate_interval]))", "{{engine}} {{result}}")])
+      [(f"sum by (instance, engine, result) (rate(warden_lock_contention_total{{{E}}}[$__rate_interval]))", "{{engine}} {{result}}")])
 
 row("Market data")
 panel("WebSocket lag", "Seconds since each stream's last message or pong.", "s",
       [(f"warden_websocket_lag_seconds{{{E}}}", "{{engine}} {{stream}}")], width=6)
 panel("Reconnects", "WebSocket reconnects per second, per stream.", "ops",
-      [(f"sum by (engine, stream) (rate(warden_websocket_reconnects_total{{{E}}}[$__rate_interval]))", "{{engine}} {{stream}}")], width=6)
+      [(f"sum by (instance, engine, stream) (rate(warden_websocket_reconnects_total{{{E}}}[$__rate_interval]))", "{{engine}} {{stream}}")], width=6)
 panel("PnL sources", "Worst disagreement between PnL sources, and whether each source delivers (1) or not (0), on the right axis.",
       "percentunit", [(f"warden_pnl_source_deviation_ratio{{{E}}}", "{{engine}} deviation"),
                       (f"warden_pnl_source_up{{{E}}}", "{{engine}} {{source}} up")], width=6, second="none")
@@ -120,15 +125,34 @@ panel("Connections against the limit", "Connections of the tree to each endpoint
 
 row("Warden itself")
 panel("Remediations", "Remediation actions per second by action and result.", "ops",
-      [(f"sum by (engine, action, result) (rate(warden_remediations_total{{{E}}}[$__rate_interval]))",
+      [(f"sum by (instance, engine, action, result) (rate(warden_remediations_total{{{E}}}[$__rate_interval]))",
         "{{engine}} {{action}} {{result}}")], width=6)
 panel("Alert queue", "Events waiting in the outbox per channel.", "short",
-      [("warden_alert_queue_depth", "{{channel}}")], width=6)
+      [(f"warden_alert_queue_depth{{{I}}}", "{{instance}} {{channel}}")], width=6)
 panel("Alert results", "Alert deliveries per second by channel and result.", "ops",
-      [("sum by (channel, result) (rate(warden_alerts_total[$__rate_interval]))", "{{channel}} {{result}}")], width=6)
+      [(f"sum by (instance, channel, result) (rate(warden_alerts_total{{{I}}}[$__rate_interval]))",
+        "{{instance}} {{channel}} {{result}}")], width=6)
 panel("Alert delivery latency", "95th percentile from the event to its acknowledged delivery.", "s",
-      [("histogram_quantile(0.95, sum by (channel, le) (rate(warden_alert_delivery_latency_seconds_bucket[$__rate_interval])))",
-        "{{channel}} p95")], width=6)
+      [(f"histogram_quantile(0.95, sum by (instance, channel, le) "
+        f"(rate(warden_alert_delivery_latency_seconds_bucket{{{I}}}[$__rate_interval])))",
+        "{{instance}} {{channel}} p95")], width=6)
+
+
+def annotation(name, color, expr, title, text, tags):
+    """A Prometheus annotation evaluated every minute over the minute before: each event is marked once."""
+    return {"name": name, "datasource": DS, "enable": True, "hide": False, "iconColor": color,
+            "expr": expr, "step": "1m", "titleFormat": title, "textFormat": text, "tagKeys": tags,
+            "useValueForTime": False}
+
+
+annotations = [
+    annotation("Engine restarts", "orange",
+               f"sum by (instance, engine, reason) (increase(warden_engine_restarts_total{{{E}}}[1m])) > 0",
+               "Restart of {{engine}}", "{{instance}}: {{engine}} restarted ({{reason}})", "instance,engine,reason"),
+    annotation("Health changes", "purple", f"changes(warden_health_level{{{E}}}[1m]) > 0",
+               "{{engine}} {{component}} changed level", "{{instance}}: {{engine}} {{component}} changed level",
+               "instance,engine,component"),
+]
 
 dashboard = {
     "uid": "warden", "title": "Warden", "description": "Trading engines supervised by Warden: health, process, positions, locks, market data, resources, and Warden itself.",
@@ -137,12 +161,16 @@ dashboard = {
     "templating": {"list": [
         {"name": "datasource", "label": "Data source", "type": "datasource", "query": "prometheus", "current": {},
          "hide": 0, "refresh": 1, "regex": "", "options": []},
+        {"name": "instance", "label": "Instance", "type": "query", "datasource": DS,
+         "query": {"query": "label_values(warden_build_info, instance)", "refId": "instances"},
+         "definition": "label_values(warden_build_info, instance)", "multi": True, "includeAll": True,
+         "allValue": ".*", "current": {}, "refresh": 2, "sort": 1, "hide": 0, "options": []},
         {"name": "engine", "label": "Engine", "type": "query", "datasource": DS,
-         "query": {"query": "label_values(warden_engine_up, engine)", "refId": "engines"},
-         "definition": "label_values(warden_engine_up, engine)", "multi": True, "includeAll": True,
+         "query": {"query": f"label_values(warden_engine_up{{{I}}}, engine)", "refId": "engines"},
+         "definition": f"label_values(warden_engine_up{{{I}}}, engine)", "multi": True, "includeAll": True,
          "allValue": ".*", "current": {}, "refresh": 2, "sort": 1, "hide": 0, "options": []},
     ]},
-    "annotations": {"list": []},
+    "annotations": {"list": annotations},
     "panels": panels,
 }
 path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "warden.json")

@@ -40,14 +40,14 @@ struct Run: AsyncParsableCommand {
     @OptionGroup var logging: LoggingOptions
 
     func run() async throws {
-        let loaded: WardenConfig
+        let loaded: (model: ConfigFile, config: WardenConfig)
         do {
-            loaded = try ConfigLoader().load(file: config)
+            loaded = try ConfigLoader().read(file: config)
         } catch {
             FileHandle.standardError.write(Data("warden: invalid config\n\(error.description)\n".utf8))
             throw ExitCode(2)
         }
-        try await runAgent(WardenAgent(config: loaded, logger: logging.makeLogger()))
+        try await runAgent(WardenAgent(config: loaded.config, logger: logging.makeLogger(), source: (config, loaded.model)))
     }
 }
 

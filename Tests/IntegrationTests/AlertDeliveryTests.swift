@@ -91,7 +91,7 @@ struct AlertDeliveryTests {
         let started = outbox.clock.now()
         for index in 0..<10 { await outbox.send(["event \(index)"]) }
         try await eventually(timeout: .seconds(20), "30 minutes pass") { outbox.clock.now() - started > 1800 }
-        #expect(fake.messages.isEmpty && fake.requests.count > 5, "retried all along, with backoff")
+        #expect(fake.messages.isEmpty && fake.requests.count > 3, "retried all along, with backoff")
         #expect(fake.requests.count < 40, "not hammering: \(fake.requests.count) attempts in 30 minutes")
         fake.set(.ok)
         try await eventually(timeout: .seconds(20), "everything is delivered") { fake.messages.count == 10 }

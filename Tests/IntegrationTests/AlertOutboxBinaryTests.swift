@@ -25,6 +25,32 @@ struct AlertOutboxBinaryTests {
         """
     }
 
+    /// With one Warden per host, a person reading any channel can tell which host speaks.
+    @Test func everyChannelNamesTheInstance() async throws {
+        let fake = try await FakeTelegram(token: Self.botToken)
+        let receiver = try await WebhookReceiver(secret: Self.webhookSecret)
+        let directory = TempDirectory()
+        _ = directory.write("webhook.secret", Self.webhookSecret + "\n")
+        let extra = "instance: desk-7\n" + Self.config(telegram: fake, webhook: receiver) + """
+
+                - name: log
+                  log: {}
+            """
+        let warden = try WardenProcess(directory: directory, engines: WardenBinaryTests.sleeper, extra: extra,
+                                       environment: Self.environment)
+        try await warden.waitReady()
+        #expect(try await http(warden.base + "/api/v1/alerts/test?text=hello", method: "POST", token: Self.adminToken).status == 202)
+        try await eventually("every channel has the message") {
+            !fake.messages.isEmpty && !receiver.deliveries.isEmpty && warden.log.contains("alert: desk-7")
+        }
+        #expect(fake.messages[0].text.contains("Warden test message desk-7"), "\(fake.messages[0].text)")
+        #expect(receiver.deliveries[0].payload.instance == "desk-7")
+        #expect(warden.log.contains("alert: desk-7 test: hello"))
+        #expect(try await warden.status().instance == "desk-7")
+        #expect(try await http(warden.base + "/").body.contains("<h1>Warden · desk-7</h1>"))
+        #expect(metric(try await warden.metrics(), #"warden_build_info{version="\#(WardenVersion.current)",instance_name="desk-7"}"#) == 1)
+    }
+
     @Test func fiftyQueuedAlertsSurviveASIGKILLAndArriveOnceInOrderWithoutASecretInSight() async throws {
         let fake = try await FakeTelegram(token: Self.botToken)
         let receiver = try await WebhookReceiver(secret: Self.webhookSecret)

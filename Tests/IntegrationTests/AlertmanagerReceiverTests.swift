@@ -121,7 +121,7 @@ struct AlertmanagerReceiverMappingTests {
         try FileManager.default.createDirectory(atPath: config.stateDirectory, withIntermediateDirectories: true)
         let store = try WardenStore(path: config.stateDirectory + "/warden.sqlite", logger: Logger(label: "test"))
         let board = StatusBoard(engines: config.engines)
-        let remediator = Remediator(board: board, store: store, supervisors: [], settings: config.remediation,
+        let remediator = Remediator(board: board, store: store, supervisor: { _ in nil }, settings: config.remediation,
                                     environment: ["PATH": "/usr/bin:/bin"], logger: Logger(label: "test"))
         let receiver = AlertmanagerReceiver(engines: config.engines, remediator: remediator, logger: Logger(label: "test"))
         let resolved = ReceivedAlert(status: "resolved", labels: ["alertname": "WardenEngineDown"],

@@ -38,6 +38,39 @@ struct EndToEndTests {
         deinit { stop() }
     }
 
+    /// A Prometheus and its Alertmanager, running.
+    struct Monitoring {
+        let prometheus: Server
+        let alertmanager: Server
+        /// Prometheus's base URL.
+        let url: String
+
+        func stop() {
+            prometheus.stop()
+            alertmanager.stop()
+        }
+    }
+
+    /// Alertmanager (its cluster port off) and Prometheus on loopback with these config files, their data in
+    /// `directory`, once both answer /-/ready. Each stops when its `Server` is released.
+    static func startPrometheusAndAlertmanager(_ directory: TempDirectory, prometheusConfig: String, prometheusPort: Int,
+                                               alertmanagerConfig: String, alertmanagerPort: Int) async throws -> Monitoring {
+        let alertmanager = try Server("/usr/bin/prometheus-alertmanager", [
+            "--config.file=\(alertmanagerConfig)", "--storage.path=\(directory.file("am-data"))",
+            "--web.listen-address=127.0.0.1:\(alertmanagerPort)", "--cluster.listen-address=",
+        ], log: directory.file("alertmanager.log"))
+        let prometheus = try Server("/usr/bin/prometheus", [
+            "--config.file=\(prometheusConfig)", "--storage.tsdb.path=\(directory.file("prom-data"))",
+            "--web.listen-address=127.0.0.1:\(prometheusPort)",
+        ], log: directory.file("prometheus.log"))
+        try await eventually(timeout: .seconds(30), "Prometheus and Alertmanager are ready\n\(prometheus.output.suffix(2000))\n\(alertmanager.output.suffix(2000))") {
+            let promReady = (try? await http("http://127.0.0.1:\(prometheusPort)/-/ready").status) == 200
+            let amReady = (try? await http("http://127.0.0.1:\(alertmanagerPort)/-/ready").status) == 200
+            return promReady && amReady
+        }
+        return Monitoring(prometheus: prometheus, alertmanager: alertmanager, url: "http://127.0.0.1:\(prometheusPort)")
+    }
+
     static func query(_ prometheus: String, _ expression: String) async throws -> [[String: Any]] {
         var components = URLComponents(string: prometheus + "/api/v1/query")!
         components.queryItems = [URLQueryItem(name: "query", value: expression)]
@@ -49,11 +82,25 @@ struct EndToEndTests {
         return (json?["data"] as? [String: Any])?["result"] as? [[String: Any]] ?? []
     }
 
-    static func alertState(_ prometheus: String, _ name: String) async throws -> String? {
+    /// An alert as Prometheus's /api/v1/alerts shows it (pending or firing).
+    struct Alert {
+        let labels: [String: String]
+        let annotations: [String: String]
+        let state: String?
+    }
+
+    static func alerts(_ prometheus: String, _ name: String) async throws -> [Alert] {
         let body = try await http(prometheus + "/api/v1/alerts").body
         let json = try JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: Any]
         let alerts = (json?["data"] as? [String: Any])?["alerts"] as? [[String: Any]] ?? []
-        return alerts.first { ($0["labels"] as? [String: String])?["alertname"] == name }?["state"] as? String
+        return alerts.map { alert in
+            Alert(labels: alert["labels"] as? [String: String] ?? [:], annotations: alert["annotations"] as? [String: String] ?? [:],
+                  state: alert["state"] as? String)
+        }.filter { $0.labels["alertname"] == name }
+    }
+
+    static func alertState(_ prometheus: String, _ name: String) async throws -> String? {
+        try await alerts(prometheus, name).first?.state
     }
 
     @Test func alertmanagerFixesAStaleWebSocketAndEveryDashboardQueryHasData() async throws {
@@ -90,24 +137,11 @@ struct EndToEndTests {
               - job_name: warden
                 static_configs: [{targets: ["\(wardenTarget)"]}]
             """)
-        let alertmanager = try Server("/usr/bin/prometheus-alertmanager", [
-            "--config.file=\(alertmanagerConfig)", "--storage.path=\(directory.file("am-data"))",
-            "--web.listen-address=127.0.0.1:\(alertmanagerPort)", "--cluster.listen-address=",
-        ], log: directory.file("alertmanager.log"))
-        let prometheus = try Server("/usr/bin/prometheus", [
-            "--config.file=\(prometheusConfig)", "--storage.tsdb.path=\(directory.file("prom-data"))",
-            "--web.listen-address=127.0.0.1:\(prometheusPort)",
-        ], log: directory.file("prometheus.log"))
-        defer {
-            prometheus.stop()
-            alertmanager.stop()
-        }
-        let prom = "http://127.0.0.1:\(prometheusPort)"
-        try await eventually(timeout: .seconds(30), "Prometheus and Alertmanager are ready\n\(prometheus.output.suffix(2000))\n\(alertmanager.output.suffix(2000))") {
-            let promReady = (try? await http(prom + "/-/ready").status) == 200
-            let amReady = (try? await http("http://127.0.0.1:\(alertmanagerPort)/-/ready").status) == 200
-            return promReady && amReady
-        }
+        let monitoring = try await Self.startPrometheusAndAlertmanager(
+            directory, prometheusConfig: prometheusConfig, prometheusPort: prometheusPort,
+            alertmanagerConfig: alertmanagerConfig, alertmanagerPort: alertmanagerPort)
+        defer { monitoring.stop() }
+        let prom = monitoring.url
         try await eventually(timeout: .seconds(30), "Prometheus scrapes the demo") {
             (try await Self.query(prom, "warden_engine_up{engine=\"demo\"} == 1")).count == 1
         }
@@ -146,7 +180,7 @@ struct EndToEndTests {
         }
         #expect(expressions.count >= 30)
         for expression in expressions {
-            let concrete = expression.replacingOccurrences(of: "$engine", with: ".*")
+            let concrete = expression.replacingOccurrences(of: "$engine", with: ".*").replacingOccurrences(of: "$instance", with: ".*")
                 .replacingOccurrences(of: "$__rate_interval", with: "1m")
             #expect(!(try await Self.query(prom, concrete)).isEmpty, "no series for \(expression)")
         }
@@ -159,7 +193,7 @@ struct EndToEndTests {
         let scrape = directory.write("scrape.txt", try await demo.warden.metrics())
         let (status, output) = try runToEnd("/bin/sh", ["-c", "/usr/bin/promtool check metrics < \"$0\"", scrape])
         #expect(status == 0 && output.isEmpty, "promtool check metrics: \(output)")
-        #expect(alertmanager.output.contains("Listening") || alertmanager.process.isRunning)
+        #expect(monitoring.alertmanager.output.contains("Listening") || monitoring.alertmanager.process.isRunning)
     }
 
     /// examples/prometheus.yml's `warden-remote` job, for real: Prometheus scrapes Warden over HTTPS (a

@@ -229,11 +229,12 @@ struct PushedReportIntegrationTests {
         #expect(metric(metrics, "warden_pnl_source_deviation_ratio{engine=\"bot\"}") == 0.05)
         #expect((metric(metrics, "warden_websocket_lag_seconds{engine=\"bot\",stream=\"market\"}") ?? 0) >= 12)
         let decisionAge = metric(metrics, "warden_decision_age_seconds{engine=\"bot\"}") ?? 0
-        #expect(decisionAge >= 2 && decisionAge < 3)
+        // Two seconds old when sent, grown by the time until the scrape, not more.
+        #expect(decisionAge >= 2 && decisionAge <= 2 + (Date().timeIntervalSince1970 - now) + 0.1, "\(decisionAge)")
         #expect(metric(metrics, "warden_probe_success{engine=\"bot\",probe=\"db\"}") == 0, "no database: that probe fails on its own")
         #expect(!warden.log.contains(String(token)), "the report token never reaches the log")
 
-        try await eventually(timeout: .seconds(5), "an old report counts as missing") {
+        try await eventually(timeout: .seconds(15), "an old report counts as missing") {
             let metrics = try await warden.metrics()
             return metric(metrics, "warden_probe_success{engine=\"bot\",probe=\"report\"}") == 0
                 && metric(metrics, "warden_monitored_positions{engine=\"bot\"}") == nil

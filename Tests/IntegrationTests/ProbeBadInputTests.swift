@@ -110,7 +110,7 @@ struct SQLiteProbeBadInputTests {
         let started = ContinuousClock.now
         let text = try #require(failure(await probe.run()))
         #expect(text.contains("query forever") && text.contains("interrupted after 300ms"), "\(text)")
-        #expect(ContinuousClock.now - started < .seconds(3))
+        #expect(ContinuousClock.now - started < .seconds(10), "interrupted, not left to run forever")
     }
 }
 
@@ -142,9 +142,10 @@ struct ProbeFailureVisibilityTests {
 }
 
 struct HTTPProbeBadInputTests {
-    /// One second is the deadline the cut-off tests watch; answers that must arrive get five, so that a loaded
-    /// CI machine cannot turn them into timeouts.
-    func probe(_ server: MisbehavingServer, maxBody: Int = 1 << 20, timeout: Duration = .seconds(5)) -> HTTPProbe {
+    /// One second is the deadline the cut-off tests watch; answers that must arrive get thirty, so that a loaded
+    /// CI machine cannot turn them into timeouts. The cut-off tests' wall-clock bounds only disprove a wait
+    /// without end.
+    func probe(_ server: MisbehavingServer, maxBody: Int = 1 << 20, timeout: Duration = .seconds(30)) -> HTTPProbe {
         HTTPProbe(name: "status", url: URL(string: "http://127.0.0.1:\(server.port)/status")!, interval: .seconds(1),
                   timeout: timeout, maxBodyBytes: maxBody, expectJSON: true)
     }
@@ -160,7 +161,7 @@ struct HTTPProbeBadInputTests {
         let started = ContinuousClock.now
         let text = try #require(failure(await probe(server, timeout: .seconds(1)).run()))
         #expect(text.contains("no complete answer within 1s"), "\(text)")
-        #expect(ContinuousClock.now - started < .seconds(6))
+        #expect(ContinuousClock.now - started < .seconds(20))
     }
 
     @Test func anEndpointThatTricklesIsCutOffAtTheTimeout() async throws {
@@ -168,7 +169,7 @@ struct HTTPProbeBadInputTests {
         defer { server.stop() }
         let started = ContinuousClock.now
         #expect(failure(await probe(server, timeout: .seconds(1)).run())?.contains("no complete answer within 1s") == true)
-        #expect(ContinuousClock.now - started < .seconds(6))
+        #expect(ContinuousClock.now - started < .seconds(20))
     }
 
     @Test func a100MegabyteBodyIsAbandonedAtTheCap() async throws {
@@ -177,7 +178,7 @@ struct HTTPProbeBadInputTests {
         let started = ContinuousClock.now
         let text = try #require(failure(await probe(server, maxBody: 1 << 20).run()))
         #expect(text.contains("body larger than 1048576 bytes"), "\(text)")
-        #expect(ContinuousClock.now - started < .seconds(5), "refused as the body arrives, not at the timeout")
+        #expect(ContinuousClock.now - started < .seconds(20), "refused as the body arrives, not at the 30 s timeout")
     }
 
     @Test func malformedJSONIsAFailureThatSaysSo() async throws {
@@ -196,7 +197,7 @@ struct HTTPProbeBadInputTests {
         let server = try MisbehavingServer(.body(status: 500, "{}"))
         defer { server.stop() }
         let probe = HTTPProbe(name: "status", url: URL(string: "http://user:pa55@127.0.0.1:\(server.port)/status?apikey=s3cret")!,
-                              interval: .seconds(1), timeout: .seconds(5), maxBodyBytes: 1024, expectJSON: true)
+                              interval: .seconds(1), timeout: .seconds(30), maxBodyBytes: 1024, expectJSON: true)
         let text = try #require(failure(await probe.run()))
         #expect(!text.contains("s3cret") && !text.contains("pa55"), "\(text)")
         #expect(text.contains("127.0.0.1:\(server.port)/status (query and credentials hidden)"))

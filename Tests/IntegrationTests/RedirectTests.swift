@@ -24,7 +24,7 @@ struct RedirectTests {
         let headers = ["Authorization": "Bearer s3cret", "Cookie": "session=s3cret", "Proxy-Authorization": "Basic s3cret",
                        "X-Api-Key": "s3cret", "X-Trace": "visible"]
         let result = await fetch.send("POST", URL(string: "http://127.0.0.1:\(redirecting.port)/rearm")!, headers: headers,
-                                      body: Data("{}".utf8), timeout: .seconds(5))
+                                      body: Data("{}".utf8), timeout: .seconds(30))
         #expect(try result.get().0 == 200, "the redirect is followed")
         let first = try #require(redirecting.requests.first)
         #expect(Self.headerNames(first).isSuperset(of: ["authorization", "cookie", "x-api-key"]), "the configured origin gets them")
@@ -41,7 +41,7 @@ struct RedirectTests {
         defer { server.stop() }
         let fetch = CappedFetch(maxBytes: 1024)
         let result = await fetch.send("GET", URL(string: "http://127.0.0.1:\(server.port)/status")!,
-                                      headers: ["Authorization": "Bearer s3cret"], body: nil, timeout: .seconds(5))
+                                      headers: ["Authorization": "Bearer s3cret"], body: nil, timeout: .seconds(30))
         #expect(try result.get().0 == 200)
         #expect(server.requests.count == 2)
         #expect(server.requests.allSatisfy { Self.headerNames($0).contains("authorization") })
@@ -71,7 +71,7 @@ struct RedirectTests {
         let engine = try MisbehavingServer(.redirect(status: 302, to: "http://127.0.0.1:\(thief.port)/steal"))
         defer { engine.stop() }
         let action = HTTPAction(method: "POST", url: URL(string: "http://127.0.0.1:\(engine.port)/admin/rearm")!,
-                                headers: ["Authorization": "Bearer s3cret"], timeout: .seconds(5))
+                                headers: ["Authorization": "Bearer s3cret"], timeout: .seconds(30))
         let context = ActionContext(supervisor: nil, board: StatusBoard(engines: []), environment: [:],
                                     logger: .init(label: "test"))
         _ = await action.perform(Self.incident, context)
@@ -85,7 +85,7 @@ struct RedirectTests {
         let receiver = try MisbehavingServer(.redirect(status: 308, to: "http://127.0.0.1:\(elsewhere.port)/hook"))
         defer { receiver.stop() }
         let notifier = WebhookNotifier(url: URL(string: "http://127.0.0.1:\(receiver.port)/hook/T0K3N")!, secret: nil,
-                                       headers: [:], timeout: .seconds(5))
+                                       headers: [:], timeout: .seconds(30))
         let event = AlertEvent(kind: .test, engine: "bot", level: .degraded, reason: "test", at: 0)
         let result = await notifier.deliver(AlertBatch(id: "b1", events: [event]))
         guard case .failed(let reason) = result else {

@@ -17,6 +17,7 @@ struct SecurityTests {
         ("POST", "/api/v1/engines/bot/restart", nil, true),
         ("POST", "/api/v1/alertmanager", #"{"version":"4","status":"firing","alerts":[]}"#, true),
         ("POST", "/api/v1/engines/bot/report", #"{"positions":[]}"#, true),
+        ("POST", "/-/reload", nil, true),
     ]
 
     @Test func everyRouteIsWalked() throws {

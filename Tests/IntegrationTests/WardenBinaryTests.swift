@@ -22,7 +22,7 @@ struct WardenBinaryTests {
 
         warden.signal(SIGKILL)
         _ = try await warden.waitExit()
-        try await eventually(timeout: .seconds(5), "the engine and its child die with Warden") {
+        try await eventually(timeout: .seconds(15), "the engine and its child die with Warden") {
             isGone(engine) && isGone(grandchild)
         }
     }
@@ -48,7 +48,7 @@ struct WardenBinaryTests {
 
         warden.signal(SIGKILL)
         _ = try await warden.waitExit()
-        try await eventually(timeout: .seconds(5), "the helper dies with Warden") { isGone(helper) }
+        try await eventually(timeout: .seconds(15), "the helper dies with Warden") { isGone(helper) }
     }
 
     @Test func sigtermStopsTheEngineGracefullyAndExitsZero() async throws {
@@ -86,7 +86,7 @@ struct WardenBinaryTests {
         #expect(metric(body, "warden_probe_success{engine=\"demo\",probe=\"db\"}") == 1)
         #expect(metric(body, "warden_engine_connection_limit{engine=\"demo\",endpoint=\"broker\"}") == 10)
         #expect((metric(body, "process_resident_memory_bytes") ?? 0) > 0)
-        #expect(metric(body, "warden_build_info{version=\"\(WardenVersion.current)\"}") == 1)
+        #expect(metric(body, "warden_build_info{version=\"\(WardenVersion.current)\",instance_name=\"\(ProcessInfo.processInfo.hostName)\"}") == 1)
 
         let promtool = Process()
         promtool.executableURL = URL(fileURLWithPath: "/usr/bin/promtool")
@@ -313,6 +313,8 @@ struct DocumentationTests {
         #expect(duration("alerts.group_window") == file.alerts.groupWindow)
         #expect(duration("alerts.repeat_interval") == file.alerts.repeatInterval)
         #expect(duration("alerts.max_age") == file.alerts.maxAge)
+        #expect(text("alerts.restarts.level") == file.alerts.restarts.level?.name)
+        #expect(duration("alerts.restarts.burst") == file.alerts.restarts.burst)
         let remediation = file.remediation
         #expect(text("remediation.dry_run") == String(remediation.dryRun))
         #expect(text("remediation.budget")
@@ -509,7 +511,7 @@ extension WardenBinaryTests {
 
         warden.signal(SIGKILL)
         _ = try await warden.waitExit()
-        try await eventually(timeout: .seconds(5), "the engine dies with Warden, through the new guard") { isGone(engine) }
+        try await eventually(timeout: .seconds(15), "the engine dies with Warden, through the new guard") { isGone(engine) }
     }
 }
 

@@ -65,6 +65,13 @@ public final class AlertStats: Sendable {
         self.channels = Mutex(Dictionary(uniqueKeysWithValues: channels.map { ($0, Channel()) }))
     }
 
+    /// Channels a reload added are counted from 0; those it removed keep their counts.
+    func expect(channels names: [String]) {
+        channels.withLock { channels in
+            for name in names where channels[name] == nil { channels[name] = Channel() }
+        }
+    }
+
     func count(_ channel: String, _ result: String, _ n: Int = 1) {
         channels.withLock { $0[channel, default: Channel()].results[result, default: 0] += n }
     }
@@ -101,12 +108,15 @@ public struct AlertDispatcher: Service {
         public var backoff: Backoff
         /// Events per message at most.
         public var maxBatch = 20
+        /// Which Warden sends the messages.
+        public var instance: String?
 
-        public init(groupWindow: Duration, maxAge: Duration,
+        public init(groupWindow: Duration, maxAge: Duration, instance: String? = nil,
                     backoff: Backoff = Backoff(initial: .seconds(1), multiplier: 2, maximum: .seconds(300), jitter: 0.1,
                                                resetAfter: .zero)) {
             self.groupWindow = groupWindow
             self.maxAge = maxAge
+            self.instance = instance
             self.backoff = backoff
         }
     }
@@ -146,7 +156,7 @@ public struct AlertDispatcher: Service {
     public func sendDirect(_ events: [AlertEvent]) {
         guard !events.isEmpty else { return }
         for channel in channels {
-            direct.send(events, on: channel, logger: logger)
+            direct.send(events, on: channel, instance: settings.instance, logger: logger)
         }
     }
 
@@ -229,7 +239,7 @@ public struct AlertDispatcher: Service {
             let interval = channel.notifier.minimumInterval.seconds
             if now < state.lastSent + interval { return state.lastSent + interval }
             let ids = batch.map(\.id)
-            let result = await channel.notifier.deliver(AlertBatch(id: batchID, events: batch.map(\.event)))
+            let result = await channel.notifier.deliver(AlertBatch(id: batchID, events: batch.map(\.event), instance: settings.instance))
             let finished = clock.now()
             state.lastSent = finished
             switch result {
@@ -273,12 +283,12 @@ public struct AlertDispatcher: Service {
 private final class DirectSender: Sendable {
     private let queues = Mutex<[String: Task<Void, Never>]>([:])
 
-    func send(_ events: [AlertEvent], on channel: AlertChannel, logger: Logger) {
+    func send(_ events: [AlertEvent], on channel: AlertChannel, instance: String?, logger: Logger) {
         queues.withLock { queues in
             let previous = queues[channel.name]
             queues[channel.name] = Task {
                 await previous?.value
-                let result = await channel.notifier.deliver(AlertBatch(id: events[0].id, events: events))
+                let result = await channel.notifier.deliver(AlertBatch(id: events[0].id, events: events, instance: instance))
                 if result != .delivered {
                     logger.error("could not deliver directly", metadata: ["channel": "\(channel.name)"])
                 }

@@ -11,6 +11,8 @@ public struct AlertEvent: Codable, Sendable, Equatable {
         case reminder
         /// A remediation action ended.
         case remediation
+        /// The engine exited unplanned and Warden restarts it.
+        case restart
         /// Warden itself has a problem (its database, its config).
         case warden
         /// Sent on request to check that a channel works.

@@ -6,15 +6,17 @@ public enum AlertFormat {
     public static let telegramLimit = 4096
     static let truncatedMarker = "\n… [truncated]"
 
-    /// One line per event, for logs: `demo positions HEALTHY → UNHEALTHY: monitor mismatch 6 (…)`.
-    public static func plain(_ event: AlertEvent) -> String {
+    /// One line per event, for logs: `host-1 demo positions HEALTHY → UNHEALTHY: monitor mismatch 6 (…)`.
+    public static func plain(_ event: AlertEvent, instance: String? = nil) -> String {
         var words: [String] = []
+        if let instance { words.append(instance) }
         if let engine = event.engine { words.append(engine) }
         if let component = event.component { words.append(component) }
         switch event.kind {
         case .transition: words.append("\(event.from?.name ?? "?") → \(event.level.name)")
         case .reminder: words.append("still \(event.level.name)")
         case .remediation: words.append("remediation")
+        case .restart: words.append("restarted")
         case .warden: words.append("Warden")
         case .test: words.append("test")
         }
@@ -26,34 +28,35 @@ public enum AlertFormat {
 
     /// Telegram's HTML parse mode: `<`, `>`, `&` and `"` escaped; one block per event, newest last; cut at
     /// `telegramLimit` UTF-16 units with a marker, never inside an entity, a tag or a character.
-    public static func telegramHTML(_ events: [AlertEvent]) -> String {
+    public static func telegramHTML(_ events: [AlertEvent], instance: String? = nil) -> String {
         var text = ""
         let room = telegramLimit - truncatedMarker.utf16.count
         for (index, event) in events.enumerated() {
-            let block = (index > 0 ? "\n\n" : "") + telegramBlock(event)
+            let block = (index > 0 ? "\n\n" : "") + telegramBlock(event, instance: instance)
             if text.utf16.count + block.utf16.count <= room {
                 text += block
                 continue
             }
             // Whole tags and entities only: what no longer fits goes as plain text, cut between characters.
-            text += cutEscaped((index > 0 ? "\n\n" : "") + plain(event), room: room - text.utf16.count)
+            text += cutEscaped((index > 0 ? "\n\n" : "") + plain(event, instance: instance), room: room - text.utf16.count)
             return text + truncatedMarker
         }
         return text
     }
 
-    private static func telegramBlock(_ event: AlertEvent) -> String {
+    private static func telegramBlock(_ event: AlertEvent, instance: String?) -> String {
         let icon = switch event.level {
         case .healthy: "✅"
         case .degraded: "🟡"
         case .unhealthy: "🟠"
         case .critical: "🔴"
         }
-        var title = [event.engine, event.component].compactMap { $0 }.joined(separator: " · ")
+        var title = [instance, event.engine, event.component].compactMap { $0 }.joined(separator: " · ")
         switch event.kind {
         case .transition: title += " \(event.from?.name ?? "?") → \(event.level.name)"
         case .reminder: title += " still \(event.level.name)"
         case .remediation: title += " remediation"
+        case .restart: title += " restarted"
         case .warden: title = "Warden " + title
         case .test: title = "Warden test message " + title
         }

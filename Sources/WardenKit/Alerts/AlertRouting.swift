@@ -24,6 +24,12 @@ public struct ReminderSchedule: Sendable {
 
     public init(interval: Duration) { self.interval = interval }
 
+    /// The schedule under a reloaded interval, remembering when each problem was last said.
+    public init(interval: Duration, continuing earlier: ReminderSchedule) {
+        self.interval = interval
+        lastSaid = earlier.lastSaid
+    }
+
     /// The components due for a reminder now, after this evaluation's transitions.
     public mutating func due(_ components: [HealthComponent: ComponentHealth], transitions: [HealthTransition],
                              now: Double) -> [HealthComponent] {

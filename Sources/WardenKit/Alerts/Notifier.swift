@@ -3,10 +3,13 @@
 public struct AlertBatch: Sendable, Equatable {
     public var id: String
     public var events: [AlertEvent]
+    /// Which Warden sends it (the config's `instance`): every title names it.
+    public var instance: String?
 
-    public init(id: String, events: [AlertEvent]) {
+    public init(id: String, events: [AlertEvent], instance: String? = nil) {
         self.id = id
         self.events = events
+        self.instance = instance
     }
 
     /// The highest level in the batch, for routing and for whether the message makes a sound.

@@ -16,12 +16,15 @@ public struct WebhookPayload: Codable, Sendable, Equatable {
     public var id: String
     public var sentAt: Double
     public var warden: String
+    /// Which Warden sent it: the config's `instance` (by default the host name).
+    public var instance: String?
     public var events: [AlertEvent]
 
-    public init(id: String, sentAt: Double, events: [AlertEvent]) {
+    public init(id: String, sentAt: Double, instance: String? = nil, events: [AlertEvent]) {
         self.id = id
         self.sentAt = sentAt
         self.warden = WardenVersion.current
+        self.instance = instance
         self.events = events
     }
 

@@ -11,6 +11,8 @@ public struct AlertSettings: Sendable {
     public var maxAge = ConfigFile.Alerts().maxAge
     /// Without a channel in the config, alerts go to Warden's log (a channel that names no secret).
     public var channels = ConfigFile.Alerts().channels.map { AlertChannelConfig($0, secret: { $0 }) }
+    /// The level of a restart's message (none: no message), and the burst within which they are grouped.
+    public var restarts = ConfigFile.Alerts().restarts
 
     public init() {}
 }

@@ -19,20 +19,36 @@ public struct ConfigLoader {
     }
 
     public func load(file: String) throws(ConfigError) -> WardenConfig {
-        let text = try Self.contents(of: file)
-        let baseDirectory = (ConfigResolver.absolute(file, relativeTo: FileManager.default.currentDirectoryPath) as NSString)
-            .deletingLastPathComponent
-        return try parse(text, file: file, baseDirectory: baseDirectory)
+        try read(file: file).config
     }
 
     /// Parses YAML text; relative paths in it are taken relative to `baseDirectory`.
     public func parse(_ yaml: String, file: String, baseDirectory: String) throws(ConfigError) -> WardenConfig {
+        try parseWithModel(yaml, file: file, baseDirectory: baseDirectory).config
+    }
+
+    /// Reads a file for running it: the model as written (what a later reload compares with) and the config.
+    /// `keeping`: the model Warden runs with; the keys only a restart of Warden applies (`instance`, `listen`,
+    /// `state_dir`, `admin_token`) are taken from it before the config is resolved, so that the config is what Warden runs.
+    public func read(file: String, keeping running: ConfigFile? = nil) throws(ConfigError) -> (model: ConfigFile, config: WardenConfig) {
+        let text = try Self.contents(of: file)
+        let baseDirectory = (ConfigResolver.absolute(file, relativeTo: FileManager.default.currentDirectoryPath) as NSString)
+            .deletingLastPathComponent
+        return try parseWithModel(text, file: file, baseDirectory: baseDirectory, keeping: running)
+    }
+
+    public func parseWithModel(_ yaml: String, file: String, baseDirectory: String,
+                               keeping running: ConfigFile? = nil) throws(ConfigError) -> (model: ConfigFile, config: WardenConfig) {
         let issues = IssueCollector(file: file)
         let model = try Self.firstPass(yaml, issues: issues)
         let resolver = ConfigResolver(base: baseDirectory, searchPath: searchPath, host: .local, issues: issues)
-        let config = model.map(resolver.resolve)
-        guard issues.issues.isEmpty, let config else { throw ConfigError(issues: issues.inLineOrder) }
-        return config
+        let config = model.map { written in
+            var model = written
+            if let running { model.keepStartupKeys(of: running) }
+            return resolver.resolve(model)
+        }
+        guard issues.issues.isEmpty, let model, let config else { throw ConfigError(issues: issues.inLineOrder) }
+        return (model, config)
     }
 
     /// The first pass alone: the file as written, every value checked but nothing looked up. Two models

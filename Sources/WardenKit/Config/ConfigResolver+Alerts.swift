@@ -5,6 +5,7 @@ extension ConfigResolver {
         settings.groupWindow = alerts.groupWindow
         settings.repeatInterval = alerts.repeatInterval
         settings.maxAge = alerts.maxAge
+        settings.restarts = alerts.restarts
         settings.channels = alerts.channels.map { AlertChannelConfig($0, secret: resolve) }
         return settings
     }

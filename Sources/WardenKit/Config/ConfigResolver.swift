@@ -47,6 +47,7 @@ struct ConfigResolver {
         }
         var config = WardenConfig(listen: file.listen, stateDirectory: stateDirectory, adminToken: file.adminToken.map(resolve),
                                   engines: engines)
+        if let instance = file.instance { config.instance = instance }
         config.web = resolve(file.web)
         config.heartbeat = file.heartbeat.map { heartbeat in
             var failURL = heartbeat.failURL

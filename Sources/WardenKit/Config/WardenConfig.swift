@@ -1,6 +1,10 @@
+import Foundation
+
 /// Warden's configuration after validation: every path absolute, every duration parsed, every secret a
 /// reference (never its value).
 public struct WardenConfig: Sendable {
+    /// Which Warden this is (the config's `instance`, or the host name).
+    public var instance = ProcessInfo.processInfo.hostName
     public var listen: ListenAddress
     /// Absolute path of the directory holding Warden's database and engine logs.
     public var stateDirectory: String
@@ -11,6 +15,14 @@ public struct WardenConfig: Sendable {
     public var remediation = RemediationSettings()
     public var alerts = AlertSettings()
     public var engines: [EngineConfig]
+
+    /// The action kinds each engine's remediation can take: their counters are exposed from 0.
+    public var actionKinds: [String: Set<String>] {
+        Dictionary(engines.map { engine in
+            (engine.name, Set(engine.remediation.policies.flatMap { $0.ladder.map(\.action.kind) }
+                              + engine.remediation.alertmanager.map(\.action.kind)))
+        }, uniquingKeysWith: { first, _ in first })
+    }
 }
 
 /// `heartbeat:`: the dead-man's switch, its URLs still references where the config gave them so.

@@ -1,6 +1,8 @@
 /// The JSON of `GET /api/v1/status`. Field names are part of Warden's API: add, never rename.
 public struct StatusDocument: Codable, Sendable {
     public var version: String
+    /// Which Warden this is: the config's `instance`, by default the host name.
+    public var instance: String?
     public var ready: Bool
     public var time: Double
     /// Warden's level: its worst engine.
@@ -122,8 +124,9 @@ public struct StatusDocument: Codable, Sendable {
         public var sampledAt: Double
     }
 
-    public init(version: String, ready: Bool, now: Double, engines: [EngineStatus]) {
+    public init(version: String, instance: String? = nil, ready: Bool, now: Double, engines: [EngineStatus]) {
         self.version = version
+        self.instance = instance
         self.ready = ready
         self.time = now
         self.level = engines.map(\.health.level).max() ?? .healthy

@@ -30,9 +30,9 @@ public enum StatusPage {
             <!doctype html>
             <html lang="en"><head><meta charset="utf-8">
             <meta name="viewport" content="width=device-width, initial-scale=1">
-            <title>\(escape(document.level.name)) · Warden</title>
+            <title>\(escape(document.level.name)) · \(escape(document.instance.map { $0 + " · " } ?? ""))Warden</title>
             <style>\(style)</style></head><body>
-            <header><h1>Warden</h1>\(badge(document.level))
+            <header><h1>Warden\(escape(document.instance.map { " · " + $0 } ?? ""))</h1>\(badge(document.level))
             <span class="muted">\(escape(WardenVersion.current)) · \(escape(AlertFormat.timestamp(now)))</span></header>
 
             """

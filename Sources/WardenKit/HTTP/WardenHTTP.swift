@@ -6,14 +6,13 @@ import NIOCore
 /// Warden's HTTP surface. Handlers read the status board and ask supervisors to act; they never hold state.
 public struct WardenHTTP: Sendable {
     let version: String
+    let instance: String
     let board: StatusBoard
     let metrics: WardenMetrics
-    let supervisors: [String: EngineSupervisor]
+    let roster: Roster
     let auth: AdminAuth
     /// Guards every read but `/healthz` when `web.basic_auth_users` names users.
     let basicAuth: BasicAuthenticator?
-    let reports: [String: ReportIntake]
-    let alertmanager: AlertmanagerReceiver?
     let alerts: AlertDesk?
     /// Told the engine's name when a report is accepted, so that the judge looks now rather than at its tick
     /// (as probes do through the probe runner).
@@ -22,13 +21,34 @@ public struct WardenHTTP: Sendable {
     /// What the HTTP side needs of alerting: the queue for the status, and a way to send a test message.
     public struct AlertDesk: Sendable {
         let store: WardenStore
-        let router: AlertRouter
         let stats: AlertStats
 
-        public init(store: WardenStore, router: AlertRouter, stats: AlertStats) {
+        public init(store: WardenStore, stats: AlertStats) {
             self.store = store
-            self.router = router
             self.stats = stats
+        }
+    }
+
+    /// What handlers look up that a reload may change: the engines, their report intakes, the Alertmanager
+    /// receiver, the alert channels; and the reload itself.
+    public struct Roster: Sendable {
+        public var supervisor: @Sendable (String) -> EngineSupervisor?
+        public var reportIntake: @Sendable (String) -> ReportIntake?
+        public var alertmanager: @Sendable () -> AlertmanagerReceiver?
+        public var router: @Sendable () -> AlertRouter
+        /// None: Warden did not read its config from a file, and there is nothing to read again.
+        public var reload: (@Sendable () async -> ReloadOutcome)?
+
+        public init(supervisor: @escaping @Sendable (String) -> EngineSupervisor?,
+                    reportIntake: @escaping @Sendable (String) -> ReportIntake? = { _ in nil },
+                    alertmanager: @escaping @Sendable () -> AlertmanagerReceiver? = { nil },
+                    router: @escaping @Sendable () -> AlertRouter = { AlertRouter(channels: []) },
+                    reload: (@Sendable () async -> ReloadOutcome)? = nil) {
+            self.supervisor = supervisor
+            self.reportIntake = reportIntake
+            self.alertmanager = alertmanager
+            self.router = router
+            self.reload = reload
         }
     }
     /// Alertmanager groups alerts; a notification of many alerts stays well under this.
@@ -49,19 +69,18 @@ public struct WardenHTTP: Sendable {
         }
     }
 
-    public init(version: String, board: StatusBoard, metrics: WardenMetrics, supervisors: [EngineSupervisor],
-                auth: AdminAuth, basicAuth: BasicAuthenticator? = nil, reports: [String: ReportIntake] = [:], alertmanager: AlertmanagerReceiver? = nil,
+    public init(version: String, instance: String, board: StatusBoard, metrics: WardenMetrics, roster: Roster, auth: AdminAuth,
+                basicAuth: BasicAuthenticator? = nil,
                 alerts: AlertDesk? = nil, published: @escaping @Sendable (String) -> Void = { _ in }) {
         self.alerts = alerts
         self.published = published
         self.version = version
+        self.instance = instance
         self.board = board
         self.metrics = metrics
-        self.supervisors = Dictionary(uniqueKeysWithValues: supervisors.map { ($0.config.name, $0) })
+        self.roster = roster
         self.auth = auth
         self.basicAuth = basicAuth
-        self.reports = reports
-        self.alertmanager = alertmanager
     }
 
     /// `/healthz` is open to whoever reaches the listener (a liveness check has no credentials to give). The
@@ -96,12 +115,12 @@ public struct WardenHTTP: Sendable {
             Self.json(.ok, await statusDocument())
         }
         @Sendable func statusDocument() async -> StatusDocument {
-            var document = StatusDocument(version: version, ready: board.allStartsAttempted,
+            var document = StatusDocument(version: version, instance: instance, ready: board.allStartsAttempted,
                                           now: Date().timeIntervalSince1970, engines: board.snapshot())
             if let alerts {
                 let queued = (try? await alerts.store.outboxSummary()) ?? [:]
                 let stats = alerts.stats.snapshot
-                document.alerts = Dictionary(uniqueKeysWithValues: alerts.router.channels.map { channel in
+                document.alerts = Dictionary(uniqueKeysWithValues: roster.router().channels.map { channel in
                     let counts = stats[channel.name]?.results ?? [:]
                     return (channel.name, StatusDocument.AlertChannel(
                         minLevel: channel.minLevel, queued: queued[channel.name]?.depth ?? 0,
@@ -118,14 +137,14 @@ public struct WardenHTTP: Sendable {
             let text = request.uri.queryParameters["text"].map(String.init) ?? "Warden can reach this channel."
             let event = AlertEvent(kind: .test, engine: nil, level: .healthy, reason: String(text.prefix(1000)),
                                    at: Date().timeIntervalSince1970)
-            let routed = alerts.router.route([event])
+            let routed = roster.router().route([event])
             await alerts.store.enqueue(routed, at: event.at)
             return Self.json(.accepted, ["status": "queued", "channels": routed.map(\.channel).joined(separator: ",")])
         }
         router.post("/api/v1/engines/:name/restart") { request, context in
             if let refusal = authorize(request) { return refusal }
             let name = context.parameters.get("name") ?? ""
-            guard let supervisor = supervisors[name] else {
+            guard let supervisor = roster.supervisor(name) else {
                 return Self.error(.notFound, "no engine named \(name)")
             }
             supervisor.requestRestart(.manual)
@@ -133,7 +152,9 @@ public struct WardenHTTP: Sendable {
         }
         router.post("/api/v1/alertmanager") { request, _ in
             if let refusal = authorize(request) { return refusal }
-            guard let alertmanager else { return Self.error(.notFound, "Alertmanager remediation is not configured") }
+            guard let alertmanager = roster.alertmanager() else {
+                return Self.error(.notFound, "Alertmanager remediation is not configured")
+            }
             let alerts: [ReceivedAlert]
             do {
                 let document = try await Self.jsonBody(request, limit: Self.maxAlertmanagerBody, noun: "notification")
@@ -149,7 +170,7 @@ public struct WardenHTTP: Sendable {
         }
         router.post("/api/v1/engines/:name/report") { request, context in
             let name = context.parameters.get("name") ?? ""
-            guard let intake = reports[name] else {
+            guard let intake = roster.reportIntake(name) else {
                 return Self.error(.notFound, "engine \(name) does not accept reports (no report: in its config)")
             }
             if intake.auth.check(authorization: request.headers[.authorization]) != .allowed {
@@ -170,6 +191,15 @@ public struct WardenHTTP: Sendable {
             board.update(name) { $0.observations.probes[PushedReport.probeName] = outcome }
             published(name)
             return Self.json(.accepted, ["status": "accepted"])
+        }
+        // The Prometheus convention: the file is read again, validated whole, and applied or refused.
+        router.post("/-/reload") { request, _ in
+            if let refusal = authorize(request) { return refusal }
+            guard let reload = roster.reload else {
+                return Self.error(.notFound, "this Warden was not started from a config file")
+            }
+            let outcome = await reload()
+            return Self.json(outcome.applied ? .ok : .unprocessableContent, outcome)
         }
         return router
     }

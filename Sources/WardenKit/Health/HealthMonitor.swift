@@ -18,12 +18,18 @@ public struct HealthMonitor: Service {
     let repeatInterval: Duration
     /// Each judge beats at every turn; it turns at least once per `evaluate_every`.
     let liveness: Liveness?
+    /// Where each judge leaves its memory when it ends, and takes its predecessor's when it starts.
+    let memory: Handover<JudgeMemory>?
+    /// Engines whose watching, judging or repair a reload changed: their judges keep the levels only.
+    let rewatched: Set<String>
 
     public init(engines: [EngineConfig], board: StatusBoard, store: WardenStore?, remediator: Remediator, logger: Logger,
                 priorActions: [PriorAction] = [],
                 router: AlertRouter = AlertRouter(channels: []), repeatInterval: Duration = .seconds(3600),
-                liveness: Liveness? = nil) {
+                liveness: Liveness? = nil, memory: Handover<JudgeMemory>? = nil, rewatched: Set<String> = []) {
         self.liveness = liveness
+        self.memory = memory
+        self.rewatched = rewatched
         self.engines = engines
         self.board = board
         self.store = store
@@ -47,6 +53,18 @@ public struct HealthMonitor: Service {
     }
 }
 
+/// What one engine's judge knows that its readings alone do not tell: levels on their way (hysteresis), when
+/// each problem was last said, its policies' ladders, cooldowns and pins, its counters' rate windows. A judge
+/// leaves it when it ends, and the judge that replaces it after a reload takes it.
+public struct JudgeMemory: @unchecked Sendable {
+    // Handed from a judge that has ended to the one that starts; never used by two judges at once.
+    var tracker: HealthTracker
+    var reminders: ReminderSchedule
+    var policies: PolicyRunner
+    var reader: EngineReader
+    var crossingAt: Double?
+}
+
 /// The evaluation loop of one engine: reads it, judges the reading (evaluator, then hysteresis), hands the
 /// judgement to its policies, records what people must hear, and publishes. Owns its reader, tracker and policy
 /// runner, and lives in that loop's task only.
@@ -65,13 +83,27 @@ private final class EngineJudge {
         self.engine = engine
         self.monitor = monitor
         evaluator = HealthEvaluator(settings: engine.health, watch: engine.watch)
-        tracker = HealthTracker(settings: engine.health)
+        let earlier = monitor.memory?.take(engine.name)
+        if let earlier, !monitor.rewatched.contains(engine.name) {
+            // Nothing about this engine's judging changed: the judge goes on exactly where it was.
+            tracker = earlier.tracker
+            policies = earlier.policies
+            reminders = ReminderSchedule(interval: monitor.repeatInterval, continuing: earlier.reminders)
+            reader = earlier.reader
+            crossingAt = earlier.crossingAt
+            return
+        }
+        tracker = earlier.map { HealthTracker(settings: engine.health, continuing: $0.tracker, judged: engine.watch.judgedComponents) }
+            ?? HealthTracker(settings: engine.health)
+        // Budgets and cooldowns carry over from the audit, as they do when Warden itself restarts.
         policies = PolicyRunner(engine: engine, remediator: monitor.remediator, logger: monitor.logger,
                                 priorActions: monitor.priorActions[engine.name] ?? [:])
-        reminders = ReminderSchedule(interval: monitor.repeatInterval)
+        reminders = earlier.map { ReminderSchedule(interval: monitor.repeatInterval, continuing: $0.reminders) }
+            ?? ReminderSchedule(interval: monitor.repeatInterval)
         // Per-minute rates span six ticks: contention comes in bursts, and one tick's worth is mostly zeros.
         reader = EngineReader(checks: engine.watch.checks, rateWindow: 6 * engine.health.evaluateEvery.seconds)
     }
+
 
     /// Reads the engine whenever it wakes: at every tick (`evaluate_every` after the previous evaluation), when a
     /// growing age reaches its next bound, when a pushed report expires, and when rung (the engine's process
@@ -117,6 +149,8 @@ private final class EngineJudge {
             }
             timer.cancel()
         }
+        monitor.memory?.leave(engine.name, .init(tracker: tracker, reminders: reminders, policies: policies, reader: reader,
+                                                 crossingAt: crossingAt))
     }
 
     func evaluate(_ status: EngineStatus, _ reading: EngineReading, _ inputs: [HealthComponent: ComponentInput],

@@ -60,6 +60,15 @@ public struct HealthTracker: Sendable {
         self.settings = settings
     }
 
+    /// A tracker under reloaded settings that goes on from `earlier`: each component still judged keeps its
+    /// level, since and streak (no reload re-alerts what people were already told, or forgets what is on its
+    /// way to a level); a component no longer judged leaves. Pins do not carry: the policies that set them
+    /// were reloaded too.
+    public init(settings: HealthSettings, continuing earlier: HealthTracker, judged: Set<HealthComponent>) {
+        self.settings = settings
+        components = earlier.components.filter { judged.contains($0.key) }
+    }
+
     /// The engine's level: its worst component.
     public var level: HealthLevel { components.values.map(\.level).max() ?? .healthy }
 

@@ -13,15 +13,21 @@ public struct MetricFamily: Sendable, Hashable {
 public enum Catalog {
     // MARK: Warden itself
     public static let buildInfo = MetricFamily(name: "warden_build_info", kind: .gauge,
-        help: "Always 1; the version label says which Warden is running.", labels: ["version"])
+        help: "Always 1; version says which Warden is running, instance_name which Warden this is (its config's instance).",
+        labels: ["version", "instance_name"])
     public static let storeWriteFailures = MetricFamily(name: "warden_store_write_failures_total", kind: .counter,
         help: "Writes to Warden's own database that failed (full disk, read-only filesystem).", labels: [])
+    public static let configReloadSuccessful = MetricFamily(name: "warden_config_last_reload_successful", kind: .gauge,
+        help: "1 when the last config reload was applied (or none was tried), 0 when the file was refused and the running config stayed.",
+        labels: [])
+    public static let configReloadSuccessTime = MetricFamily(name: "warden_config_last_reload_success_timestamp_seconds", kind: .gauge,
+        help: "Unix time at which the running config was last loaded: Warden's start or the last applied reload.", labels: [])
 
     // MARK: Supervision
     public static let engineUp = MetricFamily(name: "warden_engine_up", kind: .gauge,
         help: "1 while the engine process runs, else 0.", labels: ["engine"])
     public static let engineRestarts = MetricFamily(name: "warden_engine_restarts_total", kind: .counter,
-        help: "Engine restarts by reason: exit, signal, health, remediation, manual, schedule.", labels: ["engine", "reason"])
+        help: "Engine restarts by reason: exit, signal, health, remediation, manual, schedule, config (a reload changed how it runs).", labels: ["engine", "reason"])
     public static let engineStartTime = MetricFamily(name: "warden_engine_start_time_seconds", kind: .gauge,
         help: "Unix time at which the current engine process started; 0 when it is not running.", labels: ["engine"])
     public static let engineBackoff = MetricFamily(name: "warden_engine_restart_backoff_seconds", kind: .gauge,
@@ -153,7 +159,7 @@ public enum Catalog {
 
     /// Every family, in exposition order.
     public static let all: [MetricFamily] = [
-        buildInfo, storeWriteFailures,
+        buildInfo, storeWriteFailures, configReloadSuccessful, configReloadSuccessTime,
         engineUp, engineRestarts, engineStartTime, engineBackoff, engineBudgetRemaining, engineGaveUp,
         engineCPU, engineRSS, engineMemoryRatio, engineThreads, engineOpenFDs, engineProcesses,
     ] + observed + [

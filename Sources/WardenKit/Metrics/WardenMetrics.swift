@@ -6,18 +6,24 @@ import Synchronization
 /// the checks' values are those of each engine's latest reading, with ages grown to the scrape's instant.
 public struct WardenMetrics: Sendable {
     let version: String
+    /// The config's `instance`, the `instance_name` label of `warden_build_info`.
+    let instance: String
     let board: StatusBoard
     let store: WardenStore?
     let system: ProcSystem
-    /// The action kinds each engine's remediation can take: their counters start at 0.
-    let actionKinds: [String: Set<String>]
+    /// The action kinds each engine's remediation can take (as configured now): their counters start at 0.
+    let actionKinds: @Sendable () -> [String: Set<String>]
     let alertStats: AlertStats?
+    let reloads: ReloadRecord?
     let heartbeatStats: HeartbeatStats?
 
-    public init(version: String, board: StatusBoard, store: WardenStore?, system: ProcSystem,
-                actionKinds: [String: Set<String>] = [:], alertStats: AlertStats? = nil, heartbeatStats: HeartbeatStats? = nil) {
+    public init(version: String, instance: String = ProcessInfo.processInfo.hostName, board: StatusBoard, store: WardenStore?, system: ProcSystem,
+                actionKinds: @escaping @Sendable () -> [String: Set<String>] = { [:] }, alertStats: AlertStats? = nil,
+                reloads: ReloadRecord? = nil, heartbeatStats: HeartbeatStats? = nil) {
         self.alertStats = alertStats
+        self.reloads = reloads
         self.heartbeatStats = heartbeatStats
+        self.instance = instance
         self.version = version
         self.board = board
         self.store = store
@@ -40,8 +46,13 @@ public struct WardenMetrics: Sendable {
         typealias Sample = ExpositionWriter.Sample
         var out = ExpositionWriter(capacity: lastSize.value + 4096)
         defer { lastSize.value = out.count }
-        out.write(Catalog.buildInfo, [Sample([version], 1)])
+        out.write(Catalog.buildInfo, [Sample([version, instance], 1)])
         if let store { out.write(Catalog.storeWriteFailures, Double(store.writeFailures)) }
+        if let reloads {
+            let last = reloads.last
+            out.write(Catalog.configReloadSuccessful, last.successful ? 1 : 0)
+            out.write(Catalog.configReloadSuccessTime, last.successAt)
+        }
 
         let engines = board.snapshot()
         func perEngine(_ family: MetricFamily, _ value: (EngineStatus) -> Double?) {
@@ -135,10 +146,12 @@ public struct WardenMetrics: Sendable {
                 }
             }
         })
+        let configuredKinds = actionKinds()
         out.write(Catalog.remediations, parts: engines.map { engine in
             let counts = engine.remediation.counts
-            return parts.part(Catalog.remediations, of: engine.name, from: counts) {
-                let kinds = (actionKinds[engine.name] ?? []).union(counts.keys).sorted()
+            let configured = configuredKinds[engine.name] ?? []
+            return parts.part(Catalog.remediations, of: engine.name, from: RemediationsStamp(kinds: configured, counts: counts)) {
+                let kinds = configured.union(counts.keys).sorted()
                 return kinds.flatMap { kind in
                     ActionResult.allCases.map { result in
                         Sample([engine.name, kind, result.rawValue], Double(counts[kind]?[result] ?? 0))
@@ -187,6 +200,11 @@ private final class SizeHint: Sendable {
 }
 
 /// What the transitions family of one engine is rendered from.
+private struct RemediationsStamp: Equatable, Sendable {
+    var kinds: Set<String>
+    var counts: [String: [ActionResult: Int]]
+}
+
 private struct TransitionsStamp: Equatable, Sendable {
     var components: Set<HealthComponent>
     var counts: [HealthComponent: [HealthLevel: Int]]

@@ -28,10 +28,15 @@ public struct ProbeRunner: Service {
     /// Each probe's loop beats after every run: a probe stuck past twice its interval and timeout is a stalled
     /// Warden.
     let liveness: Liveness?
+    /// Each engine's grid, kept across reloads: a runner that replaces another goes on at the next instant of
+    /// the same grid, so no slot is skipped and none is run twice.
+    let grids: ProbeGrids
 
     public init(probes: [(engine: String, probe: any Probe)], board: StatusBoard, logger: Logger,
-                liveness: Liveness? = nil, published: @escaping @Sendable (String) -> Void = { _ in }) {
+                liveness: Liveness? = nil, grids: ProbeGrids = ProbeGrids(),
+                published: @escaping @Sendable (String) -> Void = { _ in }) {
         self.probes = probes
+        self.grids = grids
         self.liveness = liveness
         self.board = board
         self.logger = logger
@@ -40,14 +45,20 @@ public struct ProbeRunner: Service {
 
     public func run() async {
         let now = ContinuousClock.now
-        let starts = Self.offsets(probes.map { ($0.engine, $0.probe.interval) }).mapValues { now + $0 }
-        let gates = starts.mapValues { _ in SlotGate() }
-        // Every probe is expected in its engine's first slot before any of them can finish it.
-        for (engine, _) in probes { gates[engine]?.expect(starts[engine] ?? now) }
+        let epochs = grids.epochs(Self.offsets(probes.map { ($0.engine, $0.probe.interval) }).mapValues { now + $0 })
+        let gates = epochs.mapValues { _ in SlotGate() }
+        // A probe that ran under an earlier runner goes on at the slot after its last run, even when that slot
+        // passed during the handover: it runs late rather than not at all.
+        let firstSlots = probes.map { engine, probe in
+            Self.nextRun(after: grids.lastSlot(of: probe.name, engine: engine) ?? now - .nanoseconds(1),
+                         epoch: epochs[engine] ?? now, interval: probe.interval)
+        }
+        // Every probe is expected in its first slot before any of them can finish it.
+        for ((engine, _), slot) in zip(probes, firstSlots) { gates[engine]?.expect(slot) }
         await withDiscardingTaskGroup { group in
-            for (engine, probe) in probes {
-                let (start, gate) = (starts[engine] ?? now, gates[engine] ?? SlotGate())
-                group.addTask { await loop(engine: engine, probe: probe, start: start, gate: gate) }
+            for ((engine, probe), slot) in zip(probes, firstSlots) {
+                let (epoch, gate) = (epochs[engine] ?? now, gates[engine] ?? SlotGate())
+                group.addTask { await loop(engine: engine, probe: probe, epoch: epoch, first: slot, gate: gate) }
             }
         }
     }
@@ -74,19 +85,21 @@ public struct ProbeRunner: Service {
         return next > now ? next : next + interval
     }
 
-    private func loop(engine: String, probe: any Probe, start: ContinuousClock.Instant, gate: SlotGate) async {
+    private func loop(engine: String, probe: any Probe, epoch: ContinuousClock.Instant, first: ContinuousClock.Instant,
+                      gate: SlotGate) async {
         let name = "probe \(engine)/\(probe.name)"
         // Registered from the runner's start: the first run may wait up to one interval for its slot.
-        liveness?.register(name, period: probe.interval + probe.timeout + (start - .now))
+        liveness?.register(name, period: probe.interval + probe.timeout + max(first - .now, .zero))
         defer { liveness?.retire(name) }
         var lastFailure: String?
-        var slot = start
-        try? await cancelWhenGracefulShutdown { try await Task.sleep(until: start, clock: .continuous) }
+        var slot = first
+        try? await cancelWhenGracefulShutdown { try await Task.sleep(until: first, clock: .continuous) }
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
             let outcome = await Self.runOnce(probe)
             liveness?.beat(name)
             board.update(engine) { $0.observations.probes[probe.name] = outcome.following($0.observations.probes[probe.name]) }
-            let next = Self.nextRun(after: .now, epoch: start, interval: probe.interval)
+            grids.ran(probe.name, engine: engine, slot: slot)
+            let next = Self.nextRun(after: .now, epoch: epoch, interval: probe.interval)
             gate.expect(next)
             if gate.done(slot) { published(engine) }
             slot = next
@@ -116,6 +129,37 @@ public struct ProbeRunner: Service {
             return ProbeOutcome(success: true, durationSeconds: duration, at: now, failure: nil, output: output)
         case .failure(let failure):
             return ProbeOutcome(success: false, durationSeconds: duration, at: now, failure: failure.description, output: .none)
+        }
+    }
+}
+
+/// Where each engine's probe grid starts, and the slot each probe last ran in. The first runner places a new
+/// engine's grid (staggered from the others); every later runner keeps it, and starts each probe at the slot
+/// after its last run.
+public final class ProbeGrids: Sendable {
+    private let starts = Mutex<[String: ContinuousClock.Instant]>([:])
+    private let lastSlots = Mutex<[String: ContinuousClock.Instant]>([:])
+
+    public init() {}
+
+    func ran(_ probe: String, engine: String, slot: ContinuousClock.Instant) {
+        lastSlots.withLock { $0[engine + "/" + probe] = slot }
+    }
+
+    func forget(_ engine: String) {
+        starts.withLock { _ = $0.removeValue(forKey: engine) }
+        lastSlots.withLock { $0 = $0.filter { !$0.key.hasPrefix(engine + "/") } }
+    }
+
+    func lastSlot(of probe: String, engine: String) -> ContinuousClock.Instant? {
+        lastSlots.withLock { $0[engine + "/" + probe] }
+    }
+
+    /// The grid of each engine in `proposed`: the one it already has, or the proposed start.
+    func epochs(_ proposed: [String: ContinuousClock.Instant]) -> [String: ContinuousClock.Instant] {
+        starts.withLock { starts in
+            for (engine, start) in proposed where starts[engine] == nil { starts[engine] = start }
+            return proposed.keys.reduce(into: [:]) { $0[$1] = starts[$1] }
         }
     }
 }

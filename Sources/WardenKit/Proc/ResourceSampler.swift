@@ -6,9 +6,13 @@ public struct ResourceSampler: Service {
     let engines: [EngineConfig]
     let board: StatusBoard
     let system: ProcSystem
+    /// Each engine's CPU account, carried to the sampler that replaces this one: CPU time stays monotonic.
+    let accounts: Handover<TreeCPUAccount>
 
-    public init(engines: [EngineConfig], board: StatusBoard, system: ProcSystem = ProcSystem()) {
+    public init(engines: [EngineConfig], board: StatusBoard, system: ProcSystem = ProcSystem(),
+                accounts: Handover<TreeCPUAccount> = Handover()) {
         self.engines = engines
+        self.accounts = accounts
         self.board = board
         self.system = system
     }
@@ -22,7 +26,8 @@ public struct ResourceSampler: Service {
     }
 
     private func sampleForever(_ engine: EngineConfig) async {
-        var account = TreeCPUAccount()
+        var account = accounts.take(engine.name) ?? TreeCPUAccount()
+        defer { accounts.leave(engine.name, account) }
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
             if let pid = board.status(of: engine.name)?.pid {
                 let tree = ProcParsers.tree(root: pid, in: system.allProcesses())

@@ -8,36 +8,45 @@ import Synchronization
 public final class Remediator: Sendable {
     let board: StatusBoard
     let store: WardenStore?
-    let supervisors: [String: EngineSupervisor]
-    let dryRun: Bool
+    /// The engine's supervisor, for the actions that restart or signal it.
+    let supervisor: @Sendable (String) -> EngineSupervisor?
     let environment: [String: String]
     let logger: Logger
     /// Warden's own budget across engines and policies: no storm, whatever the input.
     let global: Mutex<BudgetLedger>
+    /// What a reload may change: dry-run, and where the alerts of an action's outcome go.
+    private let current: Mutex<(dryRun: Bool, router: AlertRouter)>
 
-    let router: AlertRouter
+    var dryRun: Bool { current.withLock { $0.dryRun } }
+    var router: AlertRouter { current.withLock { $0.router } }
 
-    public init(board: StatusBoard, store: WardenStore?, supervisors: [EngineSupervisor], settings: RemediationSettings,
-                environment: [String: String], logger: Logger, priorActions: [Double] = [],
+    public init(board: StatusBoard, store: WardenStore?, supervisor: @escaping @Sendable (String) -> EngineSupervisor?,
+                settings: RemediationSettings, environment: [String: String], logger: Logger, priorActions: [Double] = [],
                 router: AlertRouter = AlertRouter(channels: [])) {
-        self.router = router
         self.board = board
         self.store = store
-        self.supervisors = Dictionary(uniqueKeysWithValues: supervisors.map { ($0.config.name, $0) })
-        self.dryRun = settings.dryRun
+        self.supervisor = supervisor
         self.environment = environment
         self.logger = logger
+        current = Mutex((settings.dryRun, router))
         global = Mutex(BudgetLedger(budget: settings.budget, times: priorActions))
     }
 
+    /// Takes reloaded settings: the global budget's limit and window change, the actions it has counted stay.
+    public func reconfigure(_ settings: RemediationSettings, router: AlertRouter) {
+        current.withLock { $0 = (settings.dryRun, router) }
+        global.withLock { $0 = BudgetLedger(budget: settings.budget, times: $0.times) }
+    }
+
     func context(for engine: String) -> ActionContext {
-        ActionContext(supervisor: supervisors[engine], board: board, environment: environment, logger: logger)
+        ActionContext(supervisor: supervisor(engine), board: board, environment: environment, logger: logger)
     }
 
     /// Audits the action, runs it (or, in dry-run, only says what it would do), audits the outcome.
     func launch(_ action: any RemediationAction, for incident: Incident,
                 done: @escaping @Sendable (ActionResult) -> Void = { _ in }) {
         let context = context(for: incident.engine)
+        let (dryRun, router) = current.withLock { ($0.dryRun, $0.router) }
         Task { [self] in
             var entry = AuditEntry(incident: incident, action: action, dryRun: dryRun, at: Date().timeIntervalSince1970)
             entry.id = await store?.audit(entry)

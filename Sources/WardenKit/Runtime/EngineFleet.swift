@@ -1,19 +1,173 @@
+import Foundation
+import Logging
 import ServiceLifecycle
+import Synchronization
 
-/// Every engine supervisor as one `Service`.
+/// Every engine's supervisor as one `Service`, with what belongs to the engine's process for as long as it
+/// runs: the token its pushed reports carry (it learnt it from its environment) and the log watcher reading
+/// its output. A reload adds, reconfigures and removes engines here while the fleet runs.
 ///
 /// ServiceGroup shuts its services down one after another, waiting for each. Engines must stop together, so
 /// that Warden's shutdown takes the longest grace period rather than their sum (which would outlast
 /// systemd's `TimeoutStopSec` and end in SIGKILL). Graceful shutdown reaches each supervisor here at once,
 /// because child tasks inherit the shutdown context.
-struct EngineFleet: Service {
-    let supervisors: [EngineSupervisor]
+public final class EngineFleet: Service, Sendable {
+    /// One engine: its supervisor, the intake of its reports, its log watcher's task.
+    private struct Unit {
+        var supervisor: EngineSupervisor
+        var reportToken: String?
+        var report: WardenHTTP.ReportIntake?
+        var logRules: [LogRule]
+        var logWatcher: Task<Void, Never>?
+        /// The supervisor's `run()` has returned (or never will: the fleet has stopped).
+        var finished = false
+        /// Who waits for that.
+        var waiters: [CheckedContinuation<Void, Never>] = []
+    }
 
-    func run() async {
+    private let board: StatusBoard
+    private let store: WardenStore?
+    private let orphanGuard: OrphanGuard?
+    private let withheldEnvironment: Set<String>
+    /// How an engine reaches Warden's HTTP server (`http://host:port`, or https with `web.tls`), for the report URL in
+    /// its environment.
+    private let reachableAt: String
+    private let logger: Logger
+    private let liveness: Liveness?
+    private let restartAlerts: RestartAlerts?
+    private let units = Mutex<[String: Unit]>([:])
+    /// Supervisors to run, handed to the running fleet; finished when it shuts down.
+    private let starts: AsyncStream<EngineSupervisor>
+    private let startsContinuation: AsyncStream<EngineSupervisor>.Continuation
+
+    public init(board: StatusBoard, store: WardenStore?, orphanGuard: OrphanGuard?, withheldEnvironment: Set<String>,
+                reachableAt: String, logger: Logger, liveness: Liveness?, restartAlerts: RestartAlerts? = nil) {
+        self.restartAlerts = restartAlerts
+        self.board = board
+        self.store = store
+        self.orphanGuard = orphanGuard
+        self.withheldEnvironment = withheldEnvironment
+        self.reachableAt = reachableAt
+        self.logger = logger
+        self.liveness = liveness
+        (starts, startsContinuation) = AsyncStream.makeStream(of: EngineSupervisor.self)
+    }
+
+    public func supervisor(named name: String) -> EngineSupervisor? { units.withLock { $0[name]?.supervisor } }
+
+    public var supervisors: [EngineSupervisor] { units.withLock { $0.values.map(\.supervisor) } }
+
+    func reportIntake(named name: String) -> WardenHTTP.ReportIntake? { units.withLock { $0[name]?.report } }
+
+    /// Adds an engine (on the board already) and starts it once the fleet runs. Its log watcher subscribes
+    /// before the engine starts, so that no early line escapes the rules.
+    public func add(_ engine: EngineConfig) throws {
+        let rules = engine.watch.logRules.isEmpty ? nil : try LogRuleSet(engine.watch.logRules)
+        // A fresh token per engine process: the engine learns it from its environment, nobody else needs it.
+        let token = engine.watch.report.map { _ in Self.newToken() }
+        let supervisor = EngineSupervisor(config: engine, board: board, history: store, orphanGuard: orphanGuard,
+                                          extraEnvironment: reportEnvironment(engine, token: token),
+                                          withheldEnvironment: withheldEnvironment, logger: logger, liveness: liveness,
+                                          restartAlerts: restartAlerts)
+        if engine.watch.report != nil {
+            // Until the first report arrives, the report probe exists and reads as failed.
+            let waiting = ProbeOutcome(success: false, durationSeconds: 0, at: Date().timeIntervalSince1970,
+                                       failure: "no report received yet", output: .none).following(nil)
+            board.update(engine.name) { $0.observations.probes[PushedReport.probeName] = waiting }
+        }
+        let unit = Unit(supervisor: supervisor, reportToken: token, report: intake(engine, token: token),
+                        logRules: engine.watch.logRules, logWatcher: rules.map { watch(engine.name, $0, supervisor) })
+        units.withLock { $0[engine.name] = unit }
+        startsContinuation.yield(supervisor)
+    }
+
+    /// Gives a running engine its reloaded settings. `relaunch`: how it runs changed, and it restarts into them.
+    /// Log rules that changed start their counts afresh; unchanged ones keep counting.
+    func reconfigure(_ engine: EngineConfig, relaunch: Bool) throws {
+        let rules = engine.watch.logRules.isEmpty ? nil : try LogRuleSet(engine.watch.logRules)
+        units.withLock { units in
+            guard var unit = units[engine.name] else { return }
+            if relaunch {
+                unit.reportToken = engine.watch.report.map { _ in unit.reportToken ?? Self.newToken() }
+            }
+            unit.report = intake(engine, token: unit.reportToken)
+            if unit.logRules != engine.watch.logRules {
+                unit.logWatcher?.cancel()
+                unit.logWatcher = rules.map { watch(engine.name, $0, unit.supervisor) }
+                unit.logRules = engine.watch.logRules
+                if rules == nil { board.update(engine.name) { $0.observations.logs = .init() } }
+            }
+            unit.supervisor.reconfigure(engine, extraEnvironment: reportEnvironment(engine, token: unit.reportToken),
+                                        relaunch: relaunch)
+            units[engine.name] = unit
+        }
+    }
+
+    /// Stops an engine gracefully and forgets it once it has exited.
+    func remove(_ name: String) async {
+        await withCheckedContinuation { continuation in
+            let supervisor = units.withLock { units -> EngineSupervisor? in
+                guard var unit = units[name], !unit.finished else { return nil }
+                unit.waiters.append(continuation)
+                units[name] = unit
+                return unit.supervisor
+            }
+            guard let supervisor else { return continuation.resume() }
+            supervisor.stop()
+        }
+        units.withLock { $0.removeValue(forKey: name) }?.logWatcher?.cancel()
+    }
+
+    public func run() async {
         await withDiscardingTaskGroup { group in
-            for supervisor in supervisors {
-                group.addTask { await supervisor.run() }
+            await withGracefulShutdownHandler {
+                for await supervisor in starts {
+                    group.addTask { [self] in
+                        await supervisor.run()
+                        finished { $0.supervisor === supervisor }
+                    }
+                }
+            } onGracefulShutdown: { [startsContinuation] in
+                // The supervisors already running hear the shutdown themselves; nothing new starts.
+                startsContinuation.finish()
             }
         }
+        // Whatever was added as the fleet stopped never runs: nobody may wait for it.
+        finished { _ in true }
+        for unit in units.withLock({ Array($0.values) }) { unit.logWatcher?.cancel() }
+    }
+
+    /// Marks the units `which` picks as finished and tells whoever waits for them.
+    private func finished(_ which: (Unit) -> Bool) {
+        let waiters = units.withLock { units in
+            var waiters: [CheckedContinuation<Void, Never>] = []
+            for (name, var unit) in units where which(unit) {
+                unit.finished = true
+                waiters += unit.waiters
+                unit.waiters = []
+                units[name] = unit
+            }
+            return waiters
+        }
+        for waiter in waiters { waiter.resume() }
+    }
+
+    private static func newToken() -> String {
+        (0..<4).map { _ in String(UInt64.random(in: .min ... .max), radix: 16) }.joined()
+    }
+
+    private func reportEnvironment(_ engine: EngineConfig, token: String?) -> [String: String] {
+        guard let token else { return [:] }
+        return ["WARDEN_REPORT_URL": "\(reachableAt)/api/v1/engines/\(engine.name)/report", "WARDEN_REPORT_TOKEN": token]
+    }
+
+    private func intake(_ engine: EngineConfig, token: String?) -> WardenHTTP.ReportIntake? {
+        guard let report = engine.watch.report, let token else { return nil }
+        return .init(token: token, maxBodyBytes: report.maxBodyBytes, maxAge: report.maxAge, timestamps: engine.watch.timestamps)
+    }
+
+    private func watch(_ engine: String, _ rules: LogRuleSet, _ supervisor: EngineSupervisor) -> Task<Void, Never> {
+        let watcher = LogWatcher(engine: engine, rules: rules, broadcast: supervisor.logLines, board: board)
+        return Task { await watcher.run() }
     }
 }

@@ -125,20 +125,40 @@ public struct RemediationRecord: Sendable {
 /// the scrape) take consistent copies under a short lock and never block a writer for long.
 public final class StatusBoard: Sendable {
     private let engines: Mutex<[String: EngineStatus]>
-    public let engineNames: [String]
+    /// The configured engines, in config order; a reload changes them.
+    private let names: Mutex<[String]>
     private let startedOnce = Mutex<Set<String>>([])
     /// Rung when something new about the engine is published: its process changed state, a slot's probes or a
     /// pushed report arrived. The engine's judge takes a reading at each ring.
-    private let news: [String: Doorbell]
+    private let news: Mutex<[String: Doorbell]>
 
     public init(engines: [EngineConfig]) {
-        engineNames = engines.map(\.name)
-        news = Dictionary(engines.map { ($0.name, Doorbell()) }, uniquingKeysWith: { first, _ in first })
-        var initial: [String: EngineStatus] = [:]
-        for engine in engines {
-            initial[engine.name] = EngineStatus(name: engine.name, budget: engine.restart.budget)
+        self.engines = Mutex([:])
+        names = Mutex([])
+        news = Mutex([:])
+        arrange(engines)
+    }
+
+    public var engineNames: [String] { names.withLock { $0 } }
+
+    /// Makes the board show exactly these engines, in this order: an engine new to it starts from nothing, one
+    /// no longer configured leaves it (and its metrics) with everything it had, one that stays keeps its status.
+    public func arrange(_ configured: [EngineConfig]) {
+        var order: [String] = []
+        for engine in configured where !order.contains(engine.name) { order.append(engine.name) }
+        let kept = Set(order)
+        engines.withLock { engines in
+            engines = engines.filter { kept.contains($0.key) }
+            for engine in configured where engines[engine.name] == nil {
+                engines[engine.name] = EngineStatus(name: engine.name, budget: engine.restart.budget)
+            }
         }
-        self.engines = Mutex(initial)
+        news.withLock { bells in
+            bells = bells.filter { kept.contains($0.key) }
+            for name in order where bells[name] == nil { bells[name] = Doorbell() }
+        }
+        startedOnce.withLock { $0.formIntersection(kept) }
+        names.withLock { $0 = order }
     }
 
     public func update(_ name: String, _ change: (inout EngineStatus) -> Void) {
@@ -152,12 +172,12 @@ public final class StatusBoard: Sendable {
 
     /// Tells whoever listens for news of the engine (its judge) that something new was published.
     public func announce(_ name: String) {
-        news[name]?.ring()
+        news.withLock { $0[name] }?.ring()
     }
 
     /// The bell `announce(_:)` rings for the engine.
     func newsBell(of name: String) -> Doorbell {
-        news[name] ?? Doorbell()
+        news.withLock { $0[name] } ?? Doorbell()
     }
 
     public func status(of name: String) -> EngineStatus? {
@@ -177,6 +197,6 @@ public final class StatusBoard: Sendable {
     }
 
     public var allStartsAttempted: Bool {
-        startedOnce.withLock { $0.count } == engineNames.count
+        Set(engineNames).isSubset(of: startedOnce.withLock { $0 })
     }
 }

@@ -13,18 +13,27 @@ public enum WardenVersion {
 }
 
 /// Assembles Warden from a validated config and runs it. `run()` reads as the list of what Warden is: the
-/// process set up, secrets and the store opened, the engines and their observers built, then one `ServiceGroup`
-/// of services in dependency order. SIGTERM or SIGINT stops them in reverse order (observers, then every engine
-/// together and gracefully, then the HTTP server, which answers while the engines stop) and `run()` returns.
+/// process set up, secrets and the store opened, the engines and what watches them built, then one
+/// `ServiceGroup` of services in dependency order. SIGTERM or SIGINT stops them in reverse order (observers,
+/// then every engine together and gracefully, then the HTTP server, which answers while the engines stop) and
+/// `run()` returns.
+///
+/// What lives as long as Warden runs (the store, the board, the engines' supervisors, the remediator, the HTTP
+/// server) is built once. What a reload replaces is built from a config by `watching(_:)` and `alerting(_:)`:
+/// the probes, the sampler and the judges, and the alert channels with their dispatcher (see `reload`).
 public struct WardenAgent: Sendable {
     public let config: WardenConfig
     public let logger: Logger
+    /// The file the config was read from, and its model: what SIGHUP and `POST /-/reload` read again. None: the
+    /// config was built in memory, and a reload has nothing to read.
+    public var source: (file: String, model: ConfigFile)?
     /// Called with the bound address once the HTTP server listens (the port is known even for port 0).
     public var onListening: @Sendable (String, Int) -> Void = { _, _ in }
 
-    public init(config: WardenConfig, logger: Logger) {
+    public init(config: WardenConfig, logger: Logger, source: (file: String, model: ConfigFile)? = nil) {
         self.config = config
         self.logger = logger
+        self.source = source
     }
 
     public func run() async throws {
@@ -32,55 +41,79 @@ public struct WardenAgent: Sendable {
         let adminToken = try readAdminToken()
         let tls = try makeTLSConfiguration()
         let heartbeat = try makeHeartbeatTarget()
-        let channels = try makeAlertChannels()
         let storage = try openStore()
         let store = storage.store
         let board = StatusBoard(engines: config.engines)
-        let system = ProcSystem()
         let liveness = Liveness()
-        let engines = try makeEngines(board: board, store: store, liveness: liveness)
+        // Told its channels below, before any engine runs.
+        let restartAlerts = RestartAlerts(settings: config.alerts.restarts, router: AlertRouter(channels: []), store: store)
+        let fleet = EngineFleet(board: board, store: store, orphanGuard: try OrphanGuard(logger: logger),
+                                withheldEnvironment: withheldEnvironment, reachableAt: "\(config.web.tls == nil ? "http" : "https")://\(config.listen.reachable)",
+                                logger: logger, liveness: liveness, restartAlerts: restartAlerts)
+        for engine in config.engines { try fleet.add(engine) }
         let deadMansSwitch = heartbeat.map {
             DeadMansSwitch(target: $0, board: board, liveness: liveness, stats: HeartbeatStats(), logger: logger)
         }
-        let priorActions = await readRemediationHistory(store)
-
-        let alerting = Alerting(channels: channels)
-        let dispatcher = makeDispatcher(alerting, store: store, storeProblem: storage.problem)
-        let remediator = Remediator(board: board, store: store, supervisors: engines.supervisors, settings: config.remediation,
-                                    environment: helperEnvironment(), logger: logger, priorActions: priorActions.map(\.at),
-                                    router: alerting.router)
+        await markInterruptedActions(store)
+        let priorActions = await Self.readRemediationHistory(store, config)
+        let stats = AlertStats(channels: config.alerts.channels.map(\.name))
+        let parts = Parts(board: board, store: store, fleet: fleet, liveness: liveness, stats: stats, logger: logger)
+        let alerting = try parts.alerting(config)
+        restartAlerts.reconfigure(config.alerts.restarts, router: alerting.router)
+        let remediator = Remediator(board: board, store: store, supervisor: fleet.supervisor(named:),
+                                    settings: config.remediation, environment: helperEnvironment(), logger: logger,
+                                    priorActions: priorActions.map(\.at), router: alerting.router)
         if config.remediation.dryRun {
             logger.notice("remediation runs dry: actions are logged and audited, none is taken")
         }
-        let health = HealthMonitor(engines: config.engines, board: board, store: store, remediator: remediator, logger: logger,
-                                   priorActions: priorActions, router: alerting.router,
-                                   repeatInterval: config.alerts.repeatInterval, liveness: liveness)
-        let metrics = WardenMetrics(version: WardenVersion.current, board: board, store: store, system: system,
-                                    actionKinds: actionKinds(), alertStats: alerting.stats, heartbeatStats: deadMansSwitch?.stats)
-        let http = WardenHTTP(version: WardenVersion.current, board: board, metrics: metrics, supervisors: engines.supervisors,
-                              auth: AdminAuth(token: adminToken),
-                              basicAuth: BasicAuthenticator(users: config.web.basicAuthUsers), reports: engines.reports,
-                              alertmanager: AlertmanagerReceiver(engines: config.engines, remediator: remediator, logger: logger,
-                                                                 priorActions: priorActions),
-                              alerts: .init(store: store, router: alerting.router, stats: alerting.stats),
+        let watching = parts.watching(config, remediator: remediator, priorActions: priorActions, rewatched: [])
+        let current = Running(Current(config: config, alerting: alerting, receiver: watching.receiver))
+        watchDispatcherProblems(store, storeProblem: storage.problem) { current.withLock { $0.alerting.dispatcher } }
+        let watchServices = ReplaceableServices(watching.services, logger: Self.quiet(logger))
+        let alertServices = ReplaceableServices([alerting.dispatcher], logger: Self.quiet(logger))
+
+        let reloads = ReloadRecord(loadedAt: Date().timeIntervalSince1970)
+        let reloader = source.map { source in
+            ConfigReloader(file: source.file, running: source.model, record: reloads, logger: logger, apply: { change, next in
+                try await reload(change, to: next, parts: parts, current: current, remediator: remediator,
+                                 restartAlerts: restartAlerts, watch: watchServices, alert: alertServices)
+            }, alert: { event in
+                let router = current.withLock { $0.alerting.router }
+                Task { await store.enqueue(router.route([event]), at: event.at) }
+            })
+        }
+        let metrics = WardenMetrics(version: WardenVersion.current, instance: config.instance, board: board, store: store, system: parts.system,
+                                    actionKinds: { current.withLock { $0.config.actionKinds } }, alertStats: stats,
+                                    reloads: reloads, heartbeatStats: deadMansSwitch?.stats)
+        var roster = WardenHTTP.Roster(
+            supervisor: { fleet.supervisor(named: $0) }, reportIntake: { fleet.reportIntake(named: $0) },
+            alertmanager: { current.withLock { $0.receiver } }, router: { current.withLock { $0.alerting.router } })
+        if let reloader {
+            roster.reload = { await reloader.reload() }
+        }
+        let http = WardenHTTP(version: WardenVersion.current, instance: config.instance, board: board, metrics: metrics, roster: roster,
+                              auth: AdminAuth(token: adminToken), basicAuth: BasicAuthenticator(users: config.web.basicAuthUsers),
+                              alerts: .init(store: store, stats: stats),
                               published: board.announce)
 
-        // The observers may have nothing to do (no probes, no rules); their ending is no reason to stop Warden.
+        // The observers may have nothing to do (no probes); their ending is no reason to stop Warden.
         let observers: [any Service] = [
-            ResourceSampler(engines: config.engines, board: board, system: system),
-            ProbeRunner(probes: engines.probes, board: board, logger: logger, liveness: liveness, published: board.announce),
-            health,
-            dispatcher,
-        ] + engines.logWatchers + [deadMansSwitch].compactMap { $0 } + [
+            watchServices,
+            alertServices,
+        ] + [deadMansSwitch].compactMap { $0 } + [
             SignalHandler(logger: logger) { [logger] in
-                logger.notice("SIGHUP received: Warden and its engines keep running; this version does not reload its config, so restart Warden to apply a changed one")
+                guard let reloader else {
+                    logger.notice("SIGHUP received: this Warden was not started from a config file, so there is nothing to reload")
+                    return
+                }
+                _ = await reloader.reload()
             },
             // Last, so that it is the first told of a shutdown: systemd hears STOPPING=1 before anything stops.
             SystemdNotifier(environment: ProcessInfo.processInfo.environment, liveness: liveness, logger: logger,
                             ready: { board.allStartsAttempted }),
         ]
         try await runServices(
-            [.init(service: try makeServer(http, tls: tls)), .init(service: EngineFleet(supervisors: engines.supervisors))]
+            [.init(service: try makeServer(http, tls: tls)), .init(service: fleet)]
                 + observers.map { .init(service: $0, successTerminationBehavior: .ignore) })
 
         if let fallback = storage.fallback {
@@ -89,6 +122,120 @@ public struct WardenAgent: Sendable {
             logger.info("removed the temporary database \(fallback)")
         }
         logger.info("warden stopped")
+    }
+
+    /// What Warden runs with now, as the handlers and the reload see it.
+    private struct Current: Sendable {
+        var config: WardenConfig
+        var alerting: Alerting
+        var receiver: AlertmanagerReceiver?
+    }
+
+    private final class Running: Sendable {
+        private let current: Mutex<Current>
+        init(_ current: Current) { self.current = Mutex(current) }
+        func withLock<T: Sendable>(_ body: (inout Current) -> T) -> T { current.withLock { body(&$0) } }
+    }
+
+    /// Applies a validated config, in the order that disturbs least: new engines join the board and start; kept
+    /// ones take their settings (restarting only those whose way of running changed); the remediator, then the
+    /// channels (only if they changed) and the watching are replaced, each judge handing its memory to its
+    /// successor; removed engines stop gracefully last, once nothing judges them any more.
+    private func reload(_ change: ConfigChange, to next: WardenConfig, parts: Parts, current: Running,
+                        remediator: Remediator, restartAlerts: RestartAlerts, watch: ReplaceableServices,
+                    alert: ReplaceableServices) async throws {
+        let previous = current.withLock { $0.config }
+        // First what can fail (a channel's secret that cannot be read): then nothing has changed yet.
+        let alerting = change.sections.contains("alerts") ? try parts.alerting(next) : current.withLock { $0.alerting }
+        let removed = Set(change.removed)
+        parts.board.arrange(previous.engines.filter { removed.contains($0.name) } + next.engines)
+        let added = Set(change.added)
+        for engine in next.engines {
+            if added.contains(engine.name) {
+                try parts.fleet.add(engine)
+            } else {
+                try parts.fleet.reconfigure(engine, relaunch: change.restarted.contains(engine.name))
+            }
+        }
+        remediator.reconfigure(next.remediation, router: alerting.router)
+        restartAlerts.reconfigure(next.alerts.restarts, router: alerting.router)
+        // The watching is replaced when what it watches, or where its alerts go, changed; an engine's new
+        // command or restart settings are the supervisor's alone.
+        if !change.added.isEmpty || !change.removed.isEmpty || !change.rewatched.isEmpty || change.sections.contains("alerts") {
+            let priorActions = await Self.readRemediationHistory(parts.store, next)
+            let watching = parts.watching(next, remediator: remediator, priorActions: priorActions,
+                                          rewatched: Set(change.rewatched))
+            current.withLock { $0 = Current(config: next, alerting: alerting, receiver: watching.receiver) }
+            if change.sections.contains("alerts") {
+                parts.stats.expect(channels: next.alerts.channels.map(\.name))
+                await alert.replace(with: [alerting.dispatcher])
+            }
+            await watch.replace(with: watching.services)
+        } else {
+            current.withLock { $0.config = next }
+        }
+        await withDiscardingTaskGroup { group in
+            for name in change.removed { group.addTask { await parts.fleet.remove(name) } }
+        }
+        parts.board.arrange(next.engines)
+        // An engine added again later under the same name starts afresh.
+        for name in change.removed { parts.forget(name) }
+    }
+
+    /// The parts every generation of watching and alerting is built on.
+    private struct Parts: Sendable {
+        let board: StatusBoard
+        let store: WardenStore
+        let fleet: EngineFleet
+        let liveness: Liveness
+        let stats: AlertStats
+        let logger: Logger
+        let system = ProcSystem()
+        let memory = Handover<JudgeMemory>()
+        let accounts = Handover<TreeCPUAccount>()
+        let grids = ProbeGrids()
+
+        /// Drops what a removed engine's loops left behind.
+        func forget(_ engine: String) {
+            _ = memory.take(engine)
+            _ = accounts.take(engine)
+            grids.forget(engine)
+        }
+
+        /// The probes, the sampler and the judges of `config`'s engines, and the receiver of Alertmanager's
+        /// notifications for them.
+        func watching(_ config: WardenConfig, remediator: Remediator, priorActions: [PriorAction],
+                      rewatched: Set<String>) -> (services: [any Service], receiver: AlertmanagerReceiver) {
+            let router = remediator.router
+            let probes = config.engines.flatMap { engine in engine.watch.makeProbes().map { (engine.name, $0) } }
+            let services: [any Service] = [
+                ResourceSampler(engines: config.engines, board: board, system: system, accounts: accounts),
+                ProbeRunner(probes: probes, board: board, logger: logger, liveness: liveness, grids: grids,
+                            published: board.announce),
+                HealthMonitor(engines: config.engines, board: board, store: store, remediator: remediator, logger: logger,
+                              priorActions: priorActions, router: router, repeatInterval: config.alerts.repeatInterval,
+                              liveness: liveness, memory: memory, rewatched: rewatched),
+            ]
+            return (services, AlertmanagerReceiver(engines: config.engines, remediator: remediator, logger: logger,
+                                                   priorActions: priorActions))
+        }
+
+        /// The channels of `config` with their secrets read, the router that picks them by level, and the
+        /// dispatcher that delivers the outbox to them.
+        func alerting(_ config: WardenConfig) throws -> Alerting {
+            let channels = try WardenAgent.makeAlertChannels(config.alerts, logger: logger)
+            let dispatcher = AlertDispatcher(channels: channels, store: store,
+                                             settings: .init(groupWindow: config.alerts.groupWindow, maxAge: config.alerts.maxAge,
+                                                             instance: config.instance),
+                                             stats: stats, logger: logger)
+            return Alerting(router: AlertRouter(channels: channels.map { ($0.name, $0.minLevel) }), dispatcher: dispatcher)
+        }
+    }
+
+    /// The channels' router and the dispatcher delivering to them.
+    private struct Alerting: Sendable {
+        let router: AlertRouter
+        let dispatcher: AlertDispatcher
     }
 
     /// Process-wide settings that must hold before any thread or child exists.
@@ -104,7 +251,7 @@ public struct WardenAgent: Sendable {
 
     private func readAdminToken() throws -> String? {
         guard let source = config.adminToken else { return nil }
-        do { return try read(source, for: "admin_token") } catch {
+        do { return try Self.read(source, for: "admin_token", logger: logger) } catch {
             throw StartupError(description: "admin_token: \(error.description)")
         }
     }
@@ -185,89 +332,29 @@ public struct WardenAgent: Sendable {
         return environment
     }
 
-    /// What runs per engine: its supervisor, the intake of its pushed reports, its probes and its log watcher.
-    private struct Engines {
-        var supervisors: [EngineSupervisor] = []
-        var reports: [String: WardenHTTP.ReportIntake] = [:]
-        var probes: [(engine: String, probe: any Probe)] = []
-        var logWatchers: [any Service] = []
-    }
-
-    private func makeEngines(board: StatusBoard, store: WardenStore, liveness: Liveness) throws -> Engines {
-        let orphanGuard = try OrphanGuard(logger: logger)
-        var engines = Engines()
-        for engine in config.engines {
-            var extra: [String: String] = [:]
-            if let report = engine.watch.report {
-                // A fresh token per run: the engine learns it from its environment, nobody else needs it.
-                let token = (0..<4).map { _ in String(UInt64.random(in: .min ... .max), radix: 16) }.joined()
-                engines.reports[engine.name] = .init(token: token, maxBodyBytes: report.maxBodyBytes, maxAge: report.maxAge,
-                                                     timestamps: engine.watch.timestamps)
-                // Until the first report arrives, the report probe exists and reads as failed.
-                let waiting = ProbeOutcome(success: false, durationSeconds: 0, at: Date().timeIntervalSince1970,
-                                           failure: "no report received yet", output: .none).following(nil)
-                board.update(engine.name) { $0.observations.probes[PushedReport.probeName] = waiting }
-                let scheme = config.web.tls == nil ? "http" : "https"
-                extra["WARDEN_REPORT_URL"] = "\(scheme)://\(config.listen.reachable)/api/v1/engines/\(engine.name)/report"
-                extra["WARDEN_REPORT_TOKEN"] = token
-            }
-            let supervisor = EngineSupervisor(config: engine, board: board, history: store, orphanGuard: orphanGuard,
-                                              extraEnvironment: extra, withheldEnvironment: withheldEnvironment, logger: logger,
-                                              liveness: liveness)
-            engines.supervisors.append(supervisor)
-            engines.probes += engine.watch.makeProbes().map { (engine.name, $0) }
-            if !engine.watch.logRules.isEmpty {
-                let rules = try LogRuleSet(engine.watch.logRules)
-                engines.logWatchers.append(LogWatcher(engine: engine.name, rules: rules, broadcast: supervisor.logLines,
-                                                      board: board))
-            }
-        }
-        return engines
-    }
-
-    /// Marks the actions the last run cut short, and reads the actions within the longest budget or cooldown
-    /// window: budgets and cooldowns continue where they were, since a restart of Warden must not reset a
-    /// storm's brakes.
-    private func readRemediationHistory(_ store: WardenStore) async -> [PriorAction] {
-        let now = Date().timeIntervalSince1970
-        let interrupted = await store.markInterruptedActions(at: now)
+    /// Marks the actions the last run cut short: they are not retried.
+    private func markInterruptedActions(_ store: WardenStore) async {
+        let interrupted = await store.markInterruptedActions(at: Date().timeIntervalSince1970)
         if interrupted > 0 {
             logger.warning("remediation actions were cut short when Warden last stopped; they are marked interrupted, not retried",
                            metadata: ["count": "\(interrupted)"])
         }
+    }
+
+    /// The actions within the longest budget or cooldown window of `config`: budgets and cooldowns continue
+    /// where they were, since neither a restart of Warden nor a reload may reset a storm's brakes.
+    private static func readRemediationHistory(_ store: WardenStore, _ config: WardenConfig) async -> [PriorAction] {
+        let now = Date().timeIntervalSince1970
         let windows = [config.remediation.budget.window] + config.engines.flatMap { engine in
             engine.remediation.policies.flatMap { [$0.budget.window, $0.cooldown] } + engine.remediation.alertmanager.map(\.cooldown)
         }
         return await store.actionTimes(since: now - (windows.max() ?? .zero).seconds)
     }
 
-    /// The action kinds each engine's remediation can take: their counters are exposed from 0.
-    private func actionKinds() -> [String: Set<String>] {
-        Dictionary(uniqueKeysWithValues: config.engines.map { engine in
-            (engine.name, Set(engine.remediation.policies.flatMap { $0.ladder.map(\.action.kind) }
-                              + engine.remediation.alertmanager.map(\.action.kind)))
-        })
-    }
-
-    /// The channels, the router that picks channels by level, and their delivery counters.
-    private struct Alerting {
-        let channels: [AlertChannel]
-        let router: AlertRouter
-        let stats: AlertStats
-
-        init(channels: [AlertChannel]) {
-            self.channels = channels
-            router = AlertRouter(channels: channels.map { ($0.name, $0.minLevel) })
-            stats = AlertStats(channels: channels.map(\.name))
-        }
-    }
-
-    /// The dispatcher delivers the outbox. The outbox lives in the database: when that refuses writes, people hear
-    /// of it (and of the alerts that could not be queued) directly, at most one notice of its state a minute.
-    private func makeDispatcher(_ alerting: Alerting, store: WardenStore, storeProblem: String?) -> AlertDispatcher {
-        let dispatcher = AlertDispatcher(channels: alerting.channels, store: store,
-                                         settings: .init(groupWindow: config.alerts.groupWindow, maxAge: config.alerts.maxAge),
-                                         stats: alerting.stats, logger: logger)
+    /// The outbox lives in the database: when that refuses writes, people hear of it (and of the alerts that
+    /// could not be queued) directly from the current dispatcher, at most one notice of its state a minute.
+    private func watchDispatcherProblems(_ store: WardenStore, storeProblem: String?,
+                                         dispatcher: @escaping @Sendable () -> AlertDispatcher) {
         let lastNotice = Mutex(-Double.infinity)
         store.onWriteProblem { problem in
             let now = Date().timeIntervalSince1970
@@ -275,15 +362,14 @@ public struct WardenAgent: Sendable {
                 defer { if now - last >= 60 { last = now } }
                 return now - last >= 60
             }) else { return }
-            dispatcher.sendDirect([AlertEvent(kind: .warden, engine: nil, level: problem == nil ? .healthy : .critical,
-                                              reason: problem ?? "Warden's database accepts writes again", at: now)])
+            dispatcher().sendDirect([AlertEvent(kind: .warden, engine: nil, level: problem == nil ? .healthy : .critical,
+                                                reason: problem ?? "Warden's database accepts writes again", at: now)])
         }
-        store.onUnqueuedAlerts { dispatcher.sendDirect($0) }
+        store.onUnqueuedAlerts { dispatcher().sendDirect($0) }
         if let storeProblem {
-            dispatcher.sendDirect([AlertEvent(kind: .warden, engine: nil, level: .critical, reason: storeProblem,
-                                              at: Date().timeIntervalSince1970)])
+            dispatcher().sendDirect([AlertEvent(kind: .warden, engine: nil, level: .critical, reason: storeProblem,
+                                                at: Date().timeIntervalSince1970)])
         }
-        return dispatcher
     }
 
     private func makeServer(_ http: WardenHTTP, tls: TLSConfiguration?) throws -> some Service {
@@ -319,12 +405,12 @@ public struct WardenAgent: Sendable {
         }
     }
 
-    /// The configured channels with their secrets read; a secret that cannot be read stops the start, naming
-    /// the channel and the reference (never a value).
-    private func makeAlertChannels() throws -> [AlertChannel] {
-        try config.alerts.channels.map { channel in
+    /// The configured channels with their secrets read; a secret that cannot be read stops the start (or the
+    /// reload), naming the channel and the reference (never a value).
+    static func makeAlertChannels(_ settings: AlertSettings, logger: Logger) throws -> [AlertChannel] {
+        try settings.channels.map { channel in
             func resolve(_ source: SecretSource, _ key: String) throws -> String {
-                do { return try read(source, for: "alerts channel \(channel.name): \(key)") } catch {
+                do { return try read(source, for: "alerts channel \(channel.name): \(key)", logger: logger) } catch {
                     throw StartupError(description: "alerts channel \(channel.name): \(key): \(error.description)")
                 }
             }
@@ -348,14 +434,14 @@ public struct WardenAgent: Sendable {
     }
 
     /// A webhook's headers with their secrets read once, at start: a secret that cannot be read stops the start.
-    private func webhookHeaders(_ headers: [String: TextOrSecret], channel: String) throws -> [String: String] {
+    private static func webhookHeaders(_ headers: [String: TextOrSecret], channel: String) throws -> [String: String] {
         do { return try headers.resolved(environment: ProcessInfo.processInfo.environment).headers } catch {
             throw StartupError(description: "alerts channel \(channel): \(error.description)")
         }
     }
 
-    /// Reads a secret, and warns once, at start, when its file is open to every local user.
-    private func read(_ source: SecretSource, for key: String) throws(SecretError) -> String {
+    /// Reads a secret, and warns when its file is open to every local user.
+    private static func read(_ source: SecretSource, for key: String, logger: Logger) throws(SecretError) -> String {
         if let exposure = source.exposure { logger.warning("\(key): \(exposure)") }
         return try source.resolve()
     }

@@ -2,9 +2,12 @@
 /// `warden_engine_restarts_total`.
 public enum RestartReason: String, Sendable, CaseIterable, Codable {
     case exit, signal, health, remediation, manual, schedule
+    /// A reload changed how the engine is run.
+    case config
 
-    /// Automatic restarts are refused once the budget is spent; a person's are not.
-    var isAutomatic: Bool { self != .manual }
+    /// Automatic restarts are refused once the budget is spent; a person's (by hand or by a changed config)
+    /// are not.
+    var isAutomatic: Bool { self != .manual && self != .config }
 }
 
 /// Where an engine is in its life. Pure data, published to the status API and metrics.
@@ -78,6 +81,8 @@ public struct EngineLifecycle: Sendable {
         case restartRequested(RestartReason)
         case stopRequested
         case timerFired(id: Int)
+        /// A reload changed the stop or restart settings: they hold from now on, for the running process too.
+        case reconfigured(RestartPolicy, StopPolicy)
     }
 
     public enum Effect: Sendable, Equatable {
@@ -91,8 +96,8 @@ public struct EngineLifecycle: Sendable {
         case finished
     }
 
-    public let restart: RestartPolicy
-    public let stop: StopPolicy
+    public private(set) var restart: RestartPolicy
+    public private(set) var stop: StopPolicy
     public private(set) var state: EngineState = .idle
     public private(set) var ledger: BudgetLedger
     /// Unplanned exits and failed spawns since the last stable stretch: the exponent of the backoff.
@@ -197,14 +202,22 @@ public struct EngineLifecycle: Sendable {
             state = .starting(reason: pending)
             return [.cancelTimer, .spawn]
 
-        case (.restartRequested(.manual), .gaveUp), (.restartRequested(.manual), .stopped):
-            // A person has looked at it: the budget window and the backoff start afresh.
-            guard !shuttingDown else { return [] }
+        case (.restartRequested(let reason), .gaveUp), (.restartRequested(let reason), .stopped):
+            // A person has looked at it (by hand, or by changing how it runs): the budget window and the
+            // backoff start afresh.
+            guard !reason.isAutomatic, !shuttingDown else { return [] }
             let wasGivenUp = if case .gaveUp = state { true } else { false }
             ledger.clear()
             attempt = 0
-            state = .starting(reason: .manual)
+            state = .starting(reason: reason)
             return wasGivenUp ? [.record(.budgetReset), .spawn] : [.spawn]
+
+        case (.reconfigured(let restart, let stop), _):
+            self.restart = restart
+            self.stop = stop
+            ledger = BudgetLedger(budget: restart.budget, times: ledger.times)
+            // A stop under way keeps the grace period it was given; the next one uses the new.
+            return []
 
         case (.stopRequested, _):
             shuttingDown = true

@@ -6,16 +6,23 @@ import Synchronization
 /// Runs one engine: performs the effects that `EngineLifecycle` decides, feeds it the events the world
 /// produces (spawns, exits, timers, requests), and publishes each resulting state to the status board.
 public final class EngineSupervisor: Service, Sendable {
-    public let config: EngineConfig
+    public let name: String
     public let logLines: LogLineBroadcast
     private let board: StatusBoard
     private let history: WardenStore?
     /// Also guards the engine's helpers (`exec` actions), which must not outlive a killed Warden either.
     let orphanGuard: OrphanGuard?
-    private let logFile: RotatingLogFile
     private let readers = OpenReaders()
-    private let environment: [String: String]
+    private let withheldEnvironment: Set<String>
     private let logger: Logger
+    /// What the next spawn runs, and where its output goes; a reload replaces it.
+    private struct Launch {
+        var config: EngineConfig
+        var environment: [String: String]
+        var logFile: RotatingLogFile
+    }
+
+    private let launch: Mutex<Launch>
     /// What wakes the loop: an event for the lifecycle, or the watchdog's question whether the loop still turns.
     private enum Input: Sendable {
         case event(EngineLifecycle.Event)
@@ -25,6 +32,8 @@ public final class EngineSupervisor: Service, Sendable {
     private let events: AsyncStream<Input>
     private let continuation: AsyncStream<Input>.Continuation
     private let liveness: Liveness?
+    /// Who tells people of a restart after an unplanned exit.
+    private let restartAlerts: RestartAlerts?
     /// The latest child until it is reaped, whatever the event loop has seen of it.
     private let unreapedSpawn = Mutex<Int32?>(nil)
 
@@ -32,25 +41,53 @@ public final class EngineSupervisor: Service, Sendable {
     /// admin token's variable: an engine, or any library it loads, could otherwise restart itself or log it).
     public init(config: EngineConfig, board: StatusBoard, history: WardenStore?, orphanGuard: OrphanGuard?,
                 extraEnvironment: [String: String] = [:], withheldEnvironment: Set<String> = [], logger: Logger,
-                liveness: Liveness? = nil) {
-        self.config = config
+                liveness: Liveness? = nil, restartAlerts: RestartAlerts? = nil) {
+        self.name = config.name
+        self.restartAlerts = restartAlerts
         self.liveness = liveness
         self.board = board
         self.history = history
         self.orphanGuard = orphanGuard
         self.logger = logger
+        self.withheldEnvironment = withheldEnvironment
         self.logLines = LogLineBroadcast()
+        launch = Mutex(Self.launch(config, extraEnvironment: extraEnvironment, withheld: withheldEnvironment, logger: logger))
+        (events, continuation) = AsyncStream.makeStream(of: Input.self)
+    }
+
+    private static func launch(_ config: EngineConfig, extraEnvironment: [String: String], withheld: Set<String>,
+                               logger: Logger) -> Launch {
         let name = config.name
-        self.logFile = RotatingLogFile(path: config.logs.file, maxBytes: config.logs.maxBytes, maxFiles: config.logs.maxFiles) {
+        let logFile = RotatingLogFile(path: config.logs.file, maxBytes: config.logs.maxBytes, maxFiles: config.logs.maxFiles) {
             logger.error("engine log capture failing", metadata: ["engine": "\(name)", "error": "\($0)"])
         }
         var environment = config.inheritEnvironment ? ProcessInfo.processInfo.environment : [:]
-        for name in withheldEnvironment { environment.removeValue(forKey: name) }
+        for name in withheld { environment.removeValue(forKey: name) }
         environment.merge(config.environment) { $1 }
         environment.merge(extraEnvironment) { $1 }
         environment["WARDEN_ENGINE"] = config.name
-        self.environment = environment
-        (events, continuation) = AsyncStream.makeStream(of: Input.self)
+        return Launch(config: config, environment: environment, logFile: logFile)
+    }
+
+    /// The engine's settings as last loaded.
+    public var config: EngineConfig { launch.withLock { $0.config } }
+
+    /// Takes a reloaded config: its stop and restart settings hold at once; when `relaunch` (how the engine runs
+    /// changed), the engine is restarted gracefully into the new command, directory, environment and log file.
+    public func reconfigure(_ config: EngineConfig, extraEnvironment: [String: String], relaunch: Bool) {
+        let next = Self.launch(config, extraEnvironment: extraEnvironment, withheld: withheldEnvironment, logger: logger)
+        launch.withLock { current in
+            // Until the restart, the running process's output keeps its file.
+            current = Launch(config: config, environment: next.environment,
+                             logFile: relaunch ? next.logFile : current.logFile)
+        }
+        continuation.yield(.event(.reconfigured(config.restart, config.stop)))
+        if relaunch { continuation.yield(.event(.restartRequested(.config))) }
+    }
+
+    /// Stops the engine gracefully for good (it left the config); `run()` returns once it has exited.
+    public func stop() {
+        continuation.yield(.event(.stopRequested))
     }
 
     /// Asks for a graceful restart; the outcome shows on the status board.
@@ -58,17 +95,20 @@ public final class EngineSupervisor: Service, Sendable {
         continuation.yield(.event(.restartRequested(reason)))
     }
 
-    private var livenessName: String { "supervisor \(config.name)" }
+    private var livenessName: String { "supervisor \(name)" }
 
     public func run() async {
         // The loop may wait for hours on a healthy engine: it answers the watchdog's nudges instead of ticking.
         liveness?.register(livenessName, nudge: { [continuation] in continuation.yield(.checkIn) })
         defer { liveness?.retire(livenessName) }
         let now = Date().timeIntervalSince1970
-        let prior = await history?.restartTimes(engine: config.name, since: now - config.restart.budget.window.seconds) ?? []
+        let config = self.config
+        let prior = await history?.restartTimes(engine: name, since: now - config.restart.budget.window.seconds) ?? []
         var lifecycle = EngineLifecycle(restart: config.restart, stop: config.stop, priorRestartTimes: prior)
         var timer: Task<Void, Never>?
         defer { timer?.cancel() }
+        /// How the last run ended, when it was a failure: what a restart's message says.
+        var failure: String?
 
         await withGracefulShutdownHandler {
             continuation.yield(.event(.startRequested))
@@ -97,6 +137,7 @@ public final class EngineSupervisor: Service, Sendable {
                         timer = nil
                     case .record(let record):
                         await note(record, at: now)
+                        await tell(record, lifecycle, failure: &failure, at: now)
                     case .finished:
                         finished = true
                     }
@@ -119,6 +160,7 @@ public final class EngineSupervisor: Service, Sendable {
     }
 
     private func spawn() {
+        let (config, environment, logFile) = launch.withLock { ($0.config, $0.environment, $0.logFile) }
         do {
             let process = try ProcessSpawner.spawn(
                 executable: config.executable, arguments: config.command,
@@ -139,7 +181,7 @@ public final class EngineSupervisor: Service, Sendable {
     }
 
     private func publish(_ lifecycle: EngineLifecycle, event: EngineLifecycle.Event) {
-        board.update(config.name) { status in
+        board.update(name) { status in
             status.state = lifecycle.state
             status.attempt = lifecycle.attempt
             status.restartCounts = lifecycle.restartCounts
@@ -154,14 +196,32 @@ public final class EngineSupervisor: Service, Sendable {
             }
         }
         switch event {
-        case .spawned, .spawnFailed: board.markStartAttempted(config.name)
+        case .spawned, .spawnFailed: board.markStartAttempted(name)
         default: break
         }
-        board.announce(config.name)
+        board.announce(name)
+    }
+
+    /// A restart after an unplanned exit, as people hear of it. A clean exit (status 0) was the engine's choice,
+    /// and a planned stop is followed by no `restartScheduled`: neither is told.
+    private func tell(_ record: LifecycleRecord, _ lifecycle: EngineLifecycle, failure: inout String?, at now: Double) async {
+        switch record {
+        case .exited(_, let status, let ranFor):
+            failure = status.isSuccess ? nil : "\(status) after \(Units.formatDuration(.seconds(double: ranFor)))"
+        case .spawnFailed(let message):
+            failure = "could not be started: \(message)"
+        case .restartScheduled(_, let delay, _):
+            guard let failure else { return }
+            await restartAlerts?.restarting(name, failure: failure, delay: delay, budgetLeft: lifecycle.budgetRemaining(now: now),
+                                            budget: lifecycle.restart.budget, at: now)
+        default:
+            break
+        }
     }
 
     private func note(_ record: LifecycleRecord, at time: Double) async {
-        var metadata: Logger.Metadata = ["engine": "\(config.name)"]
+        let config = self.config
+        var metadata: Logger.Metadata = ["engine": "\(name)"]
         switch record {
         case .started(let pid, let reason):
             metadata["pid"] = "\(pid)"
@@ -191,6 +251,6 @@ public final class EngineSupervisor: Service, Sendable {
         case .budgetReset:
             logger.notice("engine restarted by hand after Warden gave up; restart budget reset", metadata: metadata)
         }
-        await history?.append(engine: config.name, record: record, at: time)
+        await history?.append(engine: name, record: record, at: time)
     }
 }

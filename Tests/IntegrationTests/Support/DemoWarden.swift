@@ -26,6 +26,8 @@ struct DemoWarden {
     let warden: WardenProcess
     let broker: BrokerStandIn
     let enginePort: Int
+    /// The engine's config as Warden was started with it, for a test that rewrites the file and reloads.
+    let engine: ConfigFile.Engine
 
     /// `extra` adds top-level config keys; `edit` may change the engine's config (to break an action on purpose).
     static func start(_ name: String = #function, extra: String = "", environment: [String: String] = [:],
@@ -39,7 +41,7 @@ struct DemoWarden {
         edit(&engine)
         let engines = try ConfigFile.engineEntries([engine])
         let warden = try WardenProcess(directory: directory, engines: engines, extra: extra, environment: environment)
-        let demo = DemoWarden(directory: directory, warden: warden, broker: broker, enginePort: enginePort)
+        let demo = DemoWarden(directory: directory, warden: warden, broker: broker, enginePort: enginePort, engine: engine)
         do {
             try await warden.waitReady()
         } catch {

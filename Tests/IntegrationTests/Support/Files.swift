@@ -58,3 +58,15 @@ func runToEnd(_ executable: String, _ arguments: [String], in directory: String?
     process.waitUntilExit()
     return (process.terminationStatus, String(decoding: data, as: UTF8.self))
 }
+
+/// Runs a generator of the repository (`dashboards/generate.py`, `alerts/generate.py`) from a copy in a fresh
+/// directory, where it writes its default output beside itself, and returns that directory. A failing
+/// generator fails the test.
+func runGenerator(_ script: String, _ arguments: [String] = [], _ name: String = #function) throws -> TempDirectory {
+    let directory = TempDirectory(name)
+    let copy = directory.file((script as NSString).lastPathComponent)
+    try FileManager.default.copyItem(atPath: DocumentationTests.root + "/" + script, toPath: copy)
+    let (status, output) = try runToEnd("/usr/bin/python3", [copy] + arguments)
+    #expect(status == 0, "\(script) \(arguments.joined(separator: " ")): \(output)")
+    return directory
+}

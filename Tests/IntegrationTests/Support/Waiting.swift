@@ -11,8 +11,9 @@ import ServiceLifecycle
 // Waiting on observable outcomes.
 
 /// Polls `condition` until it holds or `timeout` passes. Tests wait on observable outcomes, never on sleeps.
-/// `what` is evaluated only on failure, so it may quote a log as it is by then.
-func eventually(timeout: Duration = .seconds(10), _ what: @autoclosure () -> String,
+/// `what` is evaluated only on failure, so it may quote a log as it is by then. The default is generous: it
+/// costs nothing when the outcome comes, and two cores running the whole suite can be many seconds late.
+func eventually(timeout: Duration = .seconds(30), _ what: @autoclosure () -> String,
                 _ condition: () async throws -> Bool) async throws {
     let deadline = ContinuousClock.now + timeout
     while ContinuousClock.now < deadline {

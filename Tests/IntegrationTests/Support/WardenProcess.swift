@@ -24,13 +24,7 @@ final class WardenProcess {
          launcher: [String] = []) throws {
         self.directory = directory
         port = freePort()
-        let config = directory.write("warden.yml", """
-            listen: 127.0.0.1:\(port)
-            state_dir: state
-            \(extra)
-            engines:
-            \(engines)
-            """)
+        let config = Self.writeConfig(directory, port: port, engines: engines, extra: extra)
         logPath = directory.file("warden.log")
         _ = FileManager.default.createFile(atPath: logPath, contents: nil)
         let argv = launcher + [productsDirectory + "/warden", "run", "--config", config]
@@ -42,6 +36,22 @@ final class WardenProcess {
         process.standardOutput = log
         process.standardError = log
         try process.run()
+    }
+
+    private static func writeConfig(_ directory: TempDirectory, port: Int, engines: String, extra: String) -> String {
+        directory.write("warden.yml", """
+            listen: 127.0.0.1:\(port)
+            state_dir: state
+            \(extra)
+            engines:
+            \(engines)
+            """)
+    }
+
+    /// Writes a new config file in place of the one Warden was started with (same address and state
+    /// directory), for a reload to read.
+    func rewrite(engines: String, extra: String = "") {
+        _ = Self.writeConfig(directory, port: port, engines: engines, extra: extra)
     }
 
     var log: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }

@@ -36,6 +36,15 @@ struct AlertFormatTests {
                 == "bot positions HEALTHY → UNHEALTHY: monitor mismatch 6 (UNHEALTHY at ≥ 1); rearm-monitoring")
     }
 
+    @Test func everyTitleNamesTheWardenThatSendsIt() {
+        #expect(AlertFormat.plain(Self.event("mismatch 6"), instance: "desk-7").hasPrefix("desk-7 bot positions HEALTHY → UNHEALTHY"))
+        let html = AlertFormat.telegramHTML([Self.event("mismatch 6"), Self.event("again")], instance: "desk<7>")
+        #expect(html.components(separatedBy: "<b>desk&lt;7&gt; · bot · positions HEALTHY → UNHEALTHY</b>").count == 3,
+                "each block's title, escaped")
+        let payload = WebhookPayload(id: "b1", sentAt: 1, instance: "desk-7", events: [Self.event("x")])
+        #expect(String(decoding: payload.encoded(), as: UTF8.self).contains(#""instance":"desk-7""#))
+    }
+
     /// RFC 4231 test cases 1, 2 and 6 (a key longer than the block).
     @Test(arguments: [
         ([UInt8](repeating: 0x0b, count: 20), "Hi There", "b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7"),
@@ -54,5 +63,28 @@ struct AlertFormatTests {
                                               body: Data(#"{"test": 2432232314}"#.utf8),
                                               secret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw")
         #expect(signature == "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=")
+    }
+}
+
+/// Which unplanned exits are told one by one, and which are counted into the next message.
+struct RestartBurstTests {
+    @Test func aBurstIsOneMessageAndTheNextCountsWhatWasHeldBack() {
+        var burst = RestartBurst(burst: .seconds(600))
+        #expect(burst.exit(at: 0) == 0, "the first exit is told at once")
+        #expect(burst.exit(at: 5) == nil)
+        #expect(burst.exit(at: 599) == nil)
+        #expect(burst.exit(at: 601) == 2, "the next message says two exits were held back")
+        #expect(burst.exit(at: 1300) == 0)
+        var everyOne = RestartBurst(burst: .zero)
+        #expect([0.0, 0.1, 0.2].map { everyOne.exit(at: $0) } == [0, 0, 0])
+    }
+
+    @Test func theMessageSaysHowItEndedWhenItComesBackAndWhatIsLeft() {
+        let event = AlertEvent.restart(engine: "bot", failure: "killed by SIGKILL after 2h 3m", delay: 1,
+                                       budgetLeft: 9, budget: RestartBudget(limit: 10, window: .seconds(3600)),
+                                       heldBack: 3, level: .degraded, at: 0)
+        #expect(AlertFormat.plain(event, instance: "host-1") == "host-1 bot process restarted: killed by SIGKILL after 2h 3m; "
+                + "restarting in 1s, 9 of 10 restarts left within 1h; 3 earlier exits of this burst not told one by one")
+        #expect(event.kind == .restart && event.level == .degraded)
     }
 }

@@ -198,6 +198,42 @@ struct EngineLifecycleTests {
         #expect(lifecycle.budgetRemaining(now: 6) == 9, "deliberate restarts count in the budget")
     }
 
+    @Test func reloadedStopAndRestartSettingsHoldForTheRunningProcess() {
+        var lifecycle = Self.running(Self.policy(initial: .seconds(1), budget: 3))
+        _ = lifecycle.handle(.exited(pid: 100, status: .exited(code: 1)), now: 1)
+        let timer = Self.timers(lifecycle.handle(.timerFired(id: 1), now: 2))
+        #expect(timer.isEmpty)
+        _ = lifecycle.handle(.spawned(pid: 101), now: 2)
+        #expect(lifecycle.budgetRemaining(now: 2) == 2)
+        let longer = StopPolicy(signal: .int, gracePeriod: .seconds(30))
+        #expect(lifecycle.handle(.reconfigured(Self.policy(initial: .seconds(5), maximum: .seconds(60), budget: 10), longer), now: 3).isEmpty,
+                "nothing happens to the process itself")
+        #expect(lifecycle.budgetRemaining(now: 3) == 9, "the restart counted so far stays, against the new budget")
+        let crash = lifecycle.handle(.exited(pid: 101, status: .exited(code: 1)), now: 4)
+        #expect(Self.timers(crash).map(\.1) == [.seconds(10)], "the new backoff, at the attempt reached")
+        _ = lifecycle.handle(.timerFired(id: Self.timers(crash)[0].0), now: 14)
+        _ = lifecycle.handle(.spawned(pid: 102), now: 14)
+        let stop = lifecycle.handle(.stopRequested, now: 20)
+        #expect(stop.first == .signalGroup(pgid: 102, .int))
+        #expect(Self.timers(stop).map(\.1) == [.seconds(30)])
+    }
+
+    @Test func aChangedCommandRestartsGracefullyAndRevivesAnEngineWardenGaveUpOn() {
+        var lifecycle = Self.running()
+        #expect(lifecycle.handle(.restartRequested(.config), now: 5).first == .signalGroup(pgid: 100, .term))
+        #expect(lifecycle.handle(.exited(pid: 100, status: .signaled(.term)), now: 6).last == .spawn)
+        _ = lifecycle.handle(.spawned(pid: 101), now: 6)
+        #expect(lifecycle.restartCounts == [.config: 1])
+
+        var spent = Self.running(Self.policy(initial: .zero, budget: 1))
+        _ = spent.handle(.exited(pid: 100, status: .exited(code: 1)), now: 1)
+        _ = spent.handle(.spawned(pid: 101), now: 1)
+        _ = spent.handle(.exited(pid: 101, status: .exited(code: 1)), now: 2)
+        #expect(spent.state == .gaveUp(since: 2))
+        #expect(spent.handle(.restartRequested(.config), now: 3) == [.record(.budgetReset), .spawn],
+                "a person changed how it runs: it is tried again, with a fresh budget")
+    }
+
     @Test func aStoppedChildIsNotAnExitAndOtherPidsAreIgnored() {
         var lifecycle = Self.running()
         #expect(lifecycle.handle(.exited(pid: 999, status: .exited(code: 0)), now: 1).isEmpty)

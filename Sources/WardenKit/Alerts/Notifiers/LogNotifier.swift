@@ -15,7 +15,7 @@ public struct LogNotifier: Notifier {
             case .degraded: .warning
             case .healthy: .notice
             }
-            logger.log(level: level, "alert: \(AlertFormat.plain(event))", metadata: ["alert_id": "\(event.id)"])
+            logger.log(level: level, "alert: \(AlertFormat.plain(event, instance: batch.instance))", metadata: ["alert_id": "\(event.id)"])
         }
         return .delivered
     }

@@ -38,7 +38,7 @@ public struct TelegramNotifier: Notifier {
     }
 
     public func deliver(_ batch: AlertBatch) async -> DeliveryResult {
-        let request = Request(chatId: chatID, text: AlertFormat.telegramHTML(batch.events), messageThreadId: threadID,
+        let request = Request(chatId: chatID, text: AlertFormat.telegramHTML(batch.events, instance: batch.instance), messageThreadId: threadID,
                               disableNotification: batch.level < .unhealthy)
         let encoder = JSONEncoder()
         encoder.keyEncodingStrategy = .convertToSnakeCase

@@ -18,7 +18,7 @@ public struct WebhookNotifier: Notifier {
 
     public func deliver(_ batch: AlertBatch) async -> DeliveryResult {
         let now = Date().timeIntervalSince1970
-        let body = WebhookPayload(id: batch.id, sentAt: now, events: batch.events).encoded()
+        let body = WebhookPayload(id: batch.id, sentAt: now, instance: batch.instance, events: batch.events).encoded()
         var headers = self.headers
         headers["Content-Type"] = "application/json"
         headers["webhook-id"] = batch.id

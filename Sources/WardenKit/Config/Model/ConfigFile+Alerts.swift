@@ -11,8 +11,28 @@ extension ConfigFile {
         @DurationNotation public var maxAge: Duration = .seconds(86_400)
         /// Without any channel written, alerts go to Warden's log; an empty list sends them nowhere.
         public var channels = [Channel(kind: .log)]
+        public var restarts = Restarts()
 
-        enum CodingKeys: String, CodingKey { case groupWindow = "group_window", repeatInterval = "repeat_interval", maxAge = "max_age", channels }
+        enum CodingKeys: String, CodingKey {
+            case groupWindow = "group_window", repeatInterval = "repeat_interval", maxAge = "max_age", channels, restarts
+        }
+    }
+
+    /// `restarts:`: a message for every unplanned exit that Warden restarts.
+    public struct Restarts: Sendable, Equatable, Encodable {
+        /// DEGRADED: a webhook and the log hear of every crash, Telegram silently. None (`off`): no message.
+        public var level: HealthLevel? = .degraded
+        /// Exits within this long of the last one told are held back and counted in the next message, so that
+        /// a crash loop is one message per burst (the CRITICAL of a spent budget comes as a health transition).
+        @DurationNotation public var burst: Duration = .seconds(600)
+
+        enum CodingKeys: String, CodingKey { case level, burst }
+
+        public func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(level?.name ?? "off", forKey: .level)
+            try container.encode(_burst, forKey: .burst)
+        }
     }
 
     /// One `channels:` entry: a destination and the least level it is told about.

@@ -10,6 +10,9 @@ public struct ConfigFile: Sendable, Equatable, Encodable {
     /// Loopback: the admin endpoints are not on the network unless the file says so.
     public static let defaultListen = ListenAddress(host: "127.0.0.1", port: 9780)
 
+    /// Which Warden this is, in every alert, the webhook payload, the status page and `warden_build_info`;
+    /// none: the host name.
+    public var instance: String?
     public var listen = ConfigFile.defaultListen
     /// Relative to the config file's directory.
     public var stateDirectory = "/var/lib/warden"
@@ -25,7 +28,7 @@ public struct ConfigFile: Sendable, Equatable, Encodable {
     var location = ConfigLocation()
 
     enum CodingKeys: String, CodingKey {
-        case listen, stateDirectory = "state_dir", adminToken = "admin_token", web, heartbeat, remediation, alerts, engines
+        case instance, listen, stateDirectory = "state_dir", adminToken = "admin_token", web, heartbeat, remediation, alerts, engines
     }
 
     public init(engines: [Engine]) { self.engines = engines }

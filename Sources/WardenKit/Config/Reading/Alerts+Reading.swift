@@ -4,6 +4,7 @@ extension ConfigFile.Alerts {
         alerts.groupWindow = map[CodingKeys.groupWindow]?.duration() ?? alerts.groupWindow
         alerts.repeatInterval = map[CodingKeys.repeatInterval]?.duration() ?? alerts.repeatInterval
         alerts.maxAge = map[CodingKeys.maxAge]?.duration(allowZero: false) ?? alerts.maxAge
+        if let restarts = map[CodingKeys.restarts]?.readMapping(ConfigFile.Restarts.read) { alerts.restarts = restarts }
         if let list = map[CodingKeys.channels]?.sequence() {
             var names: Set<String> = []
             alerts.channels = list.compactMap { item in
@@ -16,6 +17,18 @@ extension ConfigFile.Alerts {
             }
         }
         return alerts
+    }
+}
+
+extension ConfigFile.Restarts {
+    static func read(_ map: MappingReader) -> Self {
+        var restarts = Self()
+        let level: HealthLevel?? = map[CodingKeys.level]?.parsed({ text in
+            text.lowercased() == "off" ? .some(nil) : HealthLevel(name: text).map { .some($0) }
+        }, refusal: { _ in "expected healthy, degraded, unhealthy, critical or off" })
+        if let level { restarts.level = level }
+        restarts.burst = map[CodingKeys.burst]?.duration() ?? restarts.burst
+        return restarts
     }
 }
 

@@ -10,6 +10,9 @@ extension ConfigFile {
     static func read(_ top: MappingReader) -> ConfigFile {
         var file = ConfigFile(engines: [])
         file.location = top.location
+        file.instance = top[CodingKeys.instance]?.parsed({ text in
+            text.count <= 128 && !text.unicodeScalars.contains { $0.properties.generalCategory == .control } ? text : nil
+        }, refusal: { _ in "at most 128 characters, without control characters" })
         if let value = top[CodingKeys.listen], let listen = value.listenAddress() { file.listen = listen }
         if let directory = top[CodingKeys.stateDirectory]?.string() { file.stateDirectory = directory }
         file.adminToken = top[CodingKeys.adminToken]?.secret()

@@ -1,0 +1,112 @@
+/// What a reload changes, from the model Warden runs with to the model read now, and so what it must disturb.
+///
+/// The rule a person can predict: an engine is restarted (gracefully, that engine only) when *how it is run*
+/// changed — its command, working directory, environment, whether it inherits Warden's environment, where its
+/// output goes, or whether it pushes reports (its environment carries the report URL). How it is stopped and
+/// restarted applies to the running process in place. How it is watched, judged and repaired (probes, log
+/// rules, checks, health, remediation, sampling) and every Warden-wide section but three change without
+/// restarting any engine. `instance`, `listen`, `state_dir`, `admin_token`, `web` and `heartbeat` are read once, when Warden starts: a reload
+/// that changes them applies everything else and says that those wait for a restart of Warden; so does `instance`,
+/// the name every message and series of this Warden carries.
+public struct ConfigChange: Sendable, Equatable {
+    /// Engines new in the file: started.
+    public var added: [String] = []
+    /// Engines gone from the file: stopped gracefully.
+    public var removed: [String] = []
+    /// Engines whose way of running changed: restarted gracefully.
+    public var restarted: [String] = []
+    /// Engines whose stop or restart settings changed, applied to the running process.
+    public var resupervised: [String] = []
+    /// Engines whose watching, judging or repair changed; nothing about their process does.
+    public var rewatched: [String] = []
+    /// Warden-wide sections that changed (`alerts`, `remediation`).
+    public var sections: [String] = []
+    /// Keys that only a restart of Warden applies; the running values stay until then.
+    public var waitingForRestart: [String] = []
+
+    public init(from old: ConfigFile, to new: ConfigFile) {
+        let before = Dictionary(old.engines.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
+        let after = Set(new.engines.map(\.name))
+        removed = old.engines.map(\.name).filter { !after.contains($0) }
+        for engine in new.engines {
+            guard let previous = before[engine.name] else {
+                added.append(engine.name)
+                continue
+            }
+            if previous.launch != engine.launch { restarted.append(engine.name) }
+            if previous.stop != engine.stop || previous.restart != engine.restart { resupervised.append(engine.name) }
+            if previous.watching != engine.watching { rewatched.append(engine.name) }
+        }
+        if old.alerts != new.alerts { sections.append("alerts") }
+        if old.remediation != new.remediation { sections.append("remediation") }
+        waitingForRestart = new.startupKeysChanged(from: old)
+    }
+
+    /// Nothing Warden runs with differs.
+    public var isEmpty: Bool {
+        added.isEmpty && removed.isEmpty && restarted.isEmpty && resupervised.isEmpty && rewatched.isEmpty
+            && sections.isEmpty && waitingForRestart.isEmpty
+    }
+
+    /// One line for the log and the reload's answer: "engines added: a; restarted: b; ..." or "nothing changed".
+    public var summary: String {
+        let parts: [(String, [String])] = [
+            ("engines added", added), ("removed", removed), ("restarted", restarted),
+            ("stop or restart settings applied", resupervised), ("watching changed", rewatched),
+            ("sections changed", sections), ("waiting for a restart of Warden", waitingForRestart),
+        ]
+        let said = parts.filter { !$0.1.isEmpty }.map { "\($0.0): \($0.1.joined(separator: ", "))" }
+        return said.isEmpty ? "nothing changed" : said.joined(separator: "; ")
+    }
+}
+
+extension ConfigFile {
+    /// The keys read only when Warden starts that differ from `running`'s, by name.
+    func startupKeysChanged(from running: ConfigFile) -> [String] {
+        [(CodingKeys.instance, instance != running.instance), (.listen, listen != running.listen),
+         (.stateDirectory, stateDirectory != running.stateDirectory), (.adminToken, adminToken != running.adminToken),
+         (.web, web != running.web), (.heartbeat, heartbeat != running.heartbeat)]
+            .filter(\.1).map(\.0.stringValue)
+    }
+
+    /// Takes the keys read only when Warden starts from `running`: what a reload leaves as they are.
+    mutating func keepStartupKeys(of running: ConfigFile) {
+        instance = running.instance
+        listen = running.listen
+        stateDirectory = running.stateDirectory
+        adminToken = running.adminToken
+        web = running.web
+        heartbeat = running.heartbeat
+    }
+}
+
+extension ConfigFile.Engine {
+    /// How the process is run: a change restarts the engine.
+    struct Launch: Equatable {
+        var command: [String]
+        var workingDirectory: String?
+        var environment: [String: String]
+        var inheritEnvironment: Bool
+        var logs: ConfigFile.Logs
+        var pushesReports: Bool
+    }
+
+    var launch: Launch {
+        Launch(command: command, workingDirectory: workingDirectory, environment: environment,
+               inheritEnvironment: inheritEnvironment, logs: logs, pushesReports: report != nil)
+    }
+
+    /// Everything else but the name, the stop and the restart settings: what Warden watches in the engine,
+    /// how it judges and repairs it.
+    var watching: ConfigFile.Engine {
+        var watching = self
+        watching.command = []
+        watching.workingDirectory = nil
+        watching.environment = [:]
+        watching.inheritEnvironment = true
+        watching.logs = ConfigFile.Logs()
+        watching.stop = ConfigFile.Stop()
+        watching.restart = ConfigFile.Restart()
+        return watching
+    }
+}
