@@ -19,6 +19,8 @@ let package = Package(
         // Already in the graph through Hummingbird; named for the HTTP client (CappedFetch).
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
+        // bcrypt verification of the `web.basic_auth_users` hashes.
+        .package(url: "https://github.com/hummingbird-project/hummingbird-auth", from: "2.5.0"),
     ],
     targets: [
         // Linux process plumbing that Swift cannot express safely: fork/exec with a new process group,
@@ -32,6 +34,8 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTLS", package: "hummingbird"),
+                .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -64,13 +68,15 @@ let package = Package(
         // libFuzzer targets for every input Warden takes from outside (fuzz/run), and their replay in the tests.
         .target(name: "WardenFuzzing", dependencies: ["WardenKit"]),
         .executableTarget(name: "warden-fuzz", dependencies: ["WardenFuzzing"]),
-        .testTarget(name: "WardenKitTests", dependencies: ["WardenKit", "WardenFuzzing"]),
+        .testTarget(name: "WardenKitTests", dependencies: ["WardenKit", "WardenFuzzing",
+                                                         .product(name: "HummingbirdBcrypt", package: "hummingbird-auth")]),
         .testTarget(
             name: "IntegrationTests",
             dependencies: [
                 "WardenKit", "warden", "warden-demo-engine",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
                 .product(name: "Yams", package: "Yams"),
             ]
         ),

@@ -1,4 +1,5 @@
 import Foundation
+import HummingbirdBcrypt
 import Testing
 @testable import WardenKit
 
@@ -193,5 +194,48 @@ struct EndToEndTests {
         let (status, output) = try runToEnd("/bin/sh", ["-c", "/usr/bin/promtool check metrics < \"$0\"", scrape])
         #expect(status == 0 && output.isEmpty, "promtool check metrics: \(output)")
         #expect(monitoring.alertmanager.output.contains("Listening") || monitoring.alertmanager.process.isRunning)
+    }
+
+    /// examples/prometheus.yml's `warden-remote` job, for real: Prometheus scrapes Warden over HTTPS (a
+    /// self-signed certificate as its CA) with a Basic auth user, and the target is up; a job without the
+    /// password is refused, so the `up` is the credentials' doing.
+    @Test func prometheusScrapesWardenOverTLSWithBasicAuth() async throws {
+        let directory = TempDirectory()
+        let server = try selfSignedCertificate(in: directory, name: "warden")
+        let password = "prom-\(UUID().uuidString.prefix(12))"
+        let warden = try WardenProcess(directory: directory, engines: WardenBinaryTests.sleeper, extra: """
+            web:
+              tls: {cert_file: warden.pem, key_file: warden.key}
+              basic_auth_users: {prometheus: "\(Bcrypt.hash(password, cost: 4))"}
+            """)
+        _ = directory.write("password", password + "\n")
+        let prometheusPort = freePort()
+        let prometheusConfig = directory.write("prometheus.yml", """
+            global: {scrape_interval: 1s}
+            scrape_configs:
+              - job_name: warden-remote
+                scheme: https
+                tls_config: {ca_file: \(server.cert)}
+                basic_auth: {username: prometheus, password_file: \(directory.file("password"))}
+                static_configs: [{targets: ["127.0.0.1:\(warden.port)"]}]
+              - job_name: warden-without-password
+                scheme: https
+                tls_config: {ca_file: \(server.cert)}
+                static_configs: [{targets: ["127.0.0.1:\(warden.port)"]}]
+            """)
+        let prometheus = try Server("/usr/bin/prometheus", [
+            "--config.file=\(prometheusConfig)", "--storage.tsdb.path=\(directory.file("prom-data"))",
+            "--web.listen-address=127.0.0.1:\(prometheusPort)",
+        ], log: directory.file("prometheus.log"))
+        defer { prometheus.stop() }
+        let prom = "http://127.0.0.1:\(prometheusPort)"
+        try await eventually(timeout: .seconds(30), "Prometheus scrapes Warden over TLS with basic auth\n\(prometheus.output.suffix(2000))\n\(warden.log)") {
+            (try? await Self.query(prom, "up{job=\"warden-remote\"} == 1"))?.count == 1
+        }
+        #expect(try await Self.query(prom, "warden_engine_up{job=\"warden-remote\",engine=\"bot\"} == 1").count == 1)
+        try await eventually(timeout: .seconds(30), "the job without a password is scraped and refused") {
+            (try? await Self.query(prom, "up{job=\"warden-without-password\"} == 0"))?.count == 1
+        }
+        #expect(!warden.log.contains(password))
     }
 }

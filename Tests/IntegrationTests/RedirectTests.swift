@@ -96,4 +96,55 @@ struct RedirectTests {
         #expect(!reason.contains("T0K3N"), "the webhook's path stays out of the reason")
         #expect(elsewhere.requests.isEmpty, "the signed events went nowhere else")
     }
+
+    /// A header the config gives as `{env: ...}` is secret: the real binary sends it to the configured engine,
+    /// not to the origin a redirect names, and its value shows nowhere: not in the log, the status API, the
+    /// metrics, the audit, nor the encoded config.
+    @Test func aConfigMarkedSecretHeaderStaysWithItsOriginAndOutOfSight() async throws {
+        let directory = TempDirectory()
+        let key = "api-key-\(UUID().uuidString)"
+        let token = "admin-\(UUID().uuidString)"
+        let thief = try MisbehavingServer(.body(status: 200, "{}"))
+        defer { thief.stop() }
+        let engine = try MisbehavingServer(.redirect(status: 307, to: "http://127.0.0.1:\(thief.port)/steal"))
+        defer { engine.stop() }
+        let warden = try WardenProcess(directory: directory, engines: """
+              - name: bot
+                command: [sh, -c, "trap 'exit 0' TERM; sleep 1000 & wait"]
+                remediation:
+                  alertmanager:
+                    - alertname: Rearm
+                      cooldown: 0s
+                      action:
+                        http:
+                          url: http://127.0.0.1:\(engine.port)/admin/rearm
+                          headers: {X-Api-Key: {env: WARDEN_TEST_API_KEY}, X-Trace: visible}
+            """, extra: "admin_token: {env: WARDEN_TEST_ADMIN}",
+            environment: ["WARDEN_TEST_API_KEY": key, "WARDEN_TEST_ADMIN": token])
+        try await warden.waitReady()
+        let answer = try await http(warden.base + "/api/v1/alertmanager", method: "POST", token: token,
+                                    body: AlertmanagerReceiverTests.payload(alertname: "Rearm", engine: "bot"))
+        #expect(answer.status == 200, "\(answer.body)")
+        try await eventually("the action reaches the engine and follows its redirect\n\(warden.log)") {
+            !thief.requests.isEmpty
+        }
+        let first = try #require(engine.requests.first)
+        #expect(first.contains("X-Api-Key: \(key)"), "the configured origin gets the secret header: \(first)")
+        let followed = try #require(thief.requests.first)
+        #expect(!Self.headerNames(followed).contains("x-api-key") && !followed.contains(key), "\(followed)")
+        #expect(Self.headerNames(followed).contains("x-trace"), "a plain header follows")
+
+        try await eventually("the action is audited") {
+            !(try await warden.status()).engines.flatMap { $0.remediation.recent }.isEmpty
+        }
+        let status = try await http(warden.base + "/api/v1/status").body
+        let metrics = try await warden.metrics()
+        let page = try await http(warden.base + "/").body
+        for (place, text) in [("log", warden.log), ("status", status), ("metrics", metrics), ("page", page)] {
+            #expect(!text.contains(key), "the secret header's value is in the \(place)")
+        }
+        let model = try ConfigLoader(environment: [:]).readModel(directory.read("warden.yml") ?? "", file: "warden.yml")
+        let encoded = try model.yaml()
+        #expect(encoded.contains("env: WARDEN_TEST_API_KEY") && !encoded.contains(key), "the model keeps the reference: \(encoded)")
+    }
 }

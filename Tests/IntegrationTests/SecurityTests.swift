@@ -22,7 +22,7 @@ struct SecurityTests {
 
     @Test func everyRouteIsWalked() throws {
         let source = try String(contentsOfFile: DocumentationTests.root + "/Sources/WardenKit/HTTP/WardenHTTP.swift", encoding: .utf8)
-        let pattern = #/router\.(get|post|put|patch|delete)\("([^"]+)"\)/#
+        let pattern = #/(?:router|reads)\.(get|post|put|patch|delete)\("([^"]+)"\)/#
         let served = Set(source.matches(of: pattern).map { "\($0.output.1.uppercased()) \($0.output.2)" })
         let walked = Set(Self.routes.map { "\($0.method) \($0.path.replacingOccurrences(of: "/bot/", with: "/:name/"))" })
         #expect(!served.isEmpty)

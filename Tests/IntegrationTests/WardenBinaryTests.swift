@@ -69,10 +69,12 @@ struct WardenBinaryTests {
         let demo = try await DemoWarden.start()
         defer { demo.stop() }
         let warden = demo.warden
-        // Every family of the catalog, the trading checks included, is exposed once the demo engine runs.
+        // Every family of the catalog, the trading checks included, is exposed once the demo engine runs; the
+        // dead-man's switch's only with a `heartbeat:` (HeartbeatTests).
+        let heartbeat: Set = [Catalog.heartbeatPings, Catalog.heartbeatLastSuccess]
         try await eventually(timeout: .seconds(20), "every metric family is exposed") {
             let body = try await warden.metrics()
-            return Catalog.all.allSatisfy { body.contains("# TYPE \($0.name) \($0.kind.rawValue)\n") }
+            return Catalog.all.filter { !heartbeat.contains($0) }.allSatisfy { body.contains("# TYPE \($0.name) \($0.kind.rawValue)\n") }
         }
         let response = try await http(warden.base + "/metrics")
         #expect(response.headers["content-type"] == "text/plain; version=0.0.4; charset=utf-8")
@@ -301,6 +303,13 @@ struct DocumentationTests {
         #expect(duration("engines[].sampling_interval") == engine.samplingInterval)
         #expect(text("engines[].probes[].sqlite.allow_writes") == String(ConfigFile.Probe.SQLite(path: "db").allowWrites))
 
+        let heartbeat = ConfigFile.Heartbeat(url: .text("http://127.0.0.1/ping"))
+        #expect(duration("heartbeat.interval") == heartbeat.interval)
+        #expect(text("heartbeat.method") == heartbeat.method)
+        #expect(text("heartbeat.max_level").flatMap(HealthLevel.init(name:)) == heartbeat.maxLevel)
+        #expect(duration("heartbeat.timeout") == heartbeat.timeout)
+        #expect(text("web.basic_auth_users") == "{}" && file.web.basicAuthUsers.isEmpty)
+        #expect(text("web.public_reads") == String(file.web.publicReads))
         #expect(duration("alerts.group_window") == file.alerts.groupWindow)
         #expect(duration("alerts.repeat_interval") == file.alerts.repeatInterval)
         #expect(duration("alerts.max_age") == file.alerts.maxAge)

@@ -20,7 +20,7 @@ public struct AlertSettings: Sendable {
 public struct AlertChannelConfig: Sendable {
     public enum Kind: Sendable {
         case telegram(apiURL: URL, token: SecretSource, chatID: String, threadID: Int?, timeout: Duration, minInterval: Duration)
-        case webhook(url: URL, secret: SecretSource?, headers: [String: String], timeout: Duration)
+        case webhook(url: URL, secret: SecretSource?, headers: [String: TextOrSecret], timeout: Duration)
         case log
     }
 

@@ -5,7 +5,7 @@
 /// output goes, or whether it pushes reports (its environment carries the report URL). How it is stopped and
 /// restarted applies to the running process in place. How it is watched, judged and repaired (probes, log
 /// rules, checks, health, remediation, sampling) and every Warden-wide section but three change without
-/// restarting any engine. `instance`, `listen`, `state_dir` and `admin_token` are read once, when Warden starts: a reload
+/// restarting any engine. `instance`, `listen`, `state_dir`, `admin_token`, `web` and `heartbeat` are read once, when Warden starts: a reload
 /// that changes them applies everything else and says that those wait for a restart of Warden; so does `instance`,
 /// the name every message and series of this Warden carries.
 public struct ConfigChange: Sendable, Equatable {
@@ -64,7 +64,8 @@ extension ConfigFile {
     /// The keys read only when Warden starts that differ from `running`'s, by name.
     func startupKeysChanged(from running: ConfigFile) -> [String] {
         [(CodingKeys.instance, instance != running.instance), (.listen, listen != running.listen),
-         (.stateDirectory, stateDirectory != running.stateDirectory), (.adminToken, adminToken != running.adminToken)]
+         (.stateDirectory, stateDirectory != running.stateDirectory), (.adminToken, adminToken != running.adminToken),
+         (.web, web != running.web), (.heartbeat, heartbeat != running.heartbeat)]
             .filter(\.1).map(\.0.stringValue)
     }
 
@@ -74,6 +75,8 @@ extension ConfigFile {
         listen = running.listen
         stateDirectory = running.stateDirectory
         adminToken = running.adminToken
+        web = running.web
+        heartbeat = running.heartbeat
     }
 }
 

@@ -20,7 +20,7 @@ extension AlertChannelConfig {
             kind = .telegram(apiURL: telegram.apiURL, token: secret(telegram.botToken), chatID: telegram.chatID,
                              threadID: telegram.messageThreadID, timeout: telegram.timeout, minInterval: telegram.minInterval)
         case .webhook(let webhook):
-            kind = .webhook(url: webhook.url, secret: webhook.secret.map(secret), headers: webhook.headers, timeout: webhook.timeout)
+            kind = .webhook(url: webhook.url, secret: webhook.secret.map(secret), headers: webhook.headers.mapValues { $0.mapSecret(secret) }, timeout: webhook.timeout)
         case .log:
             kind = .log
         }

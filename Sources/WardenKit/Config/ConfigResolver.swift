@@ -5,6 +5,12 @@ struct HostFiles: Sendable {
     var isDirectory: @Sendable (String) -> Bool
     /// A regular file this process may execute.
     var isExecutableFile: @Sendable (String) -> Bool
+    /// A regular file this process may read.
+    var isReadableFile: @Sendable (String) -> Bool = { path in
+        var isDirectory: ObjCBool = false
+        return FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) && !isDirectory.boolValue
+            && access(path, R_OK) == 0
+    }
 
     static let local = HostFiles(
         isDirectory: { path in
@@ -42,6 +48,13 @@ struct ConfigResolver {
         var config = WardenConfig(listen: file.listen, stateDirectory: stateDirectory, adminToken: file.adminToken.map(resolve),
                                   engines: engines)
         if let instance = file.instance { config.instance = instance }
+        config.web = resolve(file.web)
+        config.heartbeat = file.heartbeat.map { heartbeat in
+            var failURL = heartbeat.failURL
+            if case .url(let url) = failURL { failURL = .url(url.mapSecret(resolve)) }
+            return HeartbeatSettings(url: heartbeat.url.mapSecret(resolve), failURL: failURL, interval: heartbeat.interval,
+                                     method: heartbeat.method, maxLevel: heartbeat.maxLevel, timeout: heartbeat.timeout)
+        }
         config.remediation.dryRun = file.remediation.dryRun
         config.remediation.budget = file.remediation.budget.ledger
         config.alerts = resolve(file.alerts)

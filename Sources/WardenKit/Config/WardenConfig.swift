@@ -10,6 +10,8 @@ public struct WardenConfig: Sendable {
     public var stateDirectory: String
     /// Required for mutating endpoints; without one they answer 403.
     public var adminToken: SecretSource?
+    public var web = WebSettings()
+    public var heartbeat: HeartbeatSettings?
     public var remediation = RemediationSettings()
     public var alerts = AlertSettings()
     public var engines: [EngineConfig]
@@ -20,6 +22,42 @@ public struct WardenConfig: Sendable {
             (engine.name, Set(engine.remediation.policies.flatMap { $0.ladder.map(\.action.kind) }
                               + engine.remediation.alertmanager.map(\.action.kind)))
         }, uniquingKeysWith: { first, _ in first })
+    }
+}
+
+/// `heartbeat:`: the dead-man's switch, its URLs still references where the config gave them so.
+public struct HeartbeatSettings: Sendable {
+    public var url: TextOrSecret
+    public var failURL: ConfigFile.Heartbeat.FailURL
+    public var interval: Duration
+    public var method: String
+    public var maxLevel: HealthLevel
+    public var timeout: Duration
+}
+
+/// Who may read the HTTP surface, and over what (`web:`).
+public struct WebSettings: Sendable, Equatable {
+    /// Absolute paths of PEM files; nil: plain HTTP.
+    public var tls: TLSFiles?
+    /// User names to bcrypt hashes; empty: reads need no credentials.
+    public var basicAuthUsers: [String: String] = [:]
+
+    public init(tls: TLSFiles? = nil, basicAuthUsers: [String: String] = [:]) {
+        self.tls = tls
+        self.basicAuthUsers = basicAuthUsers
+    }
+
+    public struct TLSFiles: Sendable, Equatable {
+        public var certFile: String
+        public var keyFile: String
+        /// When set, clients must present a certificate this CA signed.
+        public var clientCAFile: String?
+
+        public init(certFile: String, keyFile: String, clientCAFile: String? = nil) {
+            self.certFile = certFile
+            self.keyFile = keyFile
+            self.clientCAFile = clientCAFile
+        }
     }
 }
 

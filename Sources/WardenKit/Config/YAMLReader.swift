@@ -148,18 +148,31 @@ struct YAMLValue {
 
     /// A mapping of names to strings, in the order written.
     func stringPairs() -> [(name: String, value: String)]? {
+        namedValues("strings") { $0.string(nonEmpty: false) }
+    }
+
+    /// Header names to text or, for a secret header, `{file: PATH}` / `{env: VARIABLE}`.
+    func headers() -> [String: TextOrSecret]? {
+        namedValues("strings or {file: PATH} / {env: VARIABLE}") { value in
+            if case .mapping = value.node { return value.secret().map(TextOrSecret.secret) }
+            return value.string(nonEmpty: false).map(TextOrSecret.text)
+        }.map { pairs in Dictionary(pairs.map { ($0.name, $0.value) }) { first, _ in first } }
+    }
+
+    /// A mapping of the user's names to values `read` takes (`noun` says what they are), in the order written.
+    func namedValues<Value>(_ noun: String, _ read: (YAMLValue) -> Value?) -> [(name: String, value: Value)]? {
         guard case .mapping(let mapping) = node else {
-            fail("expected a mapping of names to strings")
+            fail("expected a mapping of names to \(noun)")
             return nil
         }
-        var result: [(name: String, value: String)] = []
+        var result: [(name: String, value: Value)] = []
         for (key, value) in mapping {
             guard let name = key.string, !name.isEmpty else {
                 issues.report("expected a non-empty name", at: path, line: key.mark?.line)
                 continue
             }
-            if let text = YAMLValue(node: value, path: "\(path).\(name)", issues: issues).string(nonEmpty: false) {
-                result.append((name, text))
+            if let read = read(YAMLValue(node: value, path: "\(path).\(name)", issues: issues)) {
+                result.append((name, read))
             }
         }
         return result

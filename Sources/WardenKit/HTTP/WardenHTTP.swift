@@ -11,6 +11,8 @@ public struct WardenHTTP: Sendable {
     let metrics: WardenMetrics
     let roster: Roster
     let auth: AdminAuth
+    /// Guards every read but `/healthz` when `web.basic_auth_users` names users.
+    let basicAuth: BasicAuthenticator?
     let alerts: AlertDesk?
     /// Told the engine's name when a report is accepted, so that the judge looks now rather than at its tick
     /// (as probes do through the probe runner).
@@ -72,6 +74,7 @@ public struct WardenHTTP: Sendable {
     }
 
     public init(version: String, instance: String, board: StatusBoard, metrics: WardenMetrics, roster: Roster, auth: AdminAuth,
+                basicAuth: BasicAuthenticator? = nil,
                 alerts: AlertDesk? = nil, published: @escaping @Sendable (String) -> Void = { _ in }) {
         self.alerts = alerts
         self.published = published
@@ -81,22 +84,29 @@ public struct WardenHTTP: Sendable {
         self.metrics = metrics
         self.roster = roster
         self.auth = auth
+        self.basicAuth = basicAuth
     }
 
+    /// `/healthz` is open to whoever reaches the listener (a liveness check has no credentials to give). The
+    /// other reads need Basic auth when users are configured. The POST routes keep their own Bearer tokens (the
+    /// admin token, an engine's report token) instead of Basic: a request carries one `Authorization` header,
+    /// Alertmanager's webhook sends one kind of credential, and the token is the stronger of the two.
     public func router() -> Router<BasicRequestContext> {
         let router = Router()
-        router.get("/metrics") { _, _ in
-            Response(status: .ok, headers: [.contentType: ExpositionWriter.contentType],
-                     body: .init(byteBuffer: ByteBuffer(bytes: metrics.renderBytes())))
-        }
         router.get("/healthz") { _, _ in
             Self.json(.ok, ["status": "ok"])
         }
-        router.get("/readyz") { _, _ in
+        let reads = router.group()
+        if let basicAuth { reads.add(middleware: BasicAuthMiddleware(authenticator: basicAuth)) }
+        reads.get("/metrics") { _, _ in
+            Response(status: .ok, headers: [.contentType: ExpositionWriter.contentType],
+                     body: .init(byteBuffer: ByteBuffer(bytes: metrics.renderBytes())))
+        }
+        reads.get("/readyz") { _, _ in
             let ready = board.allStartsAttempted
             return Self.json(ready ? .ok : .serviceUnavailable, ["status": ready ? "ready" : "starting"])
         }
-        router.get("/") { _, _ in
+        reads.get("/") { _, _ in
             let engines = board.snapshot()
             let document = await statusDocument()
             let page = StatusPage.render(.init(
@@ -105,7 +115,7 @@ public struct WardenHTTP: Sendable {
             return Response(status: .ok, headers: [.contentType: "text/html; charset=utf-8", .cacheControl: "no-store"],
                             body: .init(byteBuffer: ByteBuffer(string: page)))
         }
-        router.get("/api/v1/status") { _, _ in
+        reads.get("/api/v1/status") { _, _ in
             Self.json(.ok, await statusDocument())
         }
         @Sendable func statusDocument() async -> StatusDocument {

@@ -150,6 +150,13 @@ public enum Catalog {
     public static let processThreads = MetricFamily(name: "process_threads", kind: .gauge,
         help: "Number of OS threads in the process.", labels: [])
 
+    // MARK: The dead-man's switch (`heartbeat:`), present when one is configured
+    public static let heartbeatPings = MetricFamily(name: "warden_heartbeat_pings_total", kind: .counter,
+        help: "Pings of the dead-man's switch (to its URL or its fail URL) that got a 2xx (ok) or not (failed).",
+        labels: ["result"])
+    public static let heartbeatLastSuccess = MetricFamily(name: "warden_heartbeat_last_success_timestamp_seconds",
+        kind: .gauge, help: "Unix time at which the monitor last took an all-is-well ping; 0 before the first.", labels: [])
+
     /// Every family, in exposition order.
     public static let all: [MetricFamily] = [
         buildInfo, storeWriteFailures, configReloadSuccessful, configReloadSuccessTime,
@@ -157,7 +164,7 @@ public enum Catalog {
         engineCPU, engineRSS, engineMemoryRatio, engineThreads, engineOpenFDs, engineProcesses,
     ] + observed + [
         healthLevel, engineHealthLevel, healthTransitions, remediations,
-        alerts, alertQueueDepth, alertDeliveryLatency,
+        alerts, alertQueueDepth, alertDeliveryLatency, heartbeatPings, heartbeatLastSuccess,
     ] + [
         processCPU, processRSS, processVirtual, processStart, processOpenFDs, processMaxFDs, processThreads,
     ]

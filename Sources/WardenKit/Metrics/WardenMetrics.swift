@@ -15,12 +15,14 @@ public struct WardenMetrics: Sendable {
     let actionKinds: @Sendable () -> [String: Set<String>]
     let alertStats: AlertStats?
     let reloads: ReloadRecord?
+    let heartbeatStats: HeartbeatStats?
 
     public init(version: String, instance: String = ProcessInfo.processInfo.hostName, board: StatusBoard, store: WardenStore?, system: ProcSystem,
                 actionKinds: @escaping @Sendable () -> [String: Set<String>] = { [:] }, alertStats: AlertStats? = nil,
-                reloads: ReloadRecord? = nil) {
+                reloads: ReloadRecord? = nil, heartbeatStats: HeartbeatStats? = nil) {
         self.alertStats = alertStats
         self.reloads = reloads
+        self.heartbeatStats = heartbeatStats
         self.instance = instance
         self.version = version
         self.board = board
@@ -80,6 +82,10 @@ public struct WardenMetrics: Sendable {
         writeObservations(engines, now: now, into: &out)
         writeHealth(engines, into: &out)
         writeAlerts(into: &out)
+        if let heartbeat = heartbeatStats?.snapshot {
+            out.write(Catalog.heartbeatPings, [.init(["failed"], Double(heartbeat.failed)), .init(["ok"], Double(heartbeat.ok))])
+            out.write(Catalog.heartbeatLastSuccess, heartbeat.lastSuccess ?? 0)
+        }
 
         writeSelf(into: &out)
         return out.bytes

@@ -248,7 +248,7 @@ enum HTTPExchange {
     }
 
     /// BoringSSL's reason (`CERTIFICATE_VERIFY_FAILED`, …) without its error code and source path.
-    private static func tlsReason(_ error: BoringSSLError) -> String {
+    static func tlsReason(_ error: BoringSSLError) -> String {
         guard case .sslError(let errors) = error, let first = errors.first else { return "\(error)" }
         let text = "\(first)".components(separatedBy: " at ")[0]
         return text.split(separator: ":").last.map(String.init) ?? text

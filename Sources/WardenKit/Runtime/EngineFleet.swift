@@ -29,7 +29,8 @@ public final class EngineFleet: Service, Sendable {
     private let store: WardenStore?
     private let orphanGuard: OrphanGuard?
     private let withheldEnvironment: Set<String>
-    /// How an engine reaches Warden's HTTP server (`host:port`), for the report URL in its environment.
+    /// How an engine reaches Warden's HTTP server (`http://host:port`, or https with `web.tls`), for the report URL in
+    /// its environment.
     private let reachableAt: String
     private let logger: Logger
     private let liveness: Liveness?
@@ -157,7 +158,7 @@ public final class EngineFleet: Service, Sendable {
 
     private func reportEnvironment(_ engine: EngineConfig, token: String?) -> [String: String] {
         guard let token else { return [:] }
-        return ["WARDEN_REPORT_URL": "http://\(reachableAt)/api/v1/engines/\(engine.name)/report", "WARDEN_REPORT_TOKEN": token]
+        return ["WARDEN_REPORT_URL": "\(reachableAt)/api/v1/engines/\(engine.name)/report", "WARDEN_REPORT_TOKEN": token]
     }
 
     private func intake(_ engine: EngineConfig, token: String?) -> WardenHTTP.ReportIntake? {

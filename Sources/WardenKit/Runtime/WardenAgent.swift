@@ -1,8 +1,10 @@
 import CWardenSys
 import Foundation
 import Hummingbird
+import HummingbirdTLS
 import Logging
 import NIOCore
+import NIOSSL
 import ServiceLifecycle
 import Synchronization
 
@@ -37,6 +39,8 @@ public struct WardenAgent: Sendable {
     public func run() async throws {
         Self.prepareProcess()
         let adminToken = try readAdminToken()
+        let tls = try makeTLSConfiguration()
+        let heartbeat = try makeHeartbeatTarget()
         let storage = try openStore()
         let store = storage.store
         let board = StatusBoard(engines: config.engines)
@@ -44,9 +48,12 @@ public struct WardenAgent: Sendable {
         // Told its channels below, before any engine runs.
         let restartAlerts = RestartAlerts(settings: config.alerts.restarts, router: AlertRouter(channels: []), store: store)
         let fleet = EngineFleet(board: board, store: store, orphanGuard: try OrphanGuard(logger: logger),
-                                withheldEnvironment: withheldEnvironment, reachableAt: config.listen.reachable,
+                                withheldEnvironment: withheldEnvironment, reachableAt: "\(config.web.tls == nil ? "http" : "https")://\(config.listen.reachable)",
                                 logger: logger, liveness: liveness, restartAlerts: restartAlerts)
         for engine in config.engines { try fleet.add(engine) }
+        let deadMansSwitch = heartbeat.map {
+            DeadMansSwitch(target: $0, board: board, liveness: liveness, stats: HeartbeatStats(), logger: logger)
+        }
         await markInterruptedActions(store)
         let priorActions = await Self.readRemediationHistory(store, config)
         let stats = AlertStats(channels: config.alerts.channels.map(\.name))
@@ -77,7 +84,7 @@ public struct WardenAgent: Sendable {
         }
         let metrics = WardenMetrics(version: WardenVersion.current, instance: config.instance, board: board, store: store, system: parts.system,
                                     actionKinds: { current.withLock { $0.config.actionKinds } }, alertStats: stats,
-                                    reloads: reloads)
+                                    reloads: reloads, heartbeatStats: deadMansSwitch?.stats)
         var roster = WardenHTTP.Roster(
             supervisor: { fleet.supervisor(named: $0) }, reportIntake: { fleet.reportIntake(named: $0) },
             alertmanager: { current.withLock { $0.receiver } }, router: { current.withLock { $0.alerting.router } },
@@ -89,13 +96,15 @@ public struct WardenAgent: Sendable {
             roster.reload = { await reloader.reload() }
         }
         let http = WardenHTTP(version: WardenVersion.current, instance: config.instance, board: board, metrics: metrics, roster: roster,
-                              auth: AdminAuth(token: adminToken), alerts: .init(store: store, stats: stats),
+                              auth: AdminAuth(token: adminToken), basicAuth: BasicAuthenticator(users: config.web.basicAuthUsers),
+                              alerts: .init(store: store, stats: stats),
                               published: board.announce)
 
         // The observers may have nothing to do (no probes); their ending is no reason to stop Warden.
         let observers: [any Service] = [
             watchServices,
             alertServices,
+        ] + [deadMansSwitch].compactMap { $0 } + [
             SignalHandler(logger: logger) { [logger] in
                 guard let reloader else {
                     logger.notice("SIGHUP received: this Warden was not started from a config file, so there is nothing to reload")
@@ -108,7 +117,7 @@ public struct WardenAgent: Sendable {
                             ready: { board.allStartsAttempted }),
         ]
         try await runServices(
-            [.init(service: makeServer(http)), .init(service: fleet)]
+            [.init(service: try makeServer(http, tls: tls)), .init(service: fleet)]
                 + observers.map { .init(service: $0, successTerminationBehavior: .ignore) })
 
         if let fallback = storage.fallback {
@@ -251,6 +260,68 @@ public struct WardenAgent: Sendable {
         }
     }
 
+    /// `heartbeat:` with its URLs read: a secret that cannot be read, or does not hold an http(s) URL, stops the
+    /// start naming the key and the reference (never the URL, whose path is often the monitor's secret).
+    private func makeHeartbeatTarget() throws -> DeadMansSwitch.Target? {
+        guard let heartbeat = config.heartbeat else { return nil }
+        func url(_ value: TextOrSecret, _ key: String) throws -> URL {
+            let text: String
+            do { text = try value.resolve(environment: ProcessInfo.processInfo.environment) } catch {
+                throw StartupError(description: "heartbeat.\(key): \(error.description)")
+            }
+            guard let url = URL(string: text), ["http", "https"].contains(url.scheme?.lowercased() ?? ""), url.host != nil else {
+                throw StartupError(description: "heartbeat.\(key): \(value.sourceDescription) does not hold an http:// or https:// URL")
+            }
+            return url
+        }
+        let alive = try url(heartbeat.url, "url")
+        let fail: URL? = switch heartbeat.failURL {
+        case .derived: alive.appendingPathComponent("fail")
+        case .off: nil
+        case .url(let value): try url(value, "fail_url")
+        }
+        return .init(url: alive, failURL: fail, interval: heartbeat.interval, method: heartbeat.method,
+                     maxLevel: heartbeat.maxLevel, timeout: heartbeat.timeout)
+    }
+
+    /// The server side of `web.tls`, its files read now: a file that cannot be read or parsed, or a key that
+    /// does not fit the certificate, stops the start naming the file.
+    private func makeTLSConfiguration() throws -> TLSConfiguration? {
+        guard let tls = config.web.tls else { return nil }
+        func load<Value>(_ key: String, _ path: String, _ read: () throws -> Value) throws -> Value {
+            do { return try read() } catch {
+                throw StartupError(description: "web.tls.\(key): cannot load \(path): \(Self.tlsReason(error))")
+            }
+        }
+        let chain = try load("cert_file", tls.certFile) { try NIOSSLCertificate.fromPEMFile(tls.certFile) }
+        guard !chain.isEmpty else {
+            throw StartupError(description: "web.tls.cert_file: \(tls.certFile) holds no PEM certificate")
+        }
+        let key = try load("key_file", tls.keyFile) { try NIOSSLPrivateKey(file: tls.keyFile, format: .pem) }
+        var configuration = TLSConfiguration.makeServerConfiguration(certificateChain: chain.map { .certificate($0) },
+                                                                     privateKey: .privateKey(key))
+        if let clientCA = tls.clientCAFile {
+            let roots = try load("client_ca_file", clientCA) { try NIOSSLCertificate.fromPEMFile(clientCA) }
+            guard !roots.isEmpty else {
+                throw StartupError(description: "web.tls.client_ca_file: \(clientCA) holds no PEM certificate")
+            }
+            configuration.trustRoots = .certificates(roots)
+            // Clients are identified by the CA that signed them; they have no host name to match.
+            configuration.certificateVerification = .noHostnameVerification
+        }
+        do { _ = try NIOSSLContext(configuration: configuration) } catch {
+            throw StartupError(description: "web.tls: the key in \(tls.keyFile) does not fit the certificate in \(tls.certFile), or they cannot be used: \(Self.tlsReason(error))")
+        }
+        return configuration
+    }
+
+    /// BoringSSL's reason without its error codes and source paths; errno's words for a file that is missing.
+    private static func tlsReason(_ error: any Error) -> String {
+        if let error = error as? IOError { return String(cString: strerror(error.errnoCode)) }
+        if let error = error as? BoringSSLError { return HTTPExchange.tlsReason(error) }
+        return "\(error)"
+    }
+
     /// Withheld from every child: the admin token's variable (engines and exec helpers never see it), and
     /// systemd's notify socket and watchdog, which speak for Warden only.
     private var withheldEnvironment: Set<String> {
@@ -305,11 +376,12 @@ public struct WardenAgent: Sendable {
         }
     }
 
-    private func makeServer(_ http: WardenHTTP) -> some Service {
+    private func makeServer(_ http: WardenHTTP, tls: TLSConfiguration?) throws -> some Service {
         let onListening = self.onListening
         let logger = self.logger
         return Application(
             router: http.router(),
+            server: try tls.map { try .tls(.http1(), tlsConfiguration: $0) } ?? .http1(),
             configuration: .init(address: .hostname(config.listen.host, port: config.listen.port), serverName: "warden"),
             onServerRunning: { channel in
                 let port = channel.localAddress?.port ?? 0
@@ -357,11 +429,18 @@ public struct WardenAgent: Sendable {
                         throw StartupError(description: "alerts channel \(channel.name): secret: starts with whsec_ but the rest is not base64")
                     }
                     return value
-                }, headers: headers, timeout: timeout)
+                }, headers: try webhookHeaders(headers, channel: channel.name), timeout: timeout)
             case .log:
                 LogNotifier(logger: logger)
             }
             return AlertChannel(name: channel.name, minLevel: channel.minLevel, notifier: notifier)
+        }
+    }
+
+    /// A webhook's headers with their secrets read once, at start: a secret that cannot be read stops the start.
+    private static func webhookHeaders(_ headers: [String: TextOrSecret], channel: String) throws -> [String: String] {
+        do { return try headers.resolved(environment: ProcessInfo.processInfo.environment).headers } catch {
+            throw StartupError(description: "alerts channel \(channel): \(error.description)")
         }
     }
 

@@ -55,6 +55,14 @@ struct ConfigChangeTests {
         #expect(change.sections == ["alerts", "remediation"])
         #expect(change.waitingForRestart == ["listen", "state_dir"])
         #expect(change.summary == "sections changed: alerts, remediation; waiting for a restart of Warden: listen, state_dir")
+        // The listener's TLS and users, and the dead-man's switch, are set up once, at start.
+        var guarded = Self.running
+        guarded.web.publicReads = true
+        guarded.heartbeat = .init(url: .text("https://hc-ping.com/abc"))
+        #expect(ConfigChange(from: Self.running, to: guarded).waitingForRestart == ["web", "heartbeat"])
+        var kept = guarded
+        kept.keepStartupKeys(of: Self.running)
+        #expect(kept.web == Self.running.web && kept.heartbeat == nil)
         #expect(ConfigChange(from: Self.running, to: Self.running).isEmpty)
         #expect(ConfigChange(from: Self.running, to: Self.running).summary == "nothing changed")
     }

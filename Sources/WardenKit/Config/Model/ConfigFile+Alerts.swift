@@ -104,7 +104,8 @@ extension ConfigFile {
         public struct Webhook: Sendable, Equatable, Encodable {
             public var url: URL
             public var secret: SecretSource?
-            @SortedByName public var headers: [String: String] = [:]
+            /// A value given as `{file:}` or `{env:}` is a secret header (`TextOrSecret`).
+            @SortedByName public var headers: [String: TextOrSecret] = [:]
             @DurationNotation public var timeout: Duration = .seconds(5)
 
             enum CodingKeys: String, CodingKey { case url, secret, headers, timeout }

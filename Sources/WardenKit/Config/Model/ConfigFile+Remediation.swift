@@ -112,7 +112,9 @@ extension ConfigFile {
             public var url: URL
             /// One of `methods`, in any case.
             public var method = "POST"
-            @SortedByName public var headers: [String: String] = [:]
+            /// A value given as `{file:}` or `{env:}` is a secret header (`TextOrSecret`): it never follows a
+            /// redirect to another origin.
+            @SortedByName public var headers: [String: TextOrSecret] = [:]
             public var body: String?
             @DurationNotation public var timeout: Duration = .seconds(5)
 

@@ -18,21 +18,33 @@ public struct ConfigFile: Sendable, Equatable, Encodable {
     public var stateDirectory = "/var/lib/warden"
     /// Required for mutating endpoints; without one they answer 403.
     public var adminToken: SecretSource?
+    /// TLS and Basic auth on `listen`.
+    public var web = Web()
+    /// A dead-man's switch pinged while Warden and its engines are well; none: no pings.
+    public var heartbeat: Heartbeat?
     public var remediation = WardenRemediation()
     public var alerts = Alerts()
     public var engines: [Engine]
     var location = ConfigLocation()
 
     enum CodingKeys: String, CodingKey {
-        case instance, listen, stateDirectory = "state_dir", adminToken = "admin_token", remediation, alerts, engines
+        case instance, listen, stateDirectory = "state_dir", adminToken = "admin_token", web, heartbeat, remediation, alerts, engines
     }
 
     public init(engines: [Engine]) { self.engines = engines }
 
-    /// What no single key shows: a listener on the network without a token to guard it.
+    /// What no single key shows: a listener on the network without a token to guard its mutating endpoints,
+    /// or with nothing (TLS or users) to guard its reads.
     func validate() -> [ConfigProblem] {
-        guard adminToken == nil, !listen.isLoopback else { return [] }
-        return [ConfigProblem(CodingKeys.listen, "listening on \(listen.host), which is not loopback, requires admin_token: the restart endpoint would otherwise be open to the network")]
+        guard !listen.isLoopback else { return [] }
+        var problems: [ConfigProblem] = []
+        if adminToken == nil {
+            problems.append(ConfigProblem(CodingKeys.listen, "listening on \(listen.host), which is not loopback, requires admin_token: the restart endpoint would otherwise be open to the network"))
+        }
+        if !web.guardsTheNetwork {
+            problems.append(ConfigProblem(CodingKeys.listen, "listening on \(listen.host), which is not loopback, requires web.tls or web.basic_auth_users: metrics and engine status would otherwise be readable by anyone on the network (set web.public_reads: true if that is meant)"))
+        }
+        return problems
     }
 
     /// The encoded file.

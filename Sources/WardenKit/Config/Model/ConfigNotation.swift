@@ -117,13 +117,13 @@ struct NamedValues<Value: Encodable>: Encodable {
     }
 }
 
-/// Names of the user's (environment variables, headers, labels) to strings, written sorted by name so that
+/// Names of the user's (environment variables, headers, labels) to values, written sorted by name so that
 /// the same model always encodes to the same text.
 @propertyWrapper
-public struct SortedByName: Sendable, Equatable, Encodable {
-    public var wrappedValue: [String: String]
+public struct SortedByName<Value: Sendable & Equatable & Encodable>: Sendable, Equatable, Encodable {
+    public var wrappedValue: [String: Value]
 
-    public init(wrappedValue: [String: String]) { self.wrappedValue = wrappedValue }
+    public init(wrappedValue: [String: Value]) { self.wrappedValue = wrappedValue }
 
     public func encode(to encoder: any Encoder) throws {
         try NamedValues(entries: wrappedValue.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }).encode(to: encoder)

@@ -82,7 +82,7 @@ extension ConfigFile.Channel.Webhook {
     static func read(_ map: MappingReader) -> Self? {
         let url = map.required(CodingKeys.url)?.httpURL()
         let secret = map[CodingKeys.secret]?.secret()
-        let headers = map[CodingKeys.headers]?.stringMap()
+        let headers = map[CodingKeys.headers]?.headers()
         let timeout = map[CodingKeys.timeout]?.duration(allowZero: false)
         guard let url else { return nil }
         var webhook = Self(url: url)

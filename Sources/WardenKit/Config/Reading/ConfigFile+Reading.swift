@@ -16,6 +16,8 @@ extension ConfigFile {
         if let value = top[CodingKeys.listen], let listen = value.listenAddress() { file.listen = listen }
         if let directory = top[CodingKeys.stateDirectory]?.string() { file.stateDirectory = directory }
         file.adminToken = top[CodingKeys.adminToken]?.secret()
+        if let web = top[CodingKeys.web]?.readMapping(Web.read) { file.web = web }
+        file.heartbeat = top[CodingKeys.heartbeat]?.readMapping(Heartbeat.read)
         top.report(file.validate())
         if let remediation = top[CodingKeys.remediation]?.readMapping(WardenRemediation.read) { file.remediation = remediation }
         if let alerts = top[CodingKeys.alerts]?.readMapping(Alerts.read) { file.alerts = alerts }

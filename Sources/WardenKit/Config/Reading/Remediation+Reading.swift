@@ -126,7 +126,7 @@ extension ConfigFile.Action.HTTP {
         if let method, !methods.contains(method) {
             map[CodingKeys.method]?.fail("expected GET, POST, PUT, PATCH or DELETE")
         }
-        let headers = map[CodingKeys.headers]?.stringMap()
+        let headers = map[CodingKeys.headers]?.headers()
         let body = map[CodingKeys.body]?.string(nonEmpty: false)
         let timeout = map[CodingKeys.timeout]?.duration(allowZero: false)
         guard let url else { return nil }

@@ -4,12 +4,13 @@ import Foundation
 public struct HTTPAction: RemediationAction {
     public var method: String
     public var url: URL
-    public var headers: [String: String]
+    /// Secret headers are read at each call, and never follow a redirect to another origin.
+    public var headers: [String: TextOrSecret]
     public var body: String?
     public var timeout: Duration
     static let maxResponseBytes = 64 * 1024
 
-    public init(method: String, url: URL, headers: [String: String] = [:], body: String? = nil, timeout: Duration) {
+    public init(method: String, url: URL, headers: [String: TextOrSecret] = [:], body: String? = nil, timeout: Duration) {
         self.method = method
         self.url = url
         self.headers = headers
@@ -21,10 +22,13 @@ public struct HTTPAction: RemediationAction {
     public var summary: String { "\(method) \(url.redacted)" }
 
     public func perform(_ incident: Incident, _ context: ActionContext) async -> ActionOutcome {
-        var headers = self.headers
+        var (headers, secret): ([String: String], Set<String>)
+        do { (headers, secret) = try self.headers.resolved(environment: context.environment) } catch {
+            return ActionOutcome(.failure, error.description)
+        }
         headers["X-Warden-Incident"] = incident.id
         if body != nil && headers["Content-Type"] == nil { headers["Content-Type"] = "application/json" }
-        let fetch = CappedFetch(maxBytes: Self.maxResponseBytes)
+        let fetch = CappedFetch(maxBytes: Self.maxResponseBytes, secretHeaders: secret)
         switch await fetch.send(method, url, headers: headers, body: body.map { Data($0.utf8) }, timeout: timeout) {
         case .failure(let failure):
             return ActionOutcome(.failure, failure.description)
