@@ -164,7 +164,7 @@ public struct WardenMetrics: Sendable {
         out.write(Catalog.processVirtual, Double(me.virtualBytes))
         out.write(Catalog.processStart, system.bootTime + Double(me.startTicks) / system.ticksPerSecond)
         out.write(Catalog.processOpenFDs, Double(system.openFDs(pid: me.pid)))
-        if let max = ProcSystem.read("/proc/self/limits").flatMap(ProcParsers.maxOpenFiles(limits:)) {
+        if let max = ProcSystem.openFileLimit() {
             out.write(Catalog.processMaxFDs, Double(max))
         }
         out.write(Catalog.processThreads, Double(me.threads))
