@@ -65,7 +65,7 @@ public struct WardenHTTP: Sendable {
         let router = Router()
         router.get("/metrics") { _, _ in
             Response(status: .ok, headers: [.contentType: ExpositionWriter.contentType],
-                     body: .init(byteBuffer: ByteBuffer(bytes: metrics.renderBytes())))
+                     body: .init(byteBuffer: metrics.renderBuffer()))
         }
         router.get("/healthz") { _, _ in
             Self.json(.ok, ["status": "ok"])

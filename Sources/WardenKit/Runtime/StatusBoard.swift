@@ -17,6 +17,9 @@ public struct EngineStatus: Sendable {
     /// The judgement of the health monitor, and what remediation did about it.
     public var health = EngineHealth()
     public var remediation = RemediationRecord()
+    /// Moves on with every update on the board: two copies of one engine's status with the same revision are
+    /// the same, so what was derived from one (rendered metric lines) holds for the other.
+    public internal(set) var revision = 0
 
     public init(name: String, budget: RestartBudget) {
         self.name = name
@@ -145,6 +148,7 @@ public final class StatusBoard: Sendable {
         engines.withLock { engines in
             if var status = engines[name] {
                 change(&status)
+                status.revision &+= 1
                 engines[name] = status
             }
         }
