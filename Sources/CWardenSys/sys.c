@@ -1,5 +1,6 @@
 #define _GNU_SOURCE
 #include "CWardenSys.h"
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <malloc.h>
@@ -218,6 +219,26 @@ void warden_tune_malloc(void) {
 
 size_t warden_malloc_mapped_bytes(void) {
     return mallinfo2().hblkhd;
+}
+
+long warden_open_file_limit(void) {
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur == RLIM_INFINITY) return -1;
+    return (long)rl.rlim_cur;
+}
+
+long warden_directory_entries(const char *path) {
+    DIR *directory = opendir(path);
+    if (directory == NULL) return 0;
+    long count = 0;
+    struct dirent *entry;
+    while ((entry = readdir(directory)) != NULL) {
+        const char *name = entry->d_name;
+        if (name[0] == '.' && (name[1] == '\0' || (name[1] == '.' && name[2] == '\0'))) continue;
+        count++;
+    }
+    closedir(directory);
+    return count;
 }
 
 int warden_contains(const void *haystack, size_t haystack_length, const void *needle, size_t needle_length) {

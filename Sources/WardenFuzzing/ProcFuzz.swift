@@ -22,7 +22,6 @@ enum ProcFuzz {
         recognised = ProcParsers.bootTime(stat: text) != nil || recognised
         recognised = ProcParsers.cgroupV2Path(cgroup: text) != nil || recognised
         recognised = ProcParsers.cgroupMemoryLimit(text) != nil || recognised
-        recognised = ProcParsers.maxOpenFiles(limits: text) != nil || recognised
         recognised = ProcNetTCP.socketInode(linkTarget: text) != nil || recognised
         let sockets = ProcNetTCP.parse(text)
         recognised = recognised || !sockets.isEmpty

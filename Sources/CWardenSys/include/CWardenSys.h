@@ -55,6 +55,14 @@ void warden_tune_malloc(void);
 /// Bytes malloc holds in chunks mapped on their own (mallinfo2's `hblkhd`), which the Glibc module hides.
 size_t warden_malloc_mapped_bytes(void);
 
+/// The soft limit on open descriptors (getrlimit's RLIMIT_NOFILE, /proc/self/limits' "Max open files"),
+/// or -1 when it is unlimited.
+long warden_open_file_limit(void);
+
+/// How many entries other than `.` and `..` the directory has (/proc/PID/fd: open descriptors, the one this
+/// count opens included), or 0 when it cannot be read.
+long warden_directory_entries(const char *path);
+
 /// memmem(3), a GNU extension the Glibc module does not expose: 1 when `needle` occurs in `haystack`.
 int warden_contains(const void *haystack, size_t haystack_length, const void *needle, size_t needle_length);
 

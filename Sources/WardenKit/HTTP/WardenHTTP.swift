@@ -100,7 +100,7 @@ public struct WardenHTTP: Sendable {
         if let basicAuth { reads.add(middleware: BasicAuthMiddleware(authenticator: basicAuth)) }
         reads.get("/metrics") { _, _ in
             Response(status: .ok, headers: [.contentType: ExpositionWriter.contentType],
-                     body: .init(byteBuffer: ByteBuffer(bytes: metrics.renderBytes())))
+                     body: .init(byteBuffer: metrics.renderBuffer()))
         }
         reads.get("/readyz") { _, _ in
             let ready = board.allStartsAttempted

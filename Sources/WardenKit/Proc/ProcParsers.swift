@@ -75,15 +75,6 @@ public enum ProcParsers {
         return bytes
     }
 
-    /// `Max open files` soft limit of `/proc/PID/limits`.
-    public static func maxOpenFiles(limits: String) -> Int64? {
-        for line in limits.split(separator: "\n") where line.hasPrefix("Max open files") {
-            let parts = line.dropFirst("Max open files".count).split(separator: " ", omittingEmptySubsequences: true)
-            return parts.first.flatMap { Int64($0) }
-        }
-        return nil
-    }
-
     /// The engine's tree: the root, every descendant, and every member of its process group (grandchildren
     /// orphaned by a dead parent are reparented away but stay in the group).
     public static func tree(root: Int32, in processes: [ProcStat]) -> [ProcStat] {

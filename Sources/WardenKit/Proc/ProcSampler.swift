@@ -1,3 +1,4 @@
+import CWardenSys
 import Foundation
 
 /// Resources of one engine's process tree at one moment.
@@ -45,7 +46,14 @@ public struct ProcSystem: Sendable {
     }
 
     public func openFDs(pid: Int32) -> Int {
-        (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/fd").count) ?? 0
+        warden_directory_entries("/proc/\(pid)/fd")
+    }
+
+    /// The process's soft limit on open descriptors, as the kernel has it now (setrlimit or prlimit may change
+    /// it at any time); nil when it is unlimited.
+    public static func openFileLimit() -> Int? {
+        let limit = warden_open_file_limit()
+        return limit < 0 ? nil : limit
     }
 
     public static func read(_ path: String) -> String? {

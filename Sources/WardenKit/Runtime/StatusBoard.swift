@@ -17,6 +17,9 @@ public struct EngineStatus: Sendable {
     /// The judgement of the health monitor, and what remediation did about it.
     public var health = EngineHealth()
     public var remediation = RemediationRecord()
+    /// Moves on with every update on the board: two copies of one engine's status with the same revision are
+    /// the same, so what was derived from one (rendered metric lines) holds for the other.
+    public internal(set) var revision = 0
 
     public init(name: String, budget: RestartBudget) {
         self.name = name
@@ -125,6 +128,9 @@ public struct RemediationRecord: Sendable {
 /// the scrape) take consistent copies under a short lock and never block a writer for long.
 public final class StatusBoard: Sendable {
     private let engines: Mutex<[String: EngineStatus]>
+    /// Revisions are drawn from one counter for every engine, so that an engine added again under a name never
+    /// repeats a revision its predecessor had.
+    private let revisions = Atomic<Int>(0)
     /// The configured engines, in config order; a reload changes them.
     private let names: Mutex<[String]>
     private let startedOnce = Mutex<Set<String>>([])
@@ -152,6 +158,8 @@ public final class StatusBoard: Sendable {
             for engine in configured where engines[engine.name] == nil {
                 engines[engine.name] = EngineStatus(name: engine.name, budget: engine.restart.budget)
             }
+            // What the metrics show of an engine may depend on its config too (its action kinds): new revisions.
+            for name in engines.keys { engines[name]?.revision = revisions.wrappingAdd(1, ordering: .relaxed).newValue }
         }
         news.withLock { bells in
             bells = bells.filter { kept.contains($0.key) }
@@ -165,6 +173,7 @@ public final class StatusBoard: Sendable {
         engines.withLock { engines in
             if var status = engines[name] {
                 change(&status)
+                status.revision = revisions.wrappingAdd(1, ordering: .relaxed).newValue
                 engines[name] = status
             }
         }
