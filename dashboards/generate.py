@@ -73,7 +73,9 @@ panel("Transitions", "Level changes per component and level moved to, in the int
         "{{engine}} {{component}} → {{to}}")], width=6)
 
 row("Process")
-panel("Up", "1 while the engine process runs.", "none", [(f"warden_engine_up{{{E}}}", "{{engine}}")], width=6)
+panel("Up", "1 while the engine process runs; maintenance is 1 while a person has it in maintenance (no remediation, no level alerts).",
+      "none", [(f"warden_engine_up{{{E}}}", "{{engine}}"),
+               (f"warden_engine_maintenance{{{E}}}", "{{engine}} in maintenance")], width=6)
 panel("Restarts by reason", "Restarts per second by reason: exit, signal, health (policies), remediation (Alertmanager), manual.",
       "ops", [(f"sum by (instance, engine, reason) (rate(warden_engine_restarts_total{{{E}}}[$__rate_interval]))", "{{engine}} {{reason}}")], width=6)
 panel("Backoff", "Seconds until the next start attempt; 0 while running.", "s",

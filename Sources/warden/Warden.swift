@@ -9,7 +9,7 @@ struct Warden: AsyncParsableCommand {
         commandName: "warden",
         abstract: "Supervises trading engines, watches for their silent failures and exposes Prometheus metrics.",
         version: WardenVersion.current,
-        subcommands: [Run.self, CheckConfig.self, Demo.self, Version.self])
+        subcommands: [Run.self, CheckConfig.self, Demo.self, MaintenanceCommand.self, Version.self])
 }
 
 struct LoggingOptions: ParsableArguments {
@@ -87,5 +87,43 @@ struct Version: ParsableCommand {
 
     func run() {
         print("warden \(WardenVersion.current)")
+    }
+}
+
+struct MaintenanceCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "maintenance",
+        abstract: "Begin (or with --end, end) maintenance of an engine on the running Warden of a config file: "
+            + "Warden keeps observing, takes no remediation and sends no level alerts for it.")
+
+    @Option(name: .shortAndLong, help: "Path of the YAML config file the running Warden was started with.")
+    var config: String
+
+    @Argument(help: "The engine's name.")
+    var engine: String
+
+    @Option(name: .customLong("for"), help: "How long, such as 30m or 2h; without it, until --end.")
+    var duration: String?
+
+    @Option(help: "What is being done, said on every alert channel.")
+    var reason: String?
+
+    @Flag(help: "End the engine's maintenance now.")
+    var end = false
+
+    func run() async throws {
+        let loaded: WardenConfig
+        do {
+            loaded = try ConfigLoader().load(file: config)
+        } catch {
+            FileHandle.standardError.write(Data("warden: invalid config\n\(error.description)\n".utf8))
+            throw ExitCode(2)
+        }
+        do {
+            print(try await MaintenanceClient.request(loaded, engine: engine, duration: duration, reason: reason, end: end))
+        } catch {
+            FileHandle.standardError.write(Data("warden: \(error.description)\n".utf8))
+            throw ExitCode.failure
+        }
     }
 }

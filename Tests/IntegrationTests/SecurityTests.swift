@@ -18,6 +18,8 @@ struct SecurityTests {
         ("POST", "/api/v1/alertmanager", #"{"version":"4","status":"firing","alerts":[]}"#, true),
         ("POST", "/api/v1/engines/bot/report", #"{"positions":[]}"#, true),
         ("POST", "/-/reload", nil, true),
+        ("POST", "/api/v1/engines/bot/maintenance", nil, true),
+        ("DELETE", "/api/v1/engines/bot/maintenance", nil, true),
     ]
 
     @Test func everyRouteIsWalked() throws {

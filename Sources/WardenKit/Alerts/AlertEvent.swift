@@ -13,6 +13,8 @@ public struct AlertEvent: Codable, Sendable, Equatable {
         case remediation
         /// The engine exited unplanned and Warden restarts it.
         case restart
+        /// A person began or ended maintenance of the engine: said on every channel.
+        case maintenance
         /// Warden itself has a problem (its database, its config).
         case warden
         /// Sent on request to check that a channel works.

@@ -17,6 +17,7 @@ public enum AlertFormat {
         case .reminder: words.append("still \(event.level.name)")
         case .remediation: words.append("remediation")
         case .restart: words.append("restarted")
+        case .maintenance: words.append("maintenance")
         case .warden: words.append("Warden")
         case .test: words.append("test")
         }
@@ -57,6 +58,7 @@ public enum AlertFormat {
         case .reminder: title += " still \(event.level.name)"
         case .remediation: title += " remediation"
         case .restart: title += " restarted"
+        case .maintenance: title += " maintenance"
         case .warden: title = "Warden " + title
         case .test: title = "Warden test message " + title
         }

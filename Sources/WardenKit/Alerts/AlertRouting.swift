@@ -10,7 +10,7 @@ public struct AlertRouter: Sendable {
     public func route(_ events: [AlertEvent]) -> [(channel: String, event: AlertEvent)] {
         events.flatMap { event in
             channels.filter { channel in
-                event.kind == .test || event.kind == .warden || event.routingLevel >= channel.minLevel
+                [.test, .warden, .maintenance].contains(event.kind) || event.routingLevel >= channel.minLevel
             }.map { (channel: $0.name, event: event) }
         }
     }

@@ -37,10 +37,13 @@ public final class RestartAlerts: Sendable {
 
     private let state: Mutex<State>
     private let store: WardenStore?
+    /// Engines a person is working on: their restarts are counted, not told.
+    private let maintenance: MaintenanceDesk?
 
-    public init(settings: ConfigFile.Restarts, router: AlertRouter, store: WardenStore?) {
+    public init(settings: ConfigFile.Restarts, router: AlertRouter, store: WardenStore?, maintenance: MaintenanceDesk? = nil) {
         state = Mutex(State(settings: settings, router: router))
         self.store = store
+        self.maintenance = maintenance
     }
 
     /// A reload's settings and channels; each engine's burst goes on.
@@ -54,6 +57,10 @@ public final class RestartAlerts: Sendable {
 
     /// An unplanned exit (`failure` says how it ended) after which the engine restarts in `delay` seconds.
     func restarting(_ engine: String, failure: String, delay: Double, budgetLeft: Int, budget: RestartBudget, at now: Double) async {
+        if await maintenance?.holds(engine, at: now) == true {
+            maintenance?.heldBack(engine, alerts: 1)
+            return
+        }
         let routed: [(channel: String, event: AlertEvent)] = state.withLock { state in
             guard let level = state.settings.level else { return [] }
             var burst = state.bursts[engine] ?? RestartBurst(burst: state.settings.burst)

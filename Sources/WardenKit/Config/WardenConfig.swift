@@ -97,10 +97,15 @@ public struct ListenAddress: Sendable, Equatable, CustomStringConvertible {
 
     /// The address a local engine uses to reach Warden: a wildcard listener is reached through loopback.
     public var reachable: String {
+        ListenAddress(host: reachableHost, port: port).description
+    }
+
+    /// The host of `reachable`.
+    public var reachableHost: String {
         switch host {
-        case "0.0.0.0": "127.0.0.1:\(port)"
-        case "::": "[::1]:\(port)"
-        default: description
+        case "0.0.0.0": "127.0.0.1"
+        case "::": "::1"
+        default: host
         }
     }
 }

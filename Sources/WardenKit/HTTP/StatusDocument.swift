@@ -36,6 +36,8 @@ public struct StatusDocument: Codable, Sendable {
         public var consecutiveFailures: Int
         public var budget: Budget
         public var needsHuman: Bool
+        /// A person working on the engine: `reason`, `since`, `until` (none: until ended), and what was held back.
+        public var maintenance: Maintenance?
         public var lastExit: Exit?
         public var lastStartError: String?
         public var resources: Resources?
@@ -164,6 +166,7 @@ extension StatusDocument.Engine {
         budget = .init(max: status.ledger.budget.limit, windowSeconds: status.ledger.budget.window.seconds,
                        used: used, remaining: status.ledger.remaining(now: now))
         needsHuman = status.needsHuman
+        maintenance = status.maintenance
         lastExit = status.lastExit.map { exit in
             var code: Int32?
             var signal: String?

@@ -62,6 +62,12 @@ public enum StatusPage {
         if engine.needsHuman {
             html += "<p class=\"alarm\">A human is needed: \(escape(humanReason(engine)))</p>\n"
         }
+        if let maintenance = engine.maintenance {
+            let end = maintenance.until.map { "until \(AlertFormat.timestamp($0))" } ?? "until ended"
+            html += "<p class=\"maintenance\">In maintenance since \(escape(AlertFormat.timestamp(maintenance.since))), "
+                + "\(escape(end)): \(escape(maintenance.reason)). No remediation, no level alerts; held back so far: "
+                + "\(maintenance.heldBackAlerts) alerts, \(maintenance.heldBackActions) actions.</p>\n"
+        }
         html += "<button data-restart=\"\(name)\">Restart \(name)</button>\n"
         html += sparklines(trend)
         html += "<table><thead><tr><th>component</th><th>level</th><th>value · threshold</th><th>since</th></tr></thead><tbody>\n"
@@ -157,7 +163,7 @@ public enum StatusPage {
         body{font:15px/1.4 system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:0 auto;max-width:960px;padding:12px;color:#1f2328;background:#fff}
         header{display:flex;flex-wrap:wrap;gap:8px;align-items:center}h1{font-size:20px;margin:0}
         .level{color:#fff;border-radius:4px;padding:1px 6px;font-size:12px;font-weight:600;letter-spacing:.02em}
-        .muted{color:#656d76;font-size:13px}.alarm{color:#cf222e;font-weight:600}
+        .muted{color:#656d76;font-size:13px}.alarm{color:#cf222e;font-weight:600}.maintenance{color:#6639ba;font-weight:600}
         section{border:1px solid #d0d7de;border-radius:8px;padding:8px 12px;margin:12px 0}
         h2{font-size:17px;margin:4px 0}h3{font-size:14px;margin:8px 0 4px}
         table{border-collapse:collapse;width:100%;font-size:14px}td,th{text-align:left;padding:3px 6px;border-top:1px solid #eaeef2;vertical-align:top}

@@ -13,6 +13,8 @@ public struct WardenHTTP: Sendable {
     let auth: AdminAuth
     /// Guards every read but `/healthz` when `web.basic_auth_users` names users.
     let basicAuth: BasicAuthenticator?
+    /// Where maintenance is begun and ended; none: these routes answer 404.
+    let maintenance: MaintenanceDesk?
     let alerts: AlertDesk?
     /// Told the engine's name when a report is accepted, so that the judge looks now rather than at its tick
     /// (as probes do through the probe runner).
@@ -74,8 +76,9 @@ public struct WardenHTTP: Sendable {
     }
 
     public init(version: String, instance: String, board: StatusBoard, metrics: WardenMetrics, roster: Roster, auth: AdminAuth,
-                basicAuth: BasicAuthenticator? = nil,
+                basicAuth: BasicAuthenticator? = nil, maintenance: MaintenanceDesk? = nil,
                 alerts: AlertDesk? = nil, published: @escaping @Sendable (String) -> Void = { _ in }) {
+        self.maintenance = maintenance
         self.alerts = alerts
         self.published = published
         self.version = version
@@ -148,6 +151,36 @@ public struct WardenHTTP: Sendable {
             let routed = roster.router().route([event])
             await alerts.store.enqueue(routed, at: event.at)
             return Self.json(.accepted, ["status": "queued", "channels": routed.map(\.channel).joined(separator: ",")])
+        }
+        // A person working on an engine: `for=30m` (none: until ended), `reason=…`. Warden keeps observing and
+        // exporting, takes no remediation and tells nobody of levels until DELETE, or until it expires.
+        router.post("/api/v1/engines/:name/maintenance") { request, context in
+            if let refusal = authorize(request) { return refusal }
+            guard let maintenance else { return Self.error(.notFound, "maintenance is not available") }
+            let name = context.parameters.get("name") ?? ""
+            let query = request.uri.queryParameters
+            var duration: Duration?
+            if let text = query["for"].map(String.init) {
+                guard let parsed = Units.parseDuration(text), parsed > .zero else {
+                    return Self.json(.badRequest, ["error": "invalid for", "field": "for",
+                                                   "message": "expected a duration such as 30m or 2h"])
+                }
+                duration = parsed
+            }
+            let reason = String((query["reason"].map(String.init) ?? "maintenance").prefix(500))
+            guard let begun = await maintenance.begin(name, reason: reason, for: duration, at: Date().timeIntervalSince1970) else {
+                return Self.error(.notFound, "no engine named \(name)")
+            }
+            return Self.json(.ok, begun)
+        }
+        router.delete("/api/v1/engines/:name/maintenance") { request, context in
+            if let refusal = authorize(request) { return refusal }
+            guard let maintenance else { return Self.error(.notFound, "maintenance is not available") }
+            let name = context.parameters.get("name") ?? ""
+            guard let ended = await maintenance.end(name, at: Date().timeIntervalSince1970) else {
+                return Self.error(.notFound, "engine \(name) is not in maintenance")
+            }
+            return Self.json(.ok, ended)
         }
         router.post("/api/v1/engines/:name/restart") { request, context in
             if let refusal = authorize(request) { return refusal }

@@ -22,11 +22,15 @@ public struct HealthMonitor: Service {
     let memory: Handover<JudgeMemory>?
     /// Engines whose watching, judging or repair a reload changed: their judges keep the levels only.
     let rewatched: Set<String>
+    /// Engines a person is working on: judged and shown, but no policy acts and nobody is told of levels.
+    let maintenance: MaintenanceDesk?
 
     public init(engines: [EngineConfig], board: StatusBoard, store: WardenStore?, remediator: Remediator, logger: Logger,
                 priorActions: [PriorAction] = [],
                 router: AlertRouter = AlertRouter(channels: []), repeatInterval: Duration = .seconds(3600),
-                liveness: Liveness? = nil, memory: Handover<JudgeMemory>? = nil, rewatched: Set<String> = []) {
+                liveness: Liveness? = nil, memory: Handover<JudgeMemory>? = nil, rewatched: Set<String> = [],
+                maintenance: MaintenanceDesk? = nil) {
+        self.maintenance = maintenance
         self.liveness = liveness
         self.memory = memory
         self.rewatched = rewatched
@@ -158,14 +162,20 @@ private final class EngineJudge {
         crossingAt = evaluator.nextCrossing(inputs, now: now)
         var transitions = tracker.evaluate(inputs, now: now)
         let judged = Set(inputs.compactMap { component, input in if case .reading = input { component } else { nil } })
-        let plan = await policies.plan(tracker.components, judged: judged, now: now)
+        let heldBack = await monitor.maintenance?.holds(engine.name, at: now) ?? false
+        // In maintenance no policy plans: a person is working on the engine.
+        let plan = heldBack ? PolicyRunner.Plan() : await policies.plan(tracker.components, judged: judged, now: now)
         for pin in plan.pins {
             if let transition = tracker.pin(pin.component, pin.finding, now: now) { transitions.append(transition) }
         }
         for component in plan.unpins { tracker.unpin(component) }
         for transition in transitions { log(transition) }
-        await monitor.store?.record(engine: engine.name, transitions: transitions,
-                                    alerts: monitor.router.route(alertEvents(transitions, now: now)))
+        var events = alertEvents(transitions, now: now)
+        if heldBack, !events.isEmpty {
+            monitor.maintenance?.heldBack(engine.name, alerts: events.count)
+            events = []
+        }
+        await monitor.store?.record(engine: engine.name, transitions: transitions, alerts: monitor.router.route(events))
         // Actions start once their cause is on record: people hear "UNHEALTHY" before "restarted".
         policies.launch(plan)
         publish(reading, status: status, transitions: transitions, now: now)

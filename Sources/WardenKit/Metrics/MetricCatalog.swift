@@ -34,6 +34,9 @@ public enum Catalog {
         help: "Seconds until the next start attempt; 0 when the engine is running.", labels: ["engine"])
     public static let engineBudgetRemaining = MetricFamily(name: "warden_engine_restart_budget_remaining", kind: .gauge,
         help: "Automatic restarts left in the current budget window.", labels: ["engine"])
+    public static let engineMaintenance = MetricFamily(name: "warden_engine_maintenance", kind: .gauge,
+        help: "1 while a person has the engine in maintenance: observed and exported, but no remediation and no level alerts.",
+        labels: ["engine"])
     public static let engineGaveUp = MetricFamily(name: "warden_engine_gave_up", kind: .gauge,
         help: "1 when the restart budget is spent and Warden has stopped restarting the engine: a human is needed.",
         labels: ["engine"])
@@ -160,7 +163,7 @@ public enum Catalog {
     /// Every family, in exposition order.
     public static let all: [MetricFamily] = [
         buildInfo, storeWriteFailures, configReloadSuccessful, configReloadSuccessTime,
-        engineUp, engineRestarts, engineStartTime, engineBackoff, engineBudgetRemaining, engineGaveUp,
+        engineUp, engineRestarts, engineStartTime, engineBackoff, engineBudgetRemaining, engineGaveUp, engineMaintenance,
         engineCPU, engineRSS, engineMemoryRatio, engineThreads, engineOpenFDs, engineProcesses,
     ] + observed + [
         healthLevel, engineHealthLevel, healthTransitions, remediations,

@@ -77,6 +77,7 @@ public struct WardenMetrics: Sendable {
         perEngine(Catalog.engineBackoff) { $0.backoffRemaining(now: now) }
         perEngine(Catalog.engineBudgetRemaining) { Double($0.ledger.remaining(now: now)) }
         perEngine(Catalog.engineGaveUp) { $0.gaveUp ? 1 : 0 }
+        perEngine(Catalog.engineMaintenance) { $0.maintenance == nil ? 0 : 1 }
         perEngine(Catalog.engineCPU) { $0.resources?.cpuSeconds }
         // A stopped engine uses nothing, whatever the last sample said before it stopped.
         func resource(_ family: MetricFamily, _ value: (ResourceSample) -> Double) {

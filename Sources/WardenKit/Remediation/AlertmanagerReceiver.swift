@@ -9,12 +9,15 @@ public final class AlertmanagerReceiver: Sendable {
     let mappings: [String: [AlertMapping]]
     let remediator: Remediator
     let logger: Logger
+    /// Engines a person is working on: their requests are held back.
+    let maintenance: MaintenanceDesk?
     /// When each (engine, mapping) last acted.
     private let lastActed: Mutex<[String: Double]>
 
     /// `priorActions` (engine, source, time) from the audit restart the mappings' cooldowns after a restart.
     public init(engines: [EngineConfig], remediator: Remediator, logger: Logger,
-                priorActions: [PriorAction] = []) {
+                priorActions: [PriorAction] = [], maintenance: MaintenanceDesk? = nil) {
+        self.maintenance = maintenance
         let mappings = Dictionary(uniqueKeysWithValues: engines.map { ($0.name, $0.remediation.alertmanager) })
         self.mappings = mappings
         self.remediator = remediator
@@ -48,7 +51,13 @@ public final class AlertmanagerReceiver: Sendable {
                 continue
             }
             var plan = decide(alert, engine: engine)
-            if plan.act, let refusal = commit(plan.key, cooldown: plan.cooldown, now: now) {
+            if plan.act, let engine, await maintenance?.holds(engine, at: now) == true {
+                // A person is working on it: the request is audited, counted in what maintenance held back, not run.
+                plan.act = false
+                plan.decision = "the engine is in maintenance"
+                plan.result = .suppressed
+                maintenance?.heldBack(engine, actions: 1)
+            } else if plan.act, let refusal = commit(plan.key, cooldown: plan.cooldown, now: now) {
                 plan.act = false
                 plan.decision = refusal
                 plan.result = .suppressed

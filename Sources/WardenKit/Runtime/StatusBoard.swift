@@ -17,6 +17,8 @@ public struct EngineStatus: Sendable {
     /// The judgement of the health monitor, and what remediation did about it.
     public var health = EngineHealth()
     public var remediation = RemediationRecord()
+    /// A person working on the engine: no remediation, no level alerts.
+    public var maintenance: Maintenance?
     /// Moves on with every update on the board: two copies of one engine's status with the same revision are
     /// the same, so what was derived from one (rendered metric lines) holds for the other.
     public internal(set) var revision = 0

@@ -45,8 +45,11 @@ public struct WardenAgent: Sendable {
         let store = storage.store
         let board = StatusBoard(engines: config.engines)
         let liveness = Liveness()
-        // Told its channels below, before any engine runs.
-        let restartAlerts = RestartAlerts(settings: config.alerts.restarts, router: AlertRouter(channels: []), store: store)
+        // Both told their channels below, before any engine runs.
+        let maintenance = MaintenanceDesk(board: board, store: store)
+        await maintenance.restore()
+        let restartAlerts = RestartAlerts(settings: config.alerts.restarts, router: AlertRouter(channels: []), store: store,
+                                          maintenance: maintenance)
         let fleet = EngineFleet(board: board, store: store, orphanGuard: try OrphanGuard(logger: logger),
                                 withheldEnvironment: withheldEnvironment, reachableAt: "\(config.web.tls == nil ? "http" : "https")://\(config.listen.reachable)",
                                 logger: logger, liveness: liveness, restartAlerts: restartAlerts)
@@ -57,9 +60,11 @@ public struct WardenAgent: Sendable {
         await markInterruptedActions(store)
         let priorActions = await Self.readRemediationHistory(store, config)
         let stats = AlertStats(channels: config.alerts.channels.map(\.name))
-        let parts = Parts(board: board, store: store, fleet: fleet, liveness: liveness, stats: stats, logger: logger)
+        let parts = Parts(board: board, store: store, fleet: fleet, liveness: liveness, stats: stats, maintenance: maintenance,
+                          logger: logger)
         let alerting = try parts.alerting(config)
         restartAlerts.reconfigure(config.alerts.restarts, router: alerting.router)
+        maintenance.reconfigure(router: alerting.router)
         let remediator = Remediator(board: board, store: store, supervisor: fleet.supervisor(named:),
                                     settings: config.remediation, environment: helperEnvironment(), logger: logger,
                                     priorActions: priorActions.map(\.at), router: alerting.router)
@@ -97,7 +102,7 @@ public struct WardenAgent: Sendable {
         }
         let http = WardenHTTP(version: WardenVersion.current, instance: config.instance, board: board, metrics: metrics, roster: roster,
                               auth: AdminAuth(token: adminToken), basicAuth: BasicAuthenticator(users: config.web.basicAuthUsers),
-                              alerts: .init(store: store, stats: stats),
+                              maintenance: maintenance, alerts: .init(store: store, stats: stats),
                               published: board.announce)
 
         // The observers may have nothing to do (no probes); their ending is no reason to stop Warden.
@@ -163,6 +168,7 @@ public struct WardenAgent: Sendable {
         }
         remediator.reconfigure(next.remediation, router: alerting.router)
         restartAlerts.reconfigure(next.alerts.restarts, router: alerting.router)
+        parts.maintenance.reconfigure(router: alerting.router)
         // The watching is replaced when what it watches, or where its alerts go, changed; an engine's new
         // command or restart settings are the supervisor's alone.
         if !change.added.isEmpty || !change.removed.isEmpty || !change.rewatched.isEmpty || change.sections.contains("alerts") {
@@ -193,6 +199,7 @@ public struct WardenAgent: Sendable {
         let fleet: EngineFleet
         let liveness: Liveness
         let stats: AlertStats
+        let maintenance: MaintenanceDesk
         let logger: Logger
         let system = ProcSystem()
         let memory = Handover<JudgeMemory>()
@@ -218,10 +225,10 @@ public struct WardenAgent: Sendable {
                             published: board.announce),
                 HealthMonitor(engines: config.engines, board: board, store: store, remediator: remediator, logger: logger,
                               priorActions: priorActions, router: router, repeatInterval: config.alerts.repeatInterval,
-                              liveness: liveness, memory: memory, rewatched: rewatched),
+                              liveness: liveness, memory: memory, rewatched: rewatched, maintenance: maintenance),
             ]
             return (services, AlertmanagerReceiver(engines: config.engines, remediator: remediator, logger: logger,
-                                                   priorActions: priorActions))
+                                                   priorActions: priorActions, maintenance: maintenance))
         }
 
         /// The channels of `config` with their secrets read, the router that picks them by level, and the

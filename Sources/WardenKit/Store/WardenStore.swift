@@ -148,6 +148,13 @@ public final class WardenStore: Sendable {
                 t.column("reason", .text).notNull()
             }
         }
+        migrator.registerMigration("v4-maintenance") { db in
+            // One row per engine in maintenance, with what was held back so far.
+            try db.create(table: "maintenance") { t in
+                t.column("engine", .text).primaryKey()
+                t.column("state", .text).notNull()
+            }
+        }
         return migrator
     }
 
