@@ -81,6 +81,19 @@ struct ConfigLoaderTests {
         #expect(allOff.count == 1 && allOff[0].contains("all off"), "\(allOff)")
     }
 
+    @Test func credentialsInAURLAreRefusedWithoutQuotingThem() {
+        let found = issues("""
+            engines:
+              - name: bot
+                command: [sh]
+                probes:
+                  - {name: health, http: {url: "http://monitor:s3cret-pass@127.0.0.1:8080/api/v1/health"}}
+            """).map(\.description)
+        #expect(found.count == 1 && found[0].contains("engines[0].probes[0].http.url: credentials in a URL are not accepted"),
+                "\(found)")
+        #expect(!found.joined().contains("s3cret-pass"), "the secret is never quoted")
+    }
+
     /// `name: ~` is no name: the entry is reported, not dropped without a word (it used to be).
     @Test func anExplicitNullForARequiredKeyIsReported() {
         let found = issues("""

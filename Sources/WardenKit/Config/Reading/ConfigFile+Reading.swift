@@ -97,10 +97,17 @@ extension YAMLValue {
     }
 
     /// An http:// or https:// URL with a host.
+    /// Credentials written into it (`http://user:secret@host/`) are refused, never quoted: an HTTP client does not
+    /// send them, and a URL is shown in logs and the status where a secret must not be.
     func httpURL() -> URL? {
         guard let text = string() else { return nil }
         guard let url = URL(string: text), ["http", "https"].contains(url.scheme ?? ""), url.host != nil else {
             fail("expected an http:// or https:// URL")
+            return nil
+        }
+        guard url.user == nil, url.password == nil else {
+            fail("credentials in a URL are not accepted (they would not be sent, and a URL is shown in logs and the status): "
+                 + "give them as a header from a secret, such as headers: {Authorization: {file: PATH}}, where the key takes headers")
             return nil
         }
         return url
