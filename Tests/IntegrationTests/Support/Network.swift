@@ -29,21 +29,35 @@ func boundLoopbackSocket(listening: Bool = false, port: Int = 0) -> (fd: Int32, 
 /// A port P with P+1 and P+2 free too, for `warden demo` (engine on P+1, stand-in broker on P+2): other tests
 /// pick random ports at the same time, and a demo engine whose port is taken exits at once.
 func freePortRun() -> Int {
-    for _ in 0..<50 {
-        let (first, port) = boundLoopbackSocket()
-        guard port < 65533 else { close(first); continue }
-        let next = [boundLoopbackSocket(port: port + 1), boundLoopbackSocket(port: port + 2)]
-        let ok = next[0].port == port + 1 && next[1].port == port + 2
-        ([first] + next.map(\.fd)).forEach { close($0) }
-        if ok { return port }
-    }
-    return freePort()
+    freePorts(3)
 }
 
+/// A loopback port nobody listens on, for a server a test starts.
+///
+/// Drawn below the kernel's ephemeral range (32768 and up), where bind(0) and every outgoing connection take
+/// their ports: a port handed out from that range can be taken by a test's HTTP client before the server
+/// binds it ("address already in use"). Never the same port twice in one run.
 func freePort() -> Int {
-    let (fd, port) = boundLoopbackSocket()
-    close(fd)
-    return port
+    freePorts(1)
+}
+
+private let portsHandedOut = Mutex<Set<Int>>([])
+
+private func freePorts(_ count: Int) -> Int {
+    while true {
+        let first = Int.random(in: 20_000..<(32_000 - count))
+        let run = Array(first..<(first + count))
+        guard portsHandedOut.withLock({ $0.isDisjoint(with: run) }) else { continue }
+        let sockets = run.map { boundLoopbackSocket(port: $0) }
+        sockets.forEach { close($0.fd) }
+        guard zip(sockets, run).allSatisfy({ $0.0.port == $0.1 }) else { continue }
+        let fresh = portsHandedOut.withLock { handed -> Bool in
+            guard handed.isDisjoint(with: run) else { return false }
+            handed.formUnion(run)
+            return true
+        }
+        if fresh { return first }
+    }
 }
 
 struct HTTPResult {
