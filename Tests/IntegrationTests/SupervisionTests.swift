@@ -7,12 +7,17 @@ import Testing
 struct SupervisionTests {
     @Test func aCrashingChildIsRestartedAndItsExitRecorded() async throws {
         let directory = TempDirectory()
+        // Crashes twice, then stays up: the stop below always finds it running.
         let engine = try SupervisedEngine(directory: directory, yaml: """
               - name: crasher
-                command: [sh, -c, "sleep 0.2; exit 3"]
+                command: [sh, -c, "n=$(cat runs 2>/dev/null || echo 0); echo $((n + 1)) > runs; [ $n -ge 2 ] && exec sleep 1000; sleep 0.2; exit 3"]
+                working_dir: \(directory.path)
                 restart: {initial_backoff: 0s, budget: 100}
             """)
-        try await eventually("two restarts") { engine.status.restartCounts[.exit, default: 0] >= 2 }
+        try await eventually("two restarts, and the third run up") {
+            engine.status.restartCounts[.exit, default: 0] >= 2 && engine.status.pid != nil
+                && directory.read("runs")?.trimmingCharacters(in: .whitespacesAndNewlines) == "3"
+        }
         #expect(engine.status.lastExit?.status == .exited(code: 3))
         try await engine.stop()
         let exits = try engine.store.recentEvents(engine: "crasher", limit: 100).filter { $0.kind == "exit" }.reversed()

