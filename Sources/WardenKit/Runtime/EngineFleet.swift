@@ -62,7 +62,7 @@ public final class EngineFleet: Service, Sendable {
     /// Adds an engine (on the board already) and starts it once the fleet runs. Its log watcher subscribes
     /// before the engine starts, so that no early line escapes the rules.
     public func add(_ engine: EngineConfig) throws {
-        let rules = engine.watch.logRules.isEmpty ? nil : try LogRuleSet(engine.watch.logRules)
+        let rules = try Self.compiled(engine.watch.logRules)
         // A fresh token per engine process: the engine learns it from its environment, nobody else needs it.
         let token = engine.watch.report.map { _ in Self.newToken() }
         let supervisor = EngineSupervisor(config: engine, board: board, history: store, orphanGuard: orphanGuard,
@@ -84,14 +84,16 @@ public final class EngineFleet: Service, Sendable {
     /// Gives a running engine its reloaded settings. `relaunch`: how it runs changed, and it restarts into them.
     /// Log rules that changed start their counts afresh; unchanged ones keep counting.
     func reconfigure(_ engine: EngineConfig, relaunch: Bool) throws {
-        let rules = engine.watch.logRules.isEmpty ? nil : try LogRuleSet(engine.watch.logRules)
+        // Compiled only when they changed: a reload of many engines does not compile every pattern again.
+        let changed = units.withLock { $0[engine.name]?.logRules } != engine.watch.logRules
+        let rules = changed ? try Self.compiled(engine.watch.logRules) : nil
         units.withLock { units in
             guard var unit = units[engine.name] else { return }
             if relaunch {
                 unit.reportToken = engine.watch.report.map { _ in unit.reportToken ?? Self.newToken() }
             }
             unit.report = intake(engine, token: unit.reportToken)
-            if unit.logRules != engine.watch.logRules {
+            if changed {
                 unit.logWatcher?.cancel()
                 unit.logWatcher = rules.map { watch(engine.name, $0, unit.supervisor) }
                 unit.logRules = engine.watch.logRules
@@ -150,6 +152,10 @@ public final class EngineFleet: Service, Sendable {
             return waiters
         }
         for waiter in waiters { waiter.resume() }
+    }
+
+    private static func compiled(_ rules: [LogRule]) throws -> LogRuleSet? {
+        rules.isEmpty ? nil : try LogRuleSet(rules)
     }
 
     private static func newToken() -> String {
