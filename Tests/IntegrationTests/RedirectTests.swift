@@ -71,12 +71,51 @@ struct RedirectTests {
         let engine = try MisbehavingServer(.redirect(status: 302, to: "http://127.0.0.1:\(thief.port)/steal"))
         defer { engine.stop() }
         let action = HTTPAction(method: "POST", url: URL(string: "http://127.0.0.1:\(engine.port)/admin/rearm")!,
-                                headers: ["Authorization": "Bearer s3cret"], timeout: .seconds(30))
-        let context = ActionContext(supervisor: nil, board: StatusBoard(engines: []), environment: [:],
+                                headers: RequestHeaders(credentials: .bearer(.environment("BOT_TOKEN"))), timeout: .seconds(30))
+        let context = ActionContext(supervisor: nil, board: StatusBoard(engines: []), environment: ["BOT_TOKEN": "s3cret"],
                                     logger: .init(label: "test"))
         _ = await action.perform(Self.incident, context)
+        let asked = try #require(engine.requests.first)
+        #expect(asked.contains("Authorization: Bearer s3cret"), "the configured origin gets the token: \(asked)")
         let stolen = try #require(thief.requests.first, "the redirect was followed")
         #expect(!stolen.contains("s3cret"), "\(stolen)")
+    }
+
+    /// A probe of a bot's REST API logs in with basic auth: the configured origin gets the credentials, the
+    /// origin a redirect names does not, and the probe's failure reason never quotes them.
+    @Test func aProbesBasicAuthGoesToItsOriginOnly() async throws {
+        let directory = TempDirectory()
+        let password = directory.write("api-password", "pa55-\(UUID().uuidString)\n")
+        let thief = try MisbehavingServer(.body(status: 503, "{}"))
+        defer { thief.stop() }
+        let engine = try MisbehavingServer(.redirect(status: 302, to: "http://127.0.0.1:\(thief.port)/api/v1/health"))
+        defer { engine.stop() }
+        let probe = HTTPProbe(name: "api", url: URL(string: "http://127.0.0.1:\(engine.port)/api/v1/health")!, interval: .seconds(1),
+                              timeout: .seconds(30), maxBodyBytes: 1024, expectJSON: true,
+                              headers: RequestHeaders(credentials: .basic(username: "warden", password: .file(password))))
+        let result = await probe.run()
+        let secret = try String(contentsOfFile: password, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        let basic = "Basic " + Data("warden:\(secret)".utf8).base64EncodedString()
+        let asked = try #require(engine.requests.first)
+        #expect(asked.contains("Authorization: \(basic)"), "\(asked)")
+        let stolen = try #require(thief.requests.first, "the redirect was followed")
+        #expect(!stolen.contains(basic) && !stolen.lowercased().contains("authorization"), "\(stolen)")
+        guard case .failure(let failure) = result else {
+            Issue.record("a 503 after the redirect was \(result)")
+            return
+        }
+        #expect(failure.description.contains("HTTP 503") && !failure.description.contains(secret), "\(failure)")
+    }
+
+    @Test func aProbeWhoseSecretCannotBeReadFailsNamingTheFileNotAValue() async throws {
+        let probe = HTTPProbe(name: "api", url: URL(string: "http://127.0.0.1:9/api/v1/health")!, interval: .seconds(1),
+                              timeout: .seconds(5), maxBodyBytes: 1024, expectJSON: true,
+                              headers: RequestHeaders(credentials: .bearer(.file("/nonexistent/warden-token"))))
+        guard case .failure(let failure) = await probe.run() else {
+            Issue.record("a probe without its token succeeded")
+            return
+        }
+        #expect(failure.description.contains("cannot read secret file /nonexistent/warden-token"), "\(failure)")
     }
 
     @Test func aWebhookThatRedirectsIsAFailedDeliveryAndNothingFollows() async throws {

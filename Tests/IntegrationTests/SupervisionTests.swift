@@ -20,9 +20,11 @@ struct SupervisionTests {
         }
         #expect(engine.status.lastExit?.status == .exited(code: 3))
         try await engine.stop()
-        let exits = try engine.store.recentEvents(engine: "crasher", limit: 100).filter { $0.kind == "exit" }.reversed()
-        #expect(exits.prefix(2).map(\.exitCode) == [3, 3], "the crashes are stored with their exit status")
-        #expect(exits.last?.signal == SIGTERM, "the final exit is the graceful stop")
+        let exits = try engine.store.recentEvents(engine: "crasher", limit: 100).filter { $0.kind.hasSuffix("exit") }.reversed()
+        #expect(exits.prefix(2).map(\.kind) == ["exit", "exit"] && exits.prefix(2).map(\.exitCode) == [3, 3],
+                "the crashes are stored as failures with their exit status")
+        #expect(exits.last?.kind == "clean_exit" && exits.last?.signal == SIGTERM,
+                "the final exit is the graceful stop, by the stop signal: clean")
     }
 
     @Test func theBudgetStopsACrashLoop() async throws {

@@ -57,7 +57,9 @@ extension ConfigResolver {
         case .signal(let signal):
             return SignalAction(signal: signal)
         case .http(let http):
-            return HTTPAction(method: http.method, url: http.url, headers: http.headers.mapValues { $0.mapSecret(resolve) }, body: http.body, timeout: http.timeout)
+            return HTTPAction(method: http.method, url: http.url,
+                              headers: RequestHeaders(headers: http.headers, credentials: http.credentials).mapSecrets(resolve),
+                              body: http.body, timeout: http.timeout)
         case .exec(let exec):
             guard let executable = executable(exec.command, workingDirectory: context.workingDirectory, searchPath: context.searchPath,
                                               at: exec.location, key: ConfigFile.Action.Exec.CodingKeys.command.stringValue) else {

@@ -25,7 +25,8 @@ extension ConfigResolver {
         var allowWrites = false
         switch probe.kind {
         case .http(let http):
-            kind = .http(url: http.url, maxBodyBytes: Int(http.maxBody), expectJSON: http.json)
+            kind = .http(url: http.url, maxBodyBytes: Int(http.maxBody), expectJSON: http.json,
+                         headers: RequestHeaders(headers: http.headers, credentials: http.credentials).mapSecrets(resolve))
         case .sqlite(let sqlite):
             // A busy timeout longer than the run's own is cut to it (the first pass refuses one written so).
             kind = .sqlite(path: Self.absolute(sqlite.path, relativeTo: workingDirectory),
@@ -56,7 +57,7 @@ extension ConfigResolver {
         /// expect JSON, and a pushed report counts as one.
         func require(_ name: String, _ kind: ProbeKind, at location: ConfigLocation, key: String, _ issues: IssueCollector) -> Bool {
             switch (kind, probes[name]) {
-            case (.sqlite, .sqlite?), (.http, .http(_, _, true)?), (.http, .pushed?): return true
+            case (.sqlite, .sqlite?), (.http, .http(_, _, true, _)?), (.http, .pushed?): return true
             case (.http, .http?):
                 issues.report("probe \"\(name)\" has json: false; this check reads its JSON body", at: location, key: key)
             case (_, nil):

@@ -84,7 +84,8 @@ struct ConfigResolver {
         var config = EngineConfig(
             name: engine.name, command: engine.command, executable: executable, workingDirectory: workingDirectory,
             environment: environment, inheritEnvironment: engine.inheritEnvironment,
-            stop: StopPolicy(signal: engine.stop.signal, gracePeriod: engine.stop.gracePeriod),
+            stop: StopPolicy(signal: engine.stop.signal, gracePeriod: engine.stop.gracePeriod,
+                             cleanExitCodes: engine.stop.effectiveCleanExitCodes),
             restart: RestartPolicy(
                 mode: restart.mode,
                 backoff: Backoff(initial: restart.initialBackoff, multiplier: restart.multiplier, maximum: restart.maxBackoff,

@@ -150,6 +150,23 @@ public struct EngineRemediation: Sendable {
 public struct StopPolicy: Sendable, Equatable {
     public var signal: Signal
     public var gracePeriod: Duration
+    /// Exit codes that mean a stop on purpose (`stop.clean_exit_codes`).
+    public var cleanExitCodes: Set<Int32>
+
+    public init(signal: Signal, gracePeriod: Duration, cleanExitCodes: Set<Int32>? = nil) {
+        self.signal = signal
+        self.gracePeriod = gracePeriod
+        self.cleanExitCodes = cleanExitCodes ?? ConfigFile.Stop(signal: signal).effectiveCleanExitCodes
+    }
+
+    /// Whether `status` is a stop on purpose: a listed code, or a death by a signal whose shell status
+    /// (128 + its number) is listed.
+    public func isClean(_ status: ExitStatus) -> Bool {
+        switch status {
+        case .exited(let code): cleanExitCodes.contains(code)
+        case .signaled(let signal): cleanExitCodes.contains(128 + signal.number)
+        }
+    }
 }
 
 public struct RestartPolicy: Sendable, Equatable {

@@ -3,7 +3,7 @@ import Foundation
 /// One probe of an engine, as configured.
 public struct ProbeConfig: Sendable {
     public enum Kind: Sendable {
-        case http(url: URL, maxBodyBytes: Int, expectJSON: Bool)
+        case http(url: URL, maxBodyBytes: Int, expectJSON: Bool, headers: RequestHeaders = RequestHeaders())
         case sqlite(path: String, busyTimeout: Duration)
         case heartbeatFile(path: String)
         /// Reports the engine pushes to Warden; older than `maxAge` they count as missing.
@@ -53,9 +53,9 @@ public struct WatchConfig: Sendable {
             switch probe.kind {
             case .pushed:
                 return nil
-            case .http(let url, let maxBodyBytes, let expectJSON):
+            case .http(let url, let maxBodyBytes, let expectJSON, let headers):
                 return HTTPProbe(name: probe.name, url: url, interval: probe.interval, timeout: probe.timeout,
-                                 maxBodyBytes: maxBodyBytes, expectJSON: expectJSON)
+                                 maxBodyBytes: maxBodyBytes, expectJSON: expectJSON, headers: headers)
             case .sqlite(let path, let busyTimeout):
                 let queries = checks.flatMap(\.queries).filter { $0.probe == probe.name }.map(\.query)
                 return SQLiteProbe(name: probe.name, path: path, interval: probe.interval, timeout: probe.timeout,

@@ -126,6 +126,8 @@ public struct StatusDocument: Codable, Sendable {
         public var signal: String?
         public var at: Double
         public var ranForSeconds: Double
+        /// One of the engine's `stop.clean_exit_codes`: a stop on purpose, not a failure.
+        public var clean: Bool
     }
 
     public struct Resources: Codable, Sendable {
@@ -174,7 +176,8 @@ extension StatusDocument.Engine {
             case .exited(let value): code = value
             case .signaled(let value): signal = value.name
             }
-            return .init(description: exit.status.description, code: code, signal: signal, at: exit.at, ranForSeconds: exit.ranFor)
+            return .init(description: exit.status.description, code: code, signal: signal, at: exit.at, ranForSeconds: exit.ranFor,
+                         clean: exit.clean)
         }
         lastStartError = status.lastStartError
         probes = status.observations.probes.mapValues { outcome in

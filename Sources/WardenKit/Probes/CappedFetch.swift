@@ -30,10 +30,6 @@ struct CappedFetch: Sendable {
         self.secretHeaders = Set(secretHeaders.map { $0.lowercased() })
     }
 
-    func get(_ url: URL, timeout: Duration) async -> Result<(Int, Data), ProbeFailure> {
-        await send("GET", url, headers: ["Accept": "application/json"], body: nil, timeout: timeout)
-    }
-
     /// One request and the redirects it leads to, all within `timeout`; failures name the method and the URL
     /// of the request that failed as `shown` writes it (redacted by default; a webhook shows only its origin,
     /// because its path is often its secret).

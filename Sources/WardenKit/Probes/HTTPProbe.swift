@@ -11,19 +11,28 @@ public struct HTTPProbe: Probe {
     public let timeout: Duration
     public let maxBodyBytes: Int
     public let expectJSON: Bool
+    /// Read at each run: a rotated token file is used from the next run on.
+    public let headers: RequestHeaders
 
-    public init(name: String, url: URL, interval: Duration, timeout: Duration, maxBodyBytes: Int, expectJSON: Bool) {
+    public init(name: String, url: URL, interval: Duration, timeout: Duration, maxBodyBytes: Int, expectJSON: Bool,
+                headers: RequestHeaders = RequestHeaders()) {
         self.name = name
         self.url = url
         self.interval = interval
         self.timeout = timeout
         self.maxBodyBytes = maxBodyBytes
         self.expectJSON = expectJSON
+        self.headers = headers
     }
 
     public func run() async -> Result<ProbeOutput, ProbeFailure> {
-        let fetch = CappedFetch(maxBytes: maxBodyBytes)
-        let result = await fetch.get(url, timeout: timeout)
+        var (sent, secret): ([String: String], Set<String>)
+        do { (sent, secret) = try headers.resolved(environment: ProcessInfo.processInfo.environment) } catch {
+            return .failure(ProbeFailure("GET \(url.redacted): \(error.description)"))
+        }
+        sent["Accept"] = sent["Accept"] ?? "application/json"
+        let fetch = CappedFetch(maxBytes: maxBodyBytes, secretHeaders: secret)
+        let result = await fetch.send("GET", url, headers: sent, body: nil, timeout: timeout)
         switch result {
         case .failure(let failure):
             return .failure(failure)

@@ -306,8 +306,9 @@ private struct EventRow {
         case .spawnFailed(let message):
             kind = "spawn_failed"
             detail = message
-        case .exited(let pid, let status, let ranFor):
-            kind = "exit"
+        case .exited(let pid, let status, let ranFor, let clean):
+            // A clean stop is audited as such, apart from the failures the restart history counts.
+            kind = clean ? "clean_exit" : "exit"
             self.pid = pid
             duration = ranFor
             switch status {

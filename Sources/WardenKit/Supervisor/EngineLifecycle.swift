@@ -54,7 +54,8 @@ public enum EngineState: Sendable, Equatable {
 public enum LifecycleRecord: Sendable, Equatable {
     case started(pid: Int32, reason: RestartReason?)
     case spawnFailed(message: String)
-    case exited(pid: Int32, status: ExitStatus, ranFor: Double)
+    /// `clean`: the status is one of `stop.clean_exit_codes`, a stop on purpose rather than a failure.
+    case exited(pid: Int32, status: ExitStatus, ranFor: Double, clean: Bool)
     case restartScheduled(reason: RestartReason, delay: Double, attempt: Int)
     case killedAfterGrace(pid: Int32)
     case gaveUp(restartsInWindow: Int)
@@ -67,6 +68,8 @@ public struct ExitRecord: Sendable, Equatable {
     public var status: ExitStatus
     public var at: Double
     public var ranFor: Double
+    /// One of the engine's clean exit codes.
+    public var clean: Bool
 }
 
 /// The supervision rules for one engine as a pure state machine: events in, effects out. It never touches a
@@ -141,10 +144,11 @@ public struct EngineLifecycle: Sendable {
 
         case (.exited(let pid, let status), .running(let runningPid, let since)) where pid == runningPid:
             let ranFor = now - since
-            lastExit = ExitRecord(status: status, at: now, ranFor: ranFor)
+            let clean = stop.isClean(status)
+            lastExit = ExitRecord(status: status, at: now, ranFor: ranFor, clean: clean)
             endStretch(now: now)
             var effects: [Effect] = [
-                .record(.exited(pid: pid, status: status, ranFor: ranFor)),
+                .record(.exited(pid: pid, status: status, ranFor: ranFor, clean: clean)),
                 // Whatever the engine left in its group (workers, leaked helpers holding broker
                 // connections against the broker's limit) goes with it.
                 .signalGroup(pgid: pid, .kill),
@@ -154,7 +158,7 @@ public struct EngineLifecycle: Sendable {
             case .never:
                 state = .stopped
                 return effects
-            case .onFailure where status.isSuccess:
+            case .onFailure where clean:
                 state = .stopped
                 return effects
             case .always, .onFailure:
@@ -164,10 +168,11 @@ public struct EngineLifecycle: Sendable {
             }
 
         case (.exited(let pid, let status), .stopping(let stoppingPid, let since, let then)) where pid == stoppingPid:
-            lastExit = ExitRecord(status: status, at: now, ranFor: now - since)
+            let clean = stop.isClean(status)
+            lastExit = ExitRecord(status: status, at: now, ranFor: now - since, clean: clean)
             var effects: [Effect] = [
                 .cancelTimer,
-                .record(.exited(pid: pid, status: status, ranFor: now - since)),
+                .record(.exited(pid: pid, status: status, ranFor: now - since, clean: clean)),
                 .signalGroup(pgid: pid, .kill),
             ]
             pendingTimer = nil

@@ -202,12 +202,12 @@ public final class EngineSupervisor: Service, Sendable {
         board.announce(name)
     }
 
-    /// A restart after an unplanned exit, as people hear of it. A clean exit (status 0) was the engine's choice,
-    /// and a planned stop is followed by no `restartScheduled`: neither is told.
+    /// A restart after an unplanned exit, as people hear of it. A clean exit (one of `stop.clean_exit_codes`) was
+    /// a stop on purpose, and a planned stop is followed by no `restartScheduled`: neither is told.
     private func tell(_ record: LifecycleRecord, _ lifecycle: EngineLifecycle, failure: inout String?, at now: Double) async {
         switch record {
-        case .exited(_, let status, let ranFor):
-            failure = status.isSuccess ? nil : "\(status) after \(Units.formatDuration(.seconds(double: ranFor)))"
+        case .exited(_, let status, let ranFor, let clean):
+            failure = clean ? nil : "\(status) after \(Units.formatDuration(.seconds(double: ranFor)))"
         case .spawnFailed(let message):
             failure = "could not be started: \(message)"
         case .restartScheduled(_, let delay, _):
@@ -230,11 +230,11 @@ public final class EngineSupervisor: Service, Sendable {
         case .spawnFailed(let message):
             metadata["error"] = "\(message)"
             logger.error("engine could not be started", metadata: metadata)
-        case .exited(let pid, let status, let ranFor):
+        case .exited(let pid, let status, let ranFor, let clean):
             metadata["pid"] = "\(pid)"
             metadata["status"] = "\(status)"
             metadata["ran_for"] = "\(Units.formatDuration(.seconds(double: ranFor)))"
-            logger.warning("engine exited", metadata: metadata)
+            if clean { logger.info("engine stopped cleanly", metadata: metadata) } else { logger.warning("engine exited", metadata: metadata) }
         case .restartScheduled(let reason, let delay, let attempt):
             metadata["reason"] = "\(reason.rawValue)"
             metadata["delay"] = "\(Units.formatDuration(.seconds(double: delay)))"

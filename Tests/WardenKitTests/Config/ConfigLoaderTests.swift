@@ -94,6 +94,51 @@ struct ConfigLoaderTests {
         #expect(!found.joined().contains("s3cret-pass"), "the secret is never quoted")
     }
 
+    /// A bot's REST API wants a login: basic auth or a bearer token, from a secret; the resolved probe carries
+    /// them with their files found relative to the config, and the encoded config names only where they come from.
+    @Test func probesAndActionsLogInWithSecretsOnly() throws {
+        let yaml = """
+            engines:
+              - name: bot
+                command: [sh]
+                probes:
+                  - {name: api, http: {url: "http://127.0.0.1:8080/api/v1/health", basic_auth: {username: warden, password: {file: api-password}}}}
+                  - {name: status, http: {url: "http://127.0.0.1:8080/api/v1/status", bearer_token: {env: BOT_TOKEN}, headers: {X-Bot: freqtrade}}}
+                remediation:
+                  policies:
+                    - {name: start, component: api, ladder: [{http: {url: "http://127.0.0.1:8080/api/v1/start", basic_auth: {username: warden, password: {env: API_PASSWORD}}}}]}
+            """
+        let engine = try #require(try parse(yaml).engines.first)
+        let kinds = engine.watch.probes.map(\.kind)
+        guard case .http(_, _, _, let api)? = kinds.first, case .http(_, _, _, let status)? = kinds.last else {
+            Issue.record("\(kinds)")
+            return
+        }
+        #expect(api.credentials == .basic(username: "warden", password: .file("/etc/warden/api-password")))
+        #expect(status.credentials == .bearer(.environment("BOT_TOKEN")) && status.headers == ["X-Bot": "freqtrade"])
+        let (sent, secret) = try status.resolved(environment: ["BOT_TOKEN": "t0ken"])
+        #expect(sent["Authorization"] == "Bearer t0ken" && secret == ["Authorization"])
+        let model = try ConfigLoader(environment: [:]).readModel(yaml, file: "warden.yml")
+        let encoded = try model.yaml()
+        #expect(encoded.contains("basic_auth:") && encoded.contains("bearer_token:") && encoded.contains("env: API_PASSWORD"), "\(encoded)")
+
+        let refused = issues("""
+            engines:
+              - name: bot
+                command: [sh]
+                probes:
+                  - {name: a, http: {url: "http://127.0.0.1:1/", basic_auth: {username: warden, password: hunter2}}}
+                  - {name: b, http: {url: "http://127.0.0.1:1/", bearer_token: {env: T}, basic_auth: {username: u, password: {env: P}}}}
+                  - {name: c, http: {url: "http://127.0.0.1:1/", bearer_token: {env: T}, headers: {authorization: x}}}
+            """).map(\.description)
+        #expect(refused.count == 3, "\(refused)")
+        #expect(refused.first?.contains("probes[0].http.basic_auth.password: inline secrets are not accepted") == true, "\(refused)")
+        #expect(refused.contains { $0.contains("probes[1].http: give either basic_auth or bearer_token, not both") }, "\(refused)")
+        #expect(refused.contains { $0.contains("probes[2].http: an Authorization header and bearer_token both set the same header") },
+                "\(refused)")
+        #expect(!refused.joined().contains("hunter2"))
+    }
+
     /// `name: ~` is no name: the entry is reported, not dropped without a word (it used to be).
     @Test func anExplicitNullForARequiredKeyIsReported() {
         let found = issues("""
@@ -143,7 +188,7 @@ struct ConfigLoaderTests {
                 working_dir: /tmp
                 env: {EXCHANGE: binance, EMPTY: ""}
                 inherit_env: false
-                stop: {signal: SIGINT, grace_period: 1m30s}
+                stop: {signal: SIGINT, grace_period: 1m30s, clean_exit_codes: [0, 130, 143]}
                 restart:
                   mode: on-failure
                   initial_backoff: 500ms
@@ -161,7 +206,7 @@ struct ConfigLoaderTests {
         let engine = try #require(config.engines.first)
         #expect(engine.environment == ["EXCHANGE": "binance", "EMPTY": ""])
         #expect(!engine.inheritEnvironment)
-        #expect(engine.stop == StopPolicy(signal: .int, gracePeriod: .seconds(90)))
+        #expect(engine.stop == StopPolicy(signal: .int, gracePeriod: .seconds(90), cleanExitCodes: [0, 130, 143]))
         #expect(engine.restart.mode == .onFailure)
         #expect(engine.restart.backoff == Backoff(initial: .milliseconds(500), multiplier: 3, maximum: .seconds(600),
                                                   jitter: 0, resetAfter: .seconds(3600)))

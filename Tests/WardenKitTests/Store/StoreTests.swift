@@ -11,7 +11,7 @@ struct StoreTests {
         do {
             let store = try WardenStore(path: path, logger: .init(label: "test"))
             await store.append(engine: "bot", record: .started(pid: 10, reason: nil), at: 100)
-            await store.append(engine: "bot", record: .exited(pid: 10, status: .signaled(.kill), ranFor: 5), at: 105)
+            await store.append(engine: "bot", record: .exited(pid: 10, status: .signaled(.kill), ranFor: 5, clean: false), at: 105)
             await store.append(engine: "bot", record: .restartScheduled(reason: .signal, delay: 1, attempt: 0), at: 105)
             await store.append(engine: "bot", record: .started(pid: 11, reason: .signal), at: 106)
             await store.append(engine: "bot", record: .started(pid: 12, reason: .manual), at: 200)

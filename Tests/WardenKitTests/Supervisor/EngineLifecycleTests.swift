@@ -250,6 +250,32 @@ struct EngineLifecycleTests {
         #expect(never.state == .stopped)
     }
 
+    /// freqtrade exits 130 after SIGTERM: listed as clean, that is a stop on purpose. `on-failure` does not
+    /// restart it, and a stop Warden asked for is recorded as clean; an unlisted status stays a failure.
+    @Test func anExitWithACleanCodeIsAStopOnPurpose() {
+        let freqtrade = StopPolicy(signal: .term, gracePeriod: .seconds(10), cleanExitCodes: [0, 130])
+        var onFailure = EngineLifecycle(restart: Self.policy(mode: .onFailure), stop: freqtrade)
+        _ = onFailure.handle(.startRequested, now: 0)
+        _ = onFailure.handle(.spawned(pid: 100), now: 0)
+        let exited = onFailure.handle(.exited(pid: 100, status: .exited(code: 130)), now: 5)
+        #expect(exited.contains(.record(.exited(pid: 100, status: .exited(code: 130), ranFor: 5, clean: true))))
+        #expect(onFailure.state == .stopped && onFailure.lastExit?.clean == true)
+
+        var crashed = Self.running(Self.policy(mode: .onFailure))
+        let effects = crashed.handle(.exited(pid: 100, status: .exited(code: 130)), now: 5)
+        #expect(effects.contains(.record(.exited(pid: 100, status: .exited(code: 130), ranFor: 5, clean: false))))
+        #expect(Self.timers(effects).count == 1, "130 is not among the defaults for SIGTERM (0, 143): restarted")
+
+        var stopping = Self.running()
+        _ = stopping.handle(.stopRequested, now: 20)
+        let stopped = stopping.handle(.exited(pid: 100, status: .exited(code: 143)), now: 22)
+        #expect(stopped.contains(.record(.exited(pid: 100, status: .exited(code: 143), ranFor: 22, clean: true))))
+
+        let sigint = StopPolicy(signal: .int, gracePeriod: .seconds(10))
+        #expect(sigint.isClean(.exited(code: 130)) && sigint.isClean(.exited(code: 0)) && sigint.isClean(.signaled(.int)))
+        #expect(!sigint.isClean(.exited(code: 1)) && !sigint.isClean(.signaled(.kill)) && !sigint.isClean(.exited(code: 143)))
+    }
+
     @Test func aFailedSpawnIsBackedOffLikeACrash() {
         var lifecycle = EngineLifecycle(restart: Self.policy(), stop: Self.stop)
         _ = lifecycle.handle(.startRequested, now: 0)

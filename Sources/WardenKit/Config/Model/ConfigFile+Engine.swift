@@ -55,8 +55,15 @@ extension ConfigFile {
         public var signal = Signal.term
         /// After the stop signal the engine has 10 s to exit on its own before its group is killed.
         @DurationNotation public var gracePeriod: Duration = .seconds(10)
+        /// Exit statuses that mean the engine stopped on purpose; none: 0 and 128 + the stop signal's number,
+        /// the status of a program that exits the way a shell reports a death by that signal (freqtrade exits
+        /// 130 on SIGTERM, many Node programs 143).
+        public var cleanExitCodes: [Int32]?
 
-        enum CodingKeys: String, CodingKey { case signal, gracePeriod = "grace_period" }
+        enum CodingKeys: String, CodingKey { case signal, gracePeriod = "grace_period", cleanExitCodes = "clean_exit_codes" }
+
+        /// The statuses in force: the ones written, or the defaults for the stop signal.
+        public var effectiveCleanExitCodes: Set<Int32> { Set(cleanExitCodes ?? [0, 128 + signal.number]) }
     }
 
     /// `restart:`: when a stopped engine is started again, how soon, and how often at most.

@@ -41,8 +41,21 @@ extension ConfigFile {
             /// A body larger than this is a failed probe, not a memory spike in Warden.
             @ByteSizeNotation public var maxBody: Int64 = 1_048_576
             public var json = true
+            /// A value given as `{file:}` or `{env:}` is a secret header (`TextOrSecret`).
+            @SortedByName public var headers: [String: TextOrSecret] = [:]
+            /// `basic_auth` or `bearer_token`, for an endpoint that wants a login (a bot's own REST API).
+            public var credentials: Credentials?
 
-            enum CodingKeys: String, CodingKey { case url, maxBody = "max_body", json }
+            enum CodingKeys: String, CodingKey { case url, maxBody = "max_body", json, headers }
+
+            public func encode(to encoder: any Encoder) throws {
+                var container = encoder.container(keyedBy: CodingKeys.self)
+                try container.encode(url, forKey: .url)
+                try container.encode(_maxBody, forKey: .maxBody)
+                try container.encode(json, forKey: .json)
+                if !headers.isEmpty { try container.encode(_headers, forKey: .headers) }
+                try ConfigFile.encode(credentials, to: encoder)
+            }
         }
 
         /// `sqlite:`: the engine's database, opened read-only for every run.

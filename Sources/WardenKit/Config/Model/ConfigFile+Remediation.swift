@@ -115,10 +115,22 @@ extension ConfigFile {
             /// A value given as `{file:}` or `{env:}` is a secret header (`TextOrSecret`): it never follows a
             /// redirect to another origin.
             @SortedByName public var headers: [String: TextOrSecret] = [:]
+            /// `basic_auth` or `bearer_token`, as an `http` probe takes them.
+            public var credentials: Credentials?
             public var body: String?
             @DurationNotation public var timeout: Duration = .seconds(5)
 
             enum CodingKeys: String, CodingKey { case url, method, headers, body, timeout }
+
+            public func encode(to encoder: any Encoder) throws {
+                var container = encoder.container(keyedBy: CodingKeys.self)
+                try container.encode(url, forKey: .url)
+                try container.encode(method, forKey: .method)
+                if !headers.isEmpty { try container.encode(_headers, forKey: .headers) }
+                try ConfigFile.encode(credentials, to: encoder)
+                try container.encodeIfPresent(body, forKey: .body)
+                try container.encode(_timeout, forKey: .timeout)
+            }
         }
 
         /// `exec:`: a command run in the engine's working directory and environment.

@@ -107,7 +107,8 @@ extension YAMLValue {
         }
         guard url.user == nil, url.password == nil else {
             fail("credentials in a URL are not accepted (they would not be sent, and a URL is shown in logs and the status): "
-                 + "give them as a header from a secret, such as headers: {Authorization: {file: PATH}}, where the key takes headers")
+                 + "give them as basic_auth: {username, password: {file: PATH}} or bearer_token: {file: PATH} on an http probe or "
+                 + "action, or as a header from a secret, such as headers: {Authorization: {file: PATH}}")
             return nil
         }
         return url
@@ -150,5 +151,31 @@ extension YAMLValue {
             return nil
         }
         return stringList()
+    }
+}
+
+extension MappingReader {
+    /// `basic_auth: {username, password: {file|env}}` or `bearer_token: {file|env}` beside a request's `headers`;
+    /// at most one of them, and not together with an `Authorization` header, which they would replace.
+    func credentials(headers: [String: TextOrSecret]?) -> Credentials? {
+        typealias Keys = ConfigFile.CredentialsKeys
+        var credentials: Credentials?
+        if let basic = self[Keys.basicAuth]?.readMapping({ map -> Credentials? in
+            let username = map.required(Keys.username)?.string()
+            let password = map.required(Keys.password, "{file: PATH} or {env: VARIABLE}")?.secret()
+            guard let username, let password else { return nil }
+            if username.contains(":") { map[Keys.username]?.fail("a basic-auth username cannot contain \":\"") }
+            return .basic(username: username, password: password)
+        }) {
+            credentials = basic
+        }
+        if let token = self[Keys.bearerToken]?.secret() {
+            if credentials != nil { fail("give either basic_auth or bearer_token, not both") }
+            credentials = .bearer(token)
+        }
+        if credentials != nil, headers?.keys.contains(where: { $0.lowercased() == "authorization" }) == true {
+            fail("an Authorization header and \(has(Keys.basicAuth) ? "basic_auth" : "bearer_token") both set the same header: keep one")
+        }
+        return credentials
     }
 }

@@ -52,6 +52,10 @@ extension ConfigFile.Stop {
             "invalid stop signal \"\($0)\": expected a catchable signal name such as SIGTERM or SIGINT"
         } ?? stop.signal
         stop.gracePeriod = map[CodingKeys.gracePeriod]?.duration() ?? stop.gracePeriod
+        if let codes = map[CodingKeys.cleanExitCodes]?.sequence() {
+            let read = codes.compactMap { $0.int(in: 0...255).map(Int32.init) }
+            if read.count == codes.count { stop.cleanExitCodes = read }
+        }
         return stop
     }
 }

@@ -127,12 +127,14 @@ extension ConfigFile.Action.HTTP {
             map[CodingKeys.method]?.fail("expected GET, POST, PUT, PATCH or DELETE")
         }
         let headers = map[CodingKeys.headers]?.headers()
+        let credentials = map.credentials(headers: headers)
         let body = map[CodingKeys.body]?.string(nonEmpty: false)
         let timeout = map[CodingKeys.timeout]?.duration(allowZero: false)
         guard let url else { return nil }
         var http = Self(url: url)
         http.method = method ?? http.method
         http.headers = headers ?? http.headers
+        http.credentials = credentials
         http.body = body
         http.timeout = timeout ?? http.timeout
         return http

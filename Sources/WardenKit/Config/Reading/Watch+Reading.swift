@@ -67,10 +67,14 @@ extension ConfigFile.Probe.HTTP {
         let url = map.required(CodingKeys.url)?.httpURL()
         let maxBody = map[CodingKeys.maxBody]?.byteSize()
         let json = map[CodingKeys.json]?.bool()
+        let headers = map[CodingKeys.headers]?.headers()
+        let credentials = map.credentials(headers: headers)
         guard let url else { return nil }
         var http = Self(url: url)
         http.maxBody = maxBody ?? http.maxBody
         http.json = json ?? http.json
+        http.headers = headers ?? http.headers
+        http.credentials = credentials
         return http
     }
 }

@@ -4,13 +4,13 @@ import Foundation
 public struct HTTPAction: RemediationAction {
     public var method: String
     public var url: URL
-    /// Secret headers are read at each call, and never follow a redirect to another origin.
-    public var headers: [String: TextOrSecret]
+    /// Secret headers and credentials are read at each call, and never follow a redirect to another origin.
+    public var headers: RequestHeaders
     public var body: String?
     public var timeout: Duration
     static let maxResponseBytes = 64 * 1024
 
-    public init(method: String, url: URL, headers: [String: TextOrSecret] = [:], body: String? = nil, timeout: Duration) {
+    public init(method: String, url: URL, headers: RequestHeaders = RequestHeaders(), body: String? = nil, timeout: Duration) {
         self.method = method
         self.url = url
         self.headers = headers
