@@ -84,6 +84,13 @@ panel("Restart budget left", "Automatic restarts left in the budget window; at 0
       "short", [(f"warden_engine_restart_budget_remaining{{{E}}}", "{{engine}}"),
                 (f"warden_engine_gave_up{{{E}}}", "{{engine}} gave up")], width=6)
 
+row("Trading state")
+panel("State as expected", "1 while the state the engine reports (running) is one a states check expects; 0 while it is stopped or paused.",
+      "none", [(f"warden_engine_state_expected{{{E}}}", "{{engine}} {{state}}")], width=12)
+panel("Counted events", "What each rates check counts (exchange warnings, retries), per minute.", "short",
+      [(f"sum by (instance, engine, rate) (rate(warden_rate_events_total{{{E}}}[$__rate_interval])) * 60", "{{engine}} {{rate}}/min")],
+      width=12)
+
 row("Positions")
 panel("Open and monitored", "Open positions in the engine's database and positions it says it monitors: they differ when monitoring is lost.", "short",
       [(f"warden_open_positions{{{E}}}", "{{engine}} open"), (f"warden_monitored_positions{{{E}}}", "{{engine}} monitored")])

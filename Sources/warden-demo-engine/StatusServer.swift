@@ -32,10 +32,13 @@ struct StatusReport: Encodable, Sendable {
     var brokerConnections: Int
     var positions: [PositionReport]
     var faults: [String]
+    /// What the bot says it is doing, as trading bots' APIs do (freqtrade's `running`, `stopped`, `paused`). The
+    /// demo engine always trades; a silent loop still claims to, which is why it is not Warden's only witness.
+    var state = "running"
 
     private enum CodingKeys: String, CodingKey {
         case openPositions, monitoredPositions, monitoredPositionIds, websocket, lastDecisionTime
-        case decisions, brokerConnections, positions, faults
+        case decisions, brokerConnections, positions, faults, state
     }
 
     /// Written by hand only so that `last_decision_time` is `null` rather than missing.
@@ -50,6 +53,7 @@ struct StatusReport: Encodable, Sendable {
         try c.encode(brokerConnections, forKey: .brokerConnections)
         try c.encode(positions, forKey: .positions)
         try c.encode(faults, forKey: .faults)
+        try c.encode(state, forKey: .state)
     }
 }
 

@@ -28,7 +28,7 @@ struct DashboardTests {
 
         let panels = dashboard["panels"] as? [[String: Any]] ?? []
         let rows = panels.filter { $0["type"] as? String == "row" }.compactMap { $0["title"] as? String }
-        #expect(rows == ["Overall health", "Process", "Positions", "Locks", "Market data", "Resources", "Warden itself"])
+        #expect(rows == ["Overall health", "Process", "Trading state", "Positions", "Locks", "Market data", "Resources", "Warden itself"])
         var queried: Set<String> = []
         for panel in panels where panel["type"] as? String != "row" {
             let title = panel["title"] as? String ?? "?"

@@ -27,14 +27,15 @@ public struct EngineObservations: Sendable {
 }
 
 /// What a check's value feeds in health: the check it is judged as, or the per-minute rate of its counter
-/// (values of one rate check add up, then the reading takes their rate over its window).
+/// (values of one rate check and subject add up, then the reading takes their rate over its window: lock
+/// contention's outcomes make one rate; each `rates:` entry, named by its subject, its own).
 public enum Feed: Sendable, Equatable {
     case value(HealthCheck)
-    case ratePerMinute(HealthCheck)
+    case ratePerMinute(HealthCheck, subject: String? = nil)
 
     public var check: HealthCheck {
         switch self {
-        case .value(let check), .ratePerMinute(let check): check
+        case .value(let check), .ratePerMinute(let check, _): check
         }
     }
 }
@@ -47,12 +48,15 @@ public struct CheckValue: Sendable, Equatable {
     public var labels: [String]
     public var value: Double
     public var feeds: Feed?
+    /// What was read, in words, when the number alone does not say it (a state's text).
+    public var detail: String?
 
-    public init(_ metric: MetricFamily?, _ labels: [String], _ value: Double, feeds: Feed? = nil) {
+    public init(_ metric: MetricFamily?, _ labels: [String], _ value: Double, feeds: Feed? = nil, detail: String? = nil) {
         self.metric = metric
         self.labels = labels
         self.value = value
         self.feeds = feeds
+        self.detail = detail
     }
 
     public init(_ metric: MetricFamily?, _ value: Double, feeds: Feed? = nil) {
@@ -105,6 +109,15 @@ public enum ValueSource: Sendable, Equatable {
     func query(named queryName: String) -> ProbeQuery? {
         if case .sql(let probe, let sql) = self { return ProbeQuery(probe: probe, query: SQLQuery(name: queryName, sql: sql)) }
         return nil
+    }
+
+    /// The value as text: a JSON string (a number or boolean as written), or the first column of the first row.
+    func text(_ observations: EngineObservations, queryName: String) -> String? {
+        switch self {
+        case .json(let probe, let pointer): observations.json(probe).flatMap { pointer.resolve(in: $0) }?.text
+        case .sql(let probe, _): observations.rows(probe, queryName)?.first?.first?.text
+        case .logHeartbeat, .logCounter: nil
+        }
     }
 
     /// The value as a number (the first column of the first row for SQL).

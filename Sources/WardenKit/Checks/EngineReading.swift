@@ -3,11 +3,14 @@ public struct Measurement: Sendable, Equatable {
     public var check: HealthCheck
     public var subject: String?
     public var value: Double
+    /// What was read, in words (a state's text and what was expected).
+    public var detail: String?
 
-    public init(_ check: HealthCheck, _ value: Double, subject: String? = nil) {
+    public init(_ check: HealthCheck, _ value: Double, subject: String? = nil, detail: String? = nil) {
         self.check = check
         self.subject = subject
         self.value = value
+        self.detail = detail
     }
 }
 
@@ -51,7 +54,13 @@ public struct EngineReader: Sendable {
     /// How far back a per-minute rate looks.
     public let rateWindow: Double
     private var cpu = CPURate()
-    private var rates: [HealthCheck: RateWindow] = [:]
+    private var rates: [RateKey: RateWindow] = [:]
+
+    /// One rate: its check and, for checks with a rate per entry, the entry.
+    private struct RateKey: Hashable {
+        var check: HealthCheck
+        var subject: String?
+    }
 
     public init(checks: [any Check], rateWindow: Double) {
         self.checks = checks
@@ -70,23 +79,24 @@ public struct EngineReader: Sendable {
             measurements.append(Measurement(.threads, Double(resources.threads)))
             if let ratio = cpu.ratio(resources) { measurements.append(Measurement(.cpuRatio, ratio)) }
         }
-        var totals: [HealthCheck: Double] = [:]
-        var rateOrder: [HealthCheck] = []
+        var totals: [RateKey: Double] = [:]
+        var rateOrder: [RateKey] = []
         for value in values {
             switch value.feeds {
             case .value(let check)?:
-                measurements.append(Measurement(check, value.value, subject: value.subject))
-            case .ratePerMinute(let check)?:
-                if totals[check] == nil { rateOrder.append(check) }
-                totals[check, default: 0] += value.value
+                measurements.append(Measurement(check, value.value, subject: value.subject, detail: value.detail))
+            case .ratePerMinute(let check, let subject)?:
+                let key = RateKey(check: check, subject: subject)
+                if totals[key] == nil { rateOrder.append(key) }
+                totals[key, default: 0] += value.value
             case nil:
                 break
             }
         }
-        for check in rateOrder {
-            var window = rates[check] ?? RateWindow(span: rateWindow)
-            if let rate = window.add(totals[check] ?? 0, at: now) { measurements.append(Measurement(check, rate)) }
-            rates[check] = window
+        for key in rateOrder {
+            var window = rates[key] ?? RateWindow(span: rateWindow)
+            if let rate = window.add(totals[key] ?? 0, at: now) { measurements.append(Measurement(key.check, rate, subject: key.subject)) }
+            rates[key] = window
         }
         return EngineReading(at: now, values: values, measurements: measurements)
     }

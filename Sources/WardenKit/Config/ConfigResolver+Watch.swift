@@ -43,7 +43,7 @@ extension ConfigResolver {
     /// The probes and log rules of one engine, which its checks and actions may name.
     struct References {
         enum ProbeKind: String { case sqlite, http }
-        enum Expected { case time, count }
+        enum Expected { case time, count, text }
 
         var probes: [String: ProbeConfig.Kind]
         var rules: [String: LogRuleKind]
@@ -109,6 +109,14 @@ extension ConfigResolver {
         if let decisions = written.decisions, let source = valueSource(decisions, references, expecting: .time) {
             checks.append(DecisionsCheck(source: source, timestamps: timestamps))
         }
+        for rate in written.rates {
+            if let count = valueSource(rate.count, references, expecting: .count) { checks.append(CounterRateCheck(name: rate.name, count: count)) }
+        }
+        for state in written.states {
+            if let value = valueSource(state.value, references, expecting: .text) {
+                checks.append(EngineStateCheck(name: state.name, value: value, expect: state.expect))
+            }
+        }
         return checks
     }
 
@@ -132,6 +140,8 @@ extension ConfigResolver {
                 issues.report("log rule \"\(rule)\" is a heartbeat (a time); this needs a counter", at: location, key: key)
             case (.counter?, .time):
                 issues.report("log rule \"\(rule)\" is a counter; this needs a heartbeat (the time of the last match)", at: location, key: key)
+            case (_?, .text):
+                issues.report("a log rule gives a time or a count, not text; read the text from a probe", at: location, key: key)
             case (nil, _):
                 issues.report("no log rule named \"\(rule)\"", at: location, key: key)
             }

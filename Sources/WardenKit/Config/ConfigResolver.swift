@@ -94,7 +94,7 @@ struct ConfigResolver {
             logs: LogPolicy(file: logFile, maxBytes: engine.logs.maxSize, maxFiles: engine.logs.maxFiles),
             samplingInterval: engine.samplingInterval)
         config.watch = watch
-        config.health = HealthSettings(engine.health)
+        config.health = HealthSettings(engine.health, checks: engine.checks)
         config.remediation = remediation
         return config
     }
@@ -127,7 +127,8 @@ struct ConfigResolver {
 }
 
 extension HealthSettings {
-    init(_ health: ConfigFile.Health) {
+    /// `checks` gives the bounds of the checks judged per entry: each rate's, and each state's level.
+    init(_ health: ConfigFile.Health, checks: ConfigFile.Checks) {
         self.init()
         evaluateEvery = health.evaluateEvery
         escalateAfter = health.escalateAfter
@@ -135,5 +136,11 @@ extension HealthSettings {
         startupGrace = health.startupGrace
         staleInputAfter = health.staleInputAfter
         thresholds = health.thresholds
+        for rate in checks.rates { entryThresholds[.counterRate, default: [:]][rate.name] = rate.threshold }
+        for state in checks.states {
+            entryThresholds[.engineState, default: [:]][state.name] = Threshold(
+                degraded: state.level == .degraded ? 1 : nil, unhealthy: state.level == .unhealthy ? 1 : nil,
+                critical: state.level == .critical ? 1 : nil)
+        }
     }
 }

@@ -122,6 +122,10 @@ public enum DemoEngineConfig {
         checks.websocket = [ConfigFile.WebSocketStream(stream: "market", lastMessage: status("/websocket/last_message_time"),
                                                         reconnects: status("/websocket/reconnects"))]
         checks.decisions = .init(.logRule("decision"))
+        // Refused connections come one per attempt: a few a minute is a bot hammering a broker at its limit.
+        checks.rates = [ConfigFile.CounterRate(name: "broker_refusals", count: .init(.logRule("broker_refused")),
+                                               threshold: Threshold(degraded: 1))]
+        checks.states = [ConfigFile.ExpectedState(name: "trading", value: status("/state"), expect: ["running"])]
         if let brokerPort {
             checks.connections = [ConfigFile.ConnectionEndpoint(name: "broker", endpoint: "127.0.0.1:\(brokerPort)", limit: 10)]
         }

@@ -5,9 +5,11 @@ extension HealthCheck {
     public var component: HealthComponent? {
         switch self {
         case .memoryRatio, .memoryBytes, .cpuRatio, .threads: .resources
-        case .apiLatency, .apiFailures: .api
+        // The exchange's and broker's answers, as the engine's warnings count them, are its outside APIs.
+        case .apiLatency, .apiFailures, .counterRate: .api
         case .websocketLag: .websocket
-        case .decisionAge, .heartbeatAge: .decisions
+        // A bot that is stopped or paused decides nothing: the same question, "is it trading?".
+        case .decisionAge, .heartbeatAge, .engineState: .decisions
         case .monitorMismatch, .overduePositions, .unprotectedPositions: .positions
         case .staleLocks, .lockContention: .locks
         case .pnlDeviation: .pnl

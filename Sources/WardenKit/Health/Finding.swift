@@ -20,16 +20,19 @@ public struct Finding: Sendable, Equatable {
         self.message = message
     }
 
-    /// A value judged against its threshold; the message names both.
+    /// A value judged against its threshold; the message names both. A flag is told by `detail` (what was read)
+    /// and its level alone: "engine state (trading) stopped, expected running (DEGRADED)".
     public static func judged(_ check: HealthCheck, _ value: Double, _ threshold: Threshold,
-                              subject: String? = nil) -> Finding {
+                              subject: String? = nil, detail: String? = nil) -> Finding {
         let (level, bound) = threshold.judge(value, lowerIsWorse: check.lowerIsWorse)
         let what = check.rawValue.replacingOccurrences(of: "_", with: " ") + (subject.map { " (\($0))" } ?? "")
-        let message = if level == .healthy {
-            "\(what) \(check.format(value))"
-        } else {
-            "\(what) \(check.format(value)) (\(level.name) at \(check.lowerIsWorse ? "≤" : "≥") \(check.format(bound ?? 0)))"
+        let shown = check.unit == .flag ? (detail ?? check.format(value)) : check.format(value)
+        var message = "\(what) \(shown)"
+        if level > .healthy {
+            message += check.unit == .flag ? " (\(level.name))"
+                : " (\(level.name) at \(check.lowerIsWorse ? "≤" : "≥") \(check.format(bound ?? 0)))"
         }
+        if check.unit != .flag, let detail { message += ": \(detail)" }
         return Finding(check: check, level: level, value: value, threshold: bound, subject: subject, message: message)
     }
 }

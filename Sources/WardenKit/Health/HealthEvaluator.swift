@@ -23,8 +23,9 @@ public struct HealthEvaluator: Sendable {
         }
         var findings: [HealthComponent: [Finding]] = [:]
         func add(_ component: HealthComponent, _ finding: Finding) { findings[component, default: []].append(finding) }
-        func judge(_ check: HealthCheck, _ value: Double, subject: String? = nil) {
-            if let component = check.component { add(component, .judged(check, value, settings.threshold(check), subject: subject)) }
+        func judge(_ check: HealthCheck, _ value: Double, subject: String? = nil, detail: String? = nil) {
+            guard let component = check.component else { return }
+            add(component, .judged(check, value, settings.threshold(check, subject: subject), subject: subject, detail: detail))
         }
 
         for (name, outcome) in status.observations.probes.sorted(by: { $0.key < $1.key }) {
@@ -57,8 +58,19 @@ public struct HealthEvaluator: Sendable {
                 add(component, finding)
             }
         }
+        // A bot whose state is not the expected one (stopped, paused) decides nothing on purpose: its state is the
+        // finding, and its decision age is shown but not judged, so that no silent-loop policy restarts a bot a
+        // person stopped.
+        let stateExplains = reading.measurements.first { $0.check == .engineState && $0.value >= 1 }
         for measurement in reading.measurements {
-            judge(measurement.check, reading.aged(measurement.value, of: measurement.check, now: now), subject: measurement.subject)
+            let value = reading.aged(measurement.value, of: measurement.check, now: now)
+            if measurement.check == .decisionAge, let state = stateExplains, let component = measurement.check.component {
+                add(component, Finding(check: .decisionAge, level: .healthy, value: value, threshold: nil,
+                                       message: "decision age \(HealthCheck.decisionAge.format(value)), not judged while engine state "
+                                           + "(\(state.subject ?? "")) is \(state.detail ?? "not as expected")"))
+                continue
+            }
+            judge(measurement.check, value, subject: measurement.subject, detail: measurement.detail)
         }
 
         for component in components where component != .process {
@@ -74,7 +86,7 @@ public struct HealthEvaluator: Sendable {
         var soonest: Double?
         for case .reading(let reading) in inputs.values {
             for finding in reading.findings where finding.check.growsWithClock {
-                let threshold = settings.threshold(finding.check)
+                let threshold = settings.threshold(finding.check, subject: finding.subject)
                 guard let value = finding.value,
                       let bound = [threshold.degraded, threshold.unhealthy, threshold.critical].compactMap({ $0 })
                           .filter({ $0 > value }).min() else { continue }

@@ -171,12 +171,12 @@ public struct HealthTracker: Sendable {
     private func settle(_ state: inout ComponentHealth, at level: HealthLevel, now: Double, from: HealthLevel,
                         finding: Finding?) -> (from: HealthLevel, finding: Finding?) {
         // Told at the level announced, whatever level the raw value reaches by now.
-        let finding = level > from ? finding.map { $0.stated(at: level, threshold: settings.threshold($0.check)) } : finding
+        let finding = level > from ? finding.map { $0.stated(at: level, threshold: settings.threshold($0.check, subject: $0.subject)) } : finding
         if level > from || level == .healthy {
             state.cause = level > from ? finding : nil
         } else if let worst = state.reading?.findings.filter({ $0.level >= level }).min(by: { $0.level < $1.level }) {
             // Partly recovered: what holds the component at its new level now.
-            state.cause = worst.stated(at: level, threshold: settings.threshold(worst.check))
+            state.cause = worst.stated(at: level, threshold: settings.threshold(worst.check, subject: worst.subject))
         }
         state.level = level
         state.since = now

@@ -46,6 +46,10 @@ public enum HealthCheck: String, Sendable, CaseIterable, Codable {
     case lockContention = "lock_contention"
     case pnlDeviation = "pnl_deviation"
     case connectionHeadroom = "connection_headroom"
+    /// A `rates:` entry's counter per minute (exchange warnings): bounds per entry, not in `health.thresholds`.
+    case counterRate = "counter_rate"
+    /// A `states:` entry reads other than expected (the bot is stopped or paused): its level is the entry's.
+    case engineState = "engine_state"
     /// Not a threshold: the engine process's state (restarting, gave up, gone).
     case processState = "process_state"
     /// Not a threshold: an input that could not be read for `stale_input_after`.
@@ -53,7 +57,8 @@ public enum HealthCheck: String, Sendable, CaseIterable, Codable {
     /// Not a threshold: a remediation policy took every rung of its ladder and the condition stayed.
     case remediationExhausted = "remediation_exhausted"
 
-    public enum Unit: Sendable { case count, seconds, ratio, bytes, perMinute }
+    /// `flag`: 1 when the condition holds, else 0; shown as what it reads, not as a number.
+    public enum Unit: Sendable { case count, seconds, ratio, bytes, perMinute, flag }
 
     /// Ages of something that should keep arriving (a decision, a heartbeat, a market message): while it stays
     /// away the value grows with the clock, so the moment it reaches a bound is known in advance.
@@ -69,7 +74,8 @@ public enum HealthCheck: String, Sendable, CaseIterable, Codable {
         case .apiLatency, .websocketLag, .decisionAge, .heartbeatAge: .seconds
         case .memoryRatio, .cpuRatio, .pnlDeviation: .ratio
         case .memoryBytes: .bytes
-        case .lockContention: .perMinute
+        case .lockContention, .counterRate: .perMinute
+        case .engineState: .flag
         default: .count
         }
     }
@@ -77,8 +83,10 @@ public enum HealthCheck: String, Sendable, CaseIterable, Codable {
     /// Connection headroom (limit minus connections) gets worse as it falls.
     public var lowerIsWorse: Bool { self == .connectionHeadroom }
 
-    /// Whether the config may set a threshold for it.
-    public var isConfigurable: Bool { ![.processState, .inputMissing, .remediationExhausted].contains(self) }
+    /// Whether `health.thresholds` may set a threshold for it. Rates and states take theirs in their own entry.
+    public var isConfigurable: Bool {
+        ![.processState, .inputMissing, .remediationExhausted, .counterRate, .engineState].contains(self)
+    }
 
     /// The thresholds the incidents' own monitors used (docs/incidents.md): memory 85%, CPU 90%, 500 threads,
     /// API 5 s and WebSocket 60 s; 300 s without a decision and three unanswered health checks; any lost
@@ -101,7 +109,7 @@ public enum HealthCheck: String, Sendable, CaseIterable, Codable {
         case .lockContention: Threshold(degraded: 1)
         // At the limit the broker refuses the next connection; one below is the warning.
         case .connectionHeadroom: Threshold(degraded: 1, unhealthy: 0)
-        case .memoryBytes, .processState, .inputMissing, .remediationExhausted: .off
+        case .memoryBytes, .processState, .inputMissing, .remediationExhausted, .counterRate, .engineState: .off
         }
     }
 
@@ -117,6 +125,8 @@ public enum HealthCheck: String, Sendable, CaseIterable, Codable {
             return tenths == tenths.rounded() ? "\(Int(tenths))/min" : "\(tenths)/min"
         case .bytes:
             return value >= 1_048_576 ? "\(Int((value / 1_048_576).rounded()))MiB" : "\(Int(value))B"
+        case .flag:
+            return value >= 1 ? "yes" : "no"
         case .ratio:
             let percent = value * 100
             return percent >= 10 || percent == percent.rounded() ? "\(Int(percent.rounded()))%" : "\((percent * 10).rounded() / 10)%"
@@ -134,10 +144,14 @@ public struct HealthSettings: Sendable, Equatable {
     /// An input (probe, check value) missing for this long is itself a DEGRADED finding.
     public var staleInputAfter = ConfigFile.Health().staleInputAfter
     public var thresholds: [HealthCheck: Threshold] = [:]
+    /// Bounds of checks judged per entry (`rates:`, `states:`), by check and then the entry's name.
+    public var entryThresholds: [HealthCheck: [String: Threshold]] = [:]
 
     public init() {}
 
-    public func threshold(_ check: HealthCheck) -> Threshold {
-        thresholds[check] ?? check.defaultThreshold
+    /// The bounds `subject`'s value of `check` is judged against: its entry's, else the check's.
+    public func threshold(_ check: HealthCheck, subject: String? = nil) -> Threshold {
+        if let subject, let own = entryThresholds[check]?[subject] { return own }
+        return thresholds[check] ?? check.defaultThreshold
     }
 }

@@ -102,6 +102,12 @@ public enum Catalog {
     public static let decisionAge = MetricFamily(name: "warden_decision_age_seconds", kind: .gauge,
         help: "Seconds since the engine last decided, or since it started when it has not yet.",
         labels: ["engine"])
+    public static let rateEvents = MetricFamily(name: "warden_rate_events_total", kind: .counter,
+        help: "The count a rates check judges per minute (matches of a log rule such as exchange warnings, or a count the engine reports).",
+        labels: ["engine", "rate"])
+    public static let engineStateExpected = MetricFamily(name: "warden_engine_state_expected", kind: .gauge,
+        help: "1 while the state the engine reports (running, stopped, paused) is one the states check expects, 0 when it is not.",
+        labels: ["engine", "state"])
     public static let engineConnections = MetricFamily(name: "warden_engine_connections", kind: .gauge,
         help: "Open TCP connections of the engine's process tree to a configured endpoint.",
         labels: ["engine", "endpoint"])
@@ -134,7 +140,7 @@ public enum Catalog {
         probeSuccess, probeDuration, heartbeatFileAge, logRuleMatches, logRuleLastMatch,
         openPositions, monitoredPositions, monitorMismatch, overduePositions, overdueMaxAge, unprotectedPositions,
         locksHeld, locksStale, lockMaxHold, lockContention, pnlDeviation, pnlSourceUp, websocketLag,
-        websocketReconnects, decisionAge, engineConnections, engineConnectionLimit,
+        websocketReconnects, decisionAge, rateEvents, engineStateExpected, engineConnections, engineConnectionLimit,
     ]
 
     // MARK: Standard process metrics of Warden itself

@@ -47,6 +47,12 @@ public enum JSONValue: Sendable, Equatable, Decodable {
         default: nil
         }
     }
+
+    /// A scalar as text: strings, numbers and booleans as JSON writes them.
+    public var text: String? {
+        if case .bool(let value) = self { return value ? "true" : "false" }
+        return string
+    }
 }
 
 /// RFC 6901 JSON pointers (`/websocket/last_message_time`, `/positions/0/pnl/mark`). Pure, so the escaping
@@ -102,6 +108,16 @@ public enum SQLValue: Sendable, Equatable {
         case .integer(let value): Double(value)
         case .real(let value): value
         case .text(let text): Double(text)
+        case .null: nil
+        }
+    }
+
+    /// The cell as text; none for NULL.
+    public var text: String? {
+        switch self {
+        case .integer(let value): String(value)
+        case .real(let value): ExpositionWriter.format(value)
+        case .text(let text): text
         case .null: nil
         }
     }

@@ -8,8 +8,55 @@ extension ConfigFile {
         /// When the engine last decided: a time.
         public var decisions: ValueSource?
         public var connections: [ConnectionEndpoint] = []
+        public var rates: [CounterRate] = []
+        public var states: [ExpectedState] = []
 
-        enum CodingKeys: String, CodingKey { case positions, locks, pnl, websocket, decisions, connections }
+        enum CodingKeys: String, CodingKey { case positions, locks, pnl, websocket, decisions, connections, rates, states }
+    }
+
+    /// One `rates:` entry: a counter whose per-minute rate is judged against its own bounds (exchange warnings
+    /// per minute). The source is written in the entry: `{name, log_rule: NAME, degraded: 5/min}`.
+    public struct CounterRate: Sendable, Equatable, Encodable {
+        /// The `rate` label, and the finding's subject.
+        public var name: String
+        /// A count: a counter log rule, or a number the engine reports.
+        public var count: ValueSource
+        /// Per minute; at least one bound.
+        public var threshold: Threshold
+        var location = ConfigLocation()
+
+        enum CodingKeys: String, CodingKey { case name }
+
+        public func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(name, forKey: .name)
+            try count.encode(to: encoder)
+            try WrittenThreshold(threshold: threshold, unit: .perMinute).encode(to: encoder)
+        }
+    }
+
+    /// One `states:` entry: text the engine reports (freqtrade's `state`), which must be one of `expect`; any
+    /// other value is a finding at `level`. `{name, probe: api, pointer: /state, expect: running}`.
+    public struct ExpectedState: Sendable, Equatable, Encodable {
+        /// The `state` label, and the finding's subject.
+        public var name: String
+        /// Text, from an HTTP probe's JSON or a SQL query.
+        public var value: ValueSource
+        /// Compared without regard to case.
+        public var expect: [String]
+        /// A bot stopped or paused is mostly a person's doing: worth a look, not a restart.
+        public var level = HealthLevel.degraded
+        var location = ConfigLocation()
+
+        enum CodingKeys: String, CodingKey { case name, expect, level }
+
+        public func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(name, forKey: .name)
+            try value.encode(to: encoder)
+            try container.encode(expect, forKey: .expect)
+            try container.encode(level, forKey: .level)
+        }
     }
 
     /// Where a check reads one value. Which probe or log rule it names is checked once every probe and rule

@@ -46,7 +46,7 @@ public struct ThresholdTable: Sendable, Equatable, Encodable {
 
 /// A threshold as the config writes it: `off`, or bounds in the notation of the check's unit (`2m`, `2GB`;
 /// ratios and counts as numbers).
-private struct WrittenThreshold: Encodable {
+struct WrittenThreshold: Encodable {
     let threshold: Threshold
     let unit: HealthCheck.Unit
 
@@ -64,7 +64,8 @@ private struct WrittenThreshold: Encodable {
             switch unit {
             case .seconds: try container.encode(PlainScalar(DurationFormat.text(.seconds(double: bound))), forKey: key)
             case .bytes: try container.encode(PlainScalar(ByteSizeFormat.text(Int64(bound))), forKey: key)
-            case .ratio, .count, .perMinute: try container.encode(PlainScalar(NumberFormat.text(bound)), forKey: key)
+            case .perMinute: try container.encode(PlainScalar(NumberFormat.text(bound) + "/min"), forKey: key)
+            case .ratio, .count, .flag: try container.encode(PlainScalar(NumberFormat.text(bound)), forKey: key)
             }
         }
     }

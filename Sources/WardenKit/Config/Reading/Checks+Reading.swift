@@ -19,7 +19,54 @@ extension ConfigFile.Checks {
                 checks.connections.append(endpoint)
             }
         }
+        var rateNames: Set<String> = []
+        for item in map[CodingKeys.rates]?.sequence() ?? [] {
+            guard let rate = item.readMapping(ConfigFile.CounterRate.read) else { continue }
+            if rateNames.insert(rate.name).inserted { checks.rates.append(rate) } else { item.fail("duplicate rate name \"\(rate.name)\"") }
+        }
+        var stateNames: Set<String> = []
+        for item in map[CodingKeys.states]?.sequence() ?? [] {
+            guard let state = item.readMapping(ConfigFile.ExpectedState.read) else { continue }
+            if stateNames.insert(state.name).inserted { checks.states.append(state) } else { item.fail("duplicate state name \"\(state.name)\"") }
+        }
         return checks
+    }
+}
+
+extension ConfigFile.CounterRate {
+    /// `{name, log_rule: NAME | probe: NAME, pointer | query, degraded, unhealthy, critical}`.
+    static func read(_ map: MappingReader) -> Self? {
+        let name = map.required(CodingKeys.name)?.string()
+        let count = ConfigFile.ValueSource.read(map)
+        let threshold = ConfigFile.Health.readBounds(map, .counterRate)
+        guard let name, let count else { return nil }
+        var rate = Self(name: name, count: count, threshold: threshold)
+        rate.location = map.location
+        return rate
+    }
+}
+
+extension ConfigFile.ExpectedState {
+    /// `{name, probe: NAME, pointer | query, expect: TEXT or [TEXT], level}`.
+    static func read(_ map: MappingReader) -> Self? {
+        let name = map.required(CodingKeys.name)?.string()
+        let value = ConfigFile.ValueSource.read(map)
+        var expect: [String]?
+        if let expectValue = map.required(CodingKeys.expect, "the text (or list of texts) the state should read") {
+            if case .sequence = expectValue.node { expect = expectValue.stringList() } else { expect = expectValue.string().map { [$0] } }
+            if expect?.isEmpty == true { expectValue.fail("expected at least one value") }
+        }
+        let level = map[CodingKeys.level]?.parsed(HealthLevel.init(name:)) { "unknown level \"\($0)\": expected degraded, unhealthy or critical" }
+        if level == .healthy { map[CodingKeys.level]?.fail("a state that is not as expected must be worse than healthy") }
+        guard let name, let value, let expect, !expect.isEmpty else { return nil }
+        if case .logRule = value.reading {
+            map.fail("a state is text the engine reports: {probe: NAME, pointer: /path} or {probe: NAME, query: SQL}, not a log rule")
+            return nil
+        }
+        var state = Self(name: name, value: value, expect: expect)
+        state.level = level.flatMap { $0 == .healthy ? nil : $0 } ?? state.level
+        state.location = map.location
+        return state
     }
 }
 

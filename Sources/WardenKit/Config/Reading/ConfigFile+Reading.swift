@@ -144,6 +144,21 @@ extension YAMLValue {
         return double(in: -1e12...1e12)
     }
 
+    /// Events per minute: a number, or `N/s`, `N/min`, `N/h` (`5/min`, `0.5/s`).
+    func ratePerMinute() -> Double? {
+        guard case .scalar(let scalar) = node, let slash = scalar.string.firstIndex(of: "/") else {
+            return double(in: 0...1e12)
+        }
+        let perUnit: [String: Double] = ["s": 60, "sec": 60, "min": 1, "m": 1, "h": 1.0 / 60, "hour": 1.0 / 60]
+        let number = Double(scalar.string[..<slash].trimmingCharacters(in: .whitespaces))
+        let unit = scalar.string[scalar.string.index(after: slash)...].trimmingCharacters(in: .whitespaces).lowercased()
+        guard let number, number.isFinite, number >= 0, let factor = perUnit[unit] else {
+            fail("expected a rate such as 5/min, 0.5/s or 30/h")
+            return nil
+        }
+        return number * factor
+    }
+
     /// argv as a list: a shell string is refused, since nothing would split it the way a shell does.
     func argv(refusingShellStrings message: String) -> [String]? {
         if case .scalar = node {

@@ -24,14 +24,16 @@ extension ConfigFile.Health {
         return value.readMapping { map in readBounds(map, check) }
     }
 
-    private static func readBounds(_ map: MappingReader, _ check: HealthCheck) -> Threshold {
+    /// The `degraded`, `unhealthy` and `critical` keys of `map`, in the unit of `check`.
+    static func readBounds(_ map: MappingReader, _ check: HealthCheck) -> Threshold {
         func bound(_ key: String) -> Double? {
             guard let value = map[key] else { return nil }
             switch check.unit {
             case .seconds: return value.duration()?.seconds
             case .ratio: return value.ratio()
             case .bytes: return value.byteSize().map(Double.init)
-            case .count, .perMinute: return value.double(in: -1e12...1e12)
+            case .perMinute: return value.ratePerMinute()
+            case .count, .flag: return value.double(in: -1e12...1e12)
             }
         }
         let threshold = Threshold(degraded: bound("degraded"), unhealthy: bound("unhealthy"), critical: bound("critical"))
