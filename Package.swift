@@ -80,7 +80,9 @@ let package = Package(
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
                 .product(name: "Yams", package: "Yams"),
-            ]
+            ],
+            // The freqtrade tests' fake exchange, strategy and bot config: run and copied from the repository.
+            exclude: ["Freqtrade/bot"]
         ),
     ]
 )

@@ -66,12 +66,13 @@ struct HTTPResult {
     var headers: [String: String]
 }
 
-func http(_ url: String, method: String = "GET", token: String? = nil, body: String? = nil,
+func http(_ url: String, method: String = "GET", token: String? = nil, body: String? = nil, headers: [String: String] = [:],
           timeout: Double = 5) async throws -> HTTPResult {
     var request = URLRequest(url: URL(string: url)!, timeoutInterval: timeout)
     request.httpMethod = method
     request.httpBody = body.map { Data($0.utf8) }
     if let token { request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization") }
+    for (name, value) in headers { request.setValue(value, forHTTPHeaderField: name) }
     let (data, response) = try await URLSession.shared.data(for: request)
     let http = response as! HTTPURLResponse
     var headers: [String: String] = [:]

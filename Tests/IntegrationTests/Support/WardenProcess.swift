@@ -20,11 +20,17 @@ final class WardenProcess {
 
     /// `engines` is the YAML list under `engines:`; `extra` adds top-level keys; `launcher` (argv) runs Warden
     /// through another program that ends by exec'ing it (a mount namespace of its own, say).
-    init(directory: TempDirectory, engines: String, extra: String = "", environment: [String: String] = [:],
-         launcher: [String] = []) throws {
-        self.directory = directory
-        port = freePort()
+    convenience init(directory: TempDirectory, engines: String, extra: String = "", environment: [String: String] = [:],
+                     launcher: [String] = []) throws {
+        let port = freePort()
         let config = Self.writeConfig(directory, port: port, engines: engines, extra: extra)
+        try self.init(directory: directory, config: config, port: port, environment: environment, launcher: launcher)
+    }
+
+    /// Runs the config file `config` as written; it must listen on 127.0.0.1:`port`.
+    init(directory: TempDirectory, config: String, port: Int, environment: [String: String] = [:], launcher: [String] = []) throws {
+        self.directory = directory
+        self.port = port
         logPath = directory.file("warden.log")
         _ = FileManager.default.createFile(atPath: logPath, contents: nil)
         let argv = launcher + [productsDirectory + "/warden", "run", "--config", config]
