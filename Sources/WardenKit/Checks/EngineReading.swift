@@ -119,8 +119,9 @@ struct CPURate: Sendable {
 }
 
 /// The per-minute rate of a counter over the last `span` seconds. Contention and warnings come in bursts: one
-/// look's worth is mostly zeros, so the rate spans several. nil until there are two points, and after the
-/// counter went backwards (the engine's history was reset).
+/// look's worth is mostly zeros, so the rate spans several. nil until the points cover half the span (one match
+/// in the first look would otherwise read as a burst), and after the counter went backwards (the engine's
+/// history was reset).
 struct RateWindow: Sendable {
     let span: Double
     private var points: [(total: Double, at: Double)] = []
@@ -135,7 +136,7 @@ struct RateWindow: Sendable {
         // Keep the newest point at or before the window's start, so the rate covers the whole span.
         while points.count > 1, points[1].at <= now - span { points.removeFirst() }
         if points.count > Self.kept { points.removeFirst(points.count - Self.kept) }
-        guard let oldest = points.first, now > oldest.at else { return nil }
+        guard let oldest = points.first, now - oldest.at >= span / 2, now > oldest.at else { return nil }
         return (total - oldest.total) / (now - oldest.at) * 60
     }
 }

@@ -18,14 +18,6 @@ public enum Credentials: Sendable, Equatable {
         }
     }
 
-    /// The secret it reads, for the start-up check that secret files are private.
-    var secret: SecretSource {
-        switch self {
-        case .basic(_, let password): password
-        case .bearer(let token): token
-        }
-    }
-
     func mapSecret(_ transform: (SecretSource) -> SecretSource) -> Self {
         switch self {
         case .basic(let username, let password): .basic(username: username, password: transform(password))

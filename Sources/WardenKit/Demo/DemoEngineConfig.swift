@@ -160,7 +160,7 @@ public enum DemoEngineConfig {
             policy("rearm-monitoring", .positions, [.monitorMismatch, .overduePositions],
                    [ConfigFile.Rung(action: rearm, verifyAfter: 2), ConfigFile.Rung(action: restart, verifyAfter: 3)]),
             // A silent loop: no decision for too long, or the health endpoint unanswered three times.
-            restartPolicy("restart-when-not-deciding", .decisions, []),
+            restartPolicy("restart-when-not-deciding", .decisions, [.decisionAge, .heartbeatAge]),
             restartPolicy("restart-when-unanswered", .api, [.apiFailures]),
             // A leak: restart, but never in the middle of a partial take-profit.
             policy("restart-on-memory", .resources, [.memoryRatio, .memoryBytes], [ConfigFile.Rung(action: .restart(memory))]),

@@ -127,7 +127,7 @@ public struct StatusDocument: Codable, Sendable {
         public var at: Double
         public var ranForSeconds: Double
         /// One of the engine's `stop.clean_exit_codes`: a stop on purpose, not a failure.
-        public var clean: Bool
+        public var clean: Bool?
     }
 
     public struct Resources: Codable, Sendable {

@@ -43,7 +43,7 @@ extension Finding {
     /// bound of a level the hysteresis has not reached. Whatever the message adds after the judgement (a probe's
     /// failure) stays.
     func stated(at level: HealthLevel, threshold: Threshold) -> Finding {
-        guard level < self.level, level > .healthy, let value, check.isConfigurable else { return self }
+        guard level < self.level, level > .healthy, let value, check.hasBounds else { return self }
         var capped = threshold
         if level < .critical { capped.critical = nil }
         if level < .unhealthy { capped.unhealthy = nil }

@@ -83,6 +83,12 @@ public enum HealthCheck: String, Sendable, CaseIterable, Codable {
     /// Connection headroom (limit minus connections) gets worse as it falls.
     public var lowerIsWorse: Bool { self == .connectionHeadroom }
 
+    /// Whether its value is judged against bounds (of `health.thresholds` or of its entry), as against facts
+    /// (the process state, a missing input, a spent ladder) and flags, which have a level and no bound.
+    public var hasBounds: Bool {
+        ![.processState, .inputMissing, .remediationExhausted].contains(self) && unit != .flag
+    }
+
     /// Whether `health.thresholds` may set a threshold for it. Rates and states take theirs in their own entry.
     public var isConfigurable: Bool {
         ![.processState, .inputMissing, .remediationExhausted, .counterRate, .engineState].contains(self)

@@ -30,7 +30,7 @@ public struct HTTPProbe: Probe {
         do { (sent, secret) = try headers.resolved(environment: ProcessInfo.processInfo.environment) } catch {
             return .failure(ProbeFailure("GET \(url.redacted): \(error.description)"))
         }
-        sent["Accept"] = sent["Accept"] ?? "application/json"
+        if !sent.keys.contains(where: { $0.lowercased() == "accept" }) { sent["Accept"] = "application/json" }
         let fetch = CappedFetch(maxBytes: maxBodyBytes, secretHeaders: secret)
         let result = await fetch.send("GET", url, headers: sent, body: nil, timeout: timeout)
         switch result {

@@ -139,6 +139,17 @@ struct ConfigLoaderTests {
         #expect(!refused.joined().contains("hunter2"))
     }
 
+    /// An empty list would make even exit 0 a failure: refused, at its line.
+    @Test func anEmptyListOfCleanExitCodesIsRefused() {
+        let found = issues("""
+            engines:
+              - name: bot
+                command: [sh]
+                stop: {clean_exit_codes: []}
+            """).map(\.description)
+        #expect(found == ["warden.yml:4: engines[0].stop.clean_exit_codes: expected at least one exit status, such as [0]"], "\(found)")
+    }
+
     /// `name: ~` is no name: the entry is reported, not dropped without a word (it used to be).
     @Test func anExplicitNullForARequiredKeyIsReported() {
         let found = issues("""

@@ -54,7 +54,11 @@ extension ConfigFile.Stop {
         stop.gracePeriod = map[CodingKeys.gracePeriod]?.duration() ?? stop.gracePeriod
         if let codes = map[CodingKeys.cleanExitCodes]?.sequence() {
             let read = codes.compactMap { $0.int(in: 0...255).map(Int32.init) }
-            if read.count == codes.count { stop.cleanExitCodes = read }
+            if codes.isEmpty {
+                map[CodingKeys.cleanExitCodes]?.fail("expected at least one exit status, such as [0]")
+            } else if read.count == codes.count {
+                stop.cleanExitCodes = read
+            }
         }
         return stop
     }
