@@ -33,13 +33,18 @@ public struct ConfigChange: Sendable, Equatable {
                 added.append(engine.name)
                 continue
             }
+            if previous.watching != engine.watching { rewatched.append(engine.name) }
+            // Started by Warden, or found: the engine's runner is one or the other for as long as Warden runs.
+            guard (previous.attach == nil) == (engine.attach == nil) else {
+                waitingForRestart.append("engines[\(engine.name)]: command or attach")
+                continue
+            }
             if previous.launch != engine.launch { restarted.append(engine.name) }
             if previous.stop != engine.stop || previous.restart != engine.restart { resupervised.append(engine.name) }
-            if previous.watching != engine.watching { rewatched.append(engine.name) }
         }
         if old.alerts != new.alerts { sections.append("alerts") }
         if old.remediation != new.remediation { sections.append("remediation") }
-        waitingForRestart = new.startupKeysChanged(from: old)
+        waitingForRestart = new.startupKeysChanged(from: old) + waitingForRestart
     }
 
     /// Nothing Warden runs with differs.
@@ -89,11 +94,14 @@ extension ConfigFile.Engine {
         var inheritEnvironment: Bool
         var logs: ConfigFile.Logs
         var pushesReports: Bool
+        /// How an attached engine is found and acted on: a change is taken by its watcher in place.
+        var attach: ConfigFile.Attach?
+        var control: ConfigFile.Control?
     }
 
     var launch: Launch {
         Launch(command: command, workingDirectory: workingDirectory, environment: environment,
-               inheritEnvironment: inheritEnvironment, logs: logs, pushesReports: report != nil)
+               inheritEnvironment: inheritEnvironment, logs: logs, pushesReports: report != nil, attach: attach, control: control)
     }
 
     /// Everything else but the name, the stop and the restart settings: what Warden watches in the engine,
@@ -101,6 +109,8 @@ extension ConfigFile.Engine {
     var watching: ConfigFile.Engine {
         var watching = self
         watching.command = []
+        watching.attach = nil
+        watching.control = nil
         watching.workingDirectory = nil
         watching.environment = [:]
         watching.inheritEnvironment = true

@@ -12,8 +12,25 @@ extension ConfigResolver {
         var preStop: (any RemediationAction)?
     }
 
+    /// Why `action` cannot act on an engine attached as `attach` with `control`: a restart needs the command that
+    /// restarts it through its own supervisor, and a signal needs a process.
+    static func refusal(_ action: ConfigFile.Action, attach: ConfigFile.Attach?, control: ConfigFile.Control?) -> String? {
+        guard let attach else { return nil }
+        switch action {
+        case .restart where attach.target == .none:
+            return "restarts the engine, which is attached with none: true (no process Warden could restart)"
+        case .restart where control?.restart == nil:
+            return "restarts the engine, which another supervisor runs: give the engine control: {restart: [argv]}, "
+                + "such as [\"supervisorctl\", \"restart\", \"bot\"]"
+        case .signal where attach.target == .none:
+            return "signals the engine, which is attached with none: true (no process to signal)"
+        default:
+            return nil
+        }
+    }
+
     func resolve(_ written: ConfigFile.EngineRemediation, watch: WatchConfig, workingDirectory: String,
-                 searchPath: String) -> EngineRemediation {
+                 searchPath: String, attach: ConfigFile.Attach? = nil, control: ConfigFile.Control? = nil) -> EngineRemediation {
         var context = ActionContext(watch: watch, references: References(watch), workingDirectory: workingDirectory,
                                     searchPath: searchPath, preStop: nil)
         context.preStop = written.preStop.flatMap { action($0, context) }
@@ -24,6 +41,11 @@ extension ConfigResolver {
             // Every rung is checked, even of a policy that cannot act, so that one run names every problem.
             let ladder = policy.ladder.compactMap { rung in
                 action(rung.action, context).map { Rung(action: $0, verifyAfter: rung.verifyAfter) }
+            }
+            for rung in policy.ladder {
+                if let refusal = Self.refusal(rung.action, attach: attach, control: control) {
+                    issues.report("policy \(policy.name) \(refusal)", at: policy.location, key: Keys.ladder.stringValue)
+                }
             }
             if policy.location.couldRead(Keys.component), !fed.contains(policy.component) {
                 issues.report("nothing feeds component \(policy.component.rawValue) in this engine (no probe or check for it), so this policy could never act",
@@ -36,6 +58,10 @@ extension ConfigResolver {
                 holdFor: policy.holdFor, ladder: ladder, cooldown: policy.cooldown, budget: policy.budget.ledger))
         }
         for mapping in written.alertmanager where mapping.location.couldRead(ConfigFile.AlertmanagerMapping.CodingKeys.action) {
+            if let refusal = Self.refusal(mapping.action, attach: attach, control: control) {
+                issues.report("the action for \(mapping.alertname) \(refusal)", at: mapping.location,
+                              key: ConfigFile.AlertmanagerMapping.CodingKeys.action.stringValue)
+            }
             guard let action = action(mapping.action, context), mapping.location.isComplete else { continue }
             remediation.alertmanager.append(AlertMapping(alertname: mapping.alertname, labels: mapping.labels, action: action,
                                                          onResolved: mapping.onResolved, cooldown: mapping.cooldown))

@@ -69,20 +69,23 @@ struct ConfigResolver {
         }
         let environment = engine.environment
         let commandPath = engine.inheritEnvironment ? (environment["PATH"] ?? searchPath) : (environment["PATH"] ?? "")
-        let executable = !engine.location.couldRead(Keys.command) ? nil
+        let executable = engine.attach != nil || !engine.location.couldRead(Keys.command) ? nil
             : executable(engine.command, workingDirectory: workingDirectory, searchPath: commandPath,
                          at: engine.location, key: Keys.command.stringValue)
+        let attached = engine.attach.map { attachment($0, control: engine.control, engine: engine,
+                                                      workingDirectory: workingDirectory, searchPath: commandPath) }
 
         let watch = resolveWatch(of: engine, workingDirectory: workingDirectory)
         // `exec` actions look commands up in the engine's PATH when it inherits Warden's environment.
         let actionPath = (engine.inheritEnvironment ? environment["PATH"] : nil) ?? searchPath
-        let remediation = resolve(engine.remediation, watch: watch, workingDirectory: workingDirectory, searchPath: actionPath)
-        guard engine.location.isComplete, let executable else { return nil }
+        let remediation = resolve(engine.remediation, watch: watch, workingDirectory: workingDirectory, searchPath: actionPath,
+                                  attach: engine.attach, control: engine.control)
+        guard engine.location.isComplete, executable != nil || attached != nil else { return nil }
 
         let restart = engine.restart
         let logFile = engine.logs.file.map { Self.absolute($0, relativeTo: base) } ?? stateDirectory + "/logs/\(engine.name).log"
         var config = EngineConfig(
-            name: engine.name, command: engine.command, executable: executable, workingDirectory: workingDirectory,
+            name: engine.name, command: engine.command, executable: executable ?? "", workingDirectory: workingDirectory,
             environment: environment, inheritEnvironment: engine.inheritEnvironment,
             stop: StopPolicy(signal: engine.stop.signal, gracePeriod: engine.stop.gracePeriod,
                              cleanExitCodes: engine.stop.effectiveCleanExitCodes),
@@ -93,10 +96,29 @@ struct ConfigResolver {
                 budget: RestartBudget(limit: restart.budget, window: restart.budgetWindow)),
             logs: LogPolicy(file: logFile, maxBytes: engine.logs.maxSize, maxFiles: engine.logs.maxFiles),
             samplingInterval: engine.samplingInterval)
+        config.attachment = attached
         config.watch = watch
         config.health = HealthSettings(engine.health, checks: engine.checks)
         config.remediation = remediation
         return config
+    }
+
+    /// How an attached engine is found (a relative pidfile is the working directory's), and its control commands
+    /// with their programs found on this host.
+    private func attachment(_ attach: ConfigFile.Attach, control: ConfigFile.Control?, engine: ConfigFile.Engine,
+                            workingDirectory: String, searchPath: String) -> Attachment {
+        var target = attach.target
+        if case .pidfile(let path) = target { target = .pidfile(Self.absolute(path, relativeTo: workingDirectory)) }
+        var commands: [Attachment.Command: [String]] = [:]
+        for (command, argv) in [(Attachment.Command.restart, control?.restart), (.stop, control?.stop), (.start, control?.start)] {
+            guard let argv else { continue }
+            if let program = executable(argv, workingDirectory: workingDirectory, searchPath: searchPath, at: engine.location,
+                                        key: ConfigFile.Engine.CodingKeys.control.stringValue) {
+                commands[command] = [program] + argv.dropFirst()
+            }
+        }
+        return Attachment(target: target, interval: attach.interval, control: commands,
+                          controlTimeout: control?.timeout ?? ConfigFile.Control().timeout)
     }
 
     func resolve(_ secret: SecretSource) -> SecretSource {

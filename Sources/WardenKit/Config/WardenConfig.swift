@@ -118,6 +118,31 @@ public enum RestartMode: String, Sendable, CaseIterable {
     case never
 }
 
+/// How Warden finds an engine another supervisor runs, and acts on it through that supervisor.
+public struct Attachment: Sendable, Equatable {
+    public enum Command: String, Sendable, CaseIterable { case restart, stop, start }
+
+    /// A pidfile's path is absolute.
+    public var target: ConfigFile.Attach.Target
+    public var interval: Duration
+    /// argv per command, the program found on this host.
+    public var control: [Command: [String]]
+    /// A restart succeeds when a new main process runs within this.
+    public var controlTimeout: Duration
+
+    /// Who restarts the engine, as the status says it: the restart command, or nobody.
+    public var restartedBy: String? { control[.restart]?.joined(separator: " ") }
+
+    /// How it is found, as the status says it.
+    public var how: String {
+        switch target {
+        case .pidfile(let path): "pidfile \(path)"
+        case .process(let match, let user): "process matching \(match)" + (user.map { " owned by \($0)" } ?? "")
+        case .none: "none (no process: probes and checks only)"
+        }
+    }
+}
+
 public struct EngineConfig: Sendable {
     /// Label value and URL path segment: `[A-Za-z0-9_.-]{1,64}`.
     public var name: String
@@ -132,6 +157,8 @@ public struct EngineConfig: Sendable {
     public var restart: RestartPolicy
     public var logs: LogPolicy
     public var samplingInterval: Duration
+    /// Another supervisor runs the engine; none: Warden starts it (`command`, `executable`).
+    public var attachment: Attachment?
     /// Probes, log rules and checks: what Warden watches inside the engine.
     public var watch = WatchConfig()
     /// How the engine is judged (thresholds, hysteresis) and what Warden does about it.

@@ -39,6 +39,9 @@ public struct StatusDocument: Codable, Sendable {
         /// A person working on the engine: `reason`, `since`, `until` (none: until ended), and what was held back.
         public var maintenance: Maintenance?
         public var lastExit: Exit?
+        /// Present when another supervisor runs the engine: how Warden finds it (`how`), and the command that
+        /// restarts it through that supervisor (`restarted_by`; none: Warden only watches).
+        public var attachment: Attachment?
         public var lastStartError: String?
         public var resources: Resources?
         /// Each probe's last run: whether it succeeded, and if not, why (the place and SQLite's or the HTTP
@@ -120,6 +123,11 @@ public struct StatusDocument: Codable, Sendable {
         public var remaining: Int
     }
 
+    public struct Attachment: Codable, Sendable, Equatable {
+        public var how: String
+        public var restartedBy: String?
+    }
+
     public struct Exit: Codable, Sendable {
         public var description: String
         public var code: Int32?
@@ -169,6 +177,7 @@ extension StatusDocument.Engine {
                        used: used, remaining: status.ledger.remaining(now: now))
         needsHuman = status.needsHuman
         maintenance = status.maintenance
+        attachment = status.attachment
         lastExit = status.lastExit.map { exit in
             var code: Int32?
             var signal: String?

@@ -51,6 +51,10 @@ public enum StatusPage {
         if engine.state == "backoff" { state += " (\(escape(duration(engine.backoffSeconds))) left)" }
         var facts = ["state <b>\(state)</b>"]
         if let pid = engine.pid { facts.append("pid \(pid)") }
+        if let attachment = engine.attachment {
+            facts.append("attached by \(escape(attachment.how)), restarted by "
+                         + (attachment.restartedBy.map { "<code>\(escape($0))</code>" } ?? "nobody: Warden only watches"))
+        }
         if let uptime = engine.uptimeSeconds { facts.append("up \(escape(duration(uptime)))") }
         facts.append("restarts in the window \(engine.budget.used), budget left \(engine.budget.remaining) of \(engine.budget.max)")
         var html = """

@@ -34,7 +34,7 @@ public struct WardenHTTP: Sendable {
     /// What handlers look up that a reload may change: the engines, their report intakes, the Alertmanager
     /// receiver, the alert channels; and the reload itself.
     public struct Roster: Sendable {
-        public var supervisor: @Sendable (String) -> EngineSupervisor?
+        public var supervisor: @Sendable (String) -> (any EngineRunner)?
         public var reportIntake: @Sendable (String) -> ReportIntake?
         public var alertmanager: @Sendable () -> AlertmanagerReceiver?
         public var router: @Sendable () -> AlertRouter
@@ -43,7 +43,7 @@ public struct WardenHTTP: Sendable {
         /// None: Warden did not read its config from a file, and there is nothing to read again.
         public var reload: (@Sendable () async -> ReloadOutcome)?
 
-        public init(supervisor: @escaping @Sendable (String) -> EngineSupervisor?,
+        public init(supervisor: @escaping @Sendable (String) -> (any EngineRunner)?,
                     reportIntake: @escaping @Sendable (String) -> ReportIntake? = { _ in nil },
                     alertmanager: @escaping @Sendable () -> AlertmanagerReceiver? = { nil },
                     router: @escaping @Sendable () -> AlertRouter = { AlertRouter(channels: []) },
@@ -187,6 +187,9 @@ public struct WardenHTTP: Sendable {
             let name = context.parameters.get("name") ?? ""
             guard let supervisor = roster.supervisor(name) else {
                 return Self.error(.notFound, "no engine named \(name)")
+            }
+            if let attachment = supervisor.config.attachment, attachment.restartedBy == nil {
+                return Self.error(.conflict, "engine \(name) is attached (\(attachment.how)) without control.restart: Warden cannot restart it")
             }
             supervisor.requestRestart(.manual)
             return Self.json(.accepted, ["status": "restart requested", "engine": name])

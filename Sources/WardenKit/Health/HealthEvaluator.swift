@@ -16,7 +16,7 @@ public struct HealthEvaluator: Sendable {
     public func readings(_ status: EngineStatus, _ reading: EngineReading, now: Double) -> [HealthComponent: ComponentInput] {
         var result: [HealthComponent: ComponentInput] = [.process: process(status.state)]
         // Only a running engine past its startup grace is judged on what it does.
-        guard let startedAt = status.startedAt, case .running = status.state,
+        guard let startedAt = status.state.watchedSince,
               now - startedAt >= settings.startupGrace.seconds else {
             for component in components where component != .process { result[component] = .notJudged }
             return result
@@ -120,6 +120,11 @@ public struct HealthEvaluator: Sendable {
         case .stopped:
             return .reading(Reading([finding(.critical, "the engine exited and its restart mode does not restart it")],
                                     urgent: true))
+        case .absent(_, let reason):
+            // Its own supervisor may be restarting it: worth a look, and hysteresis decides whether it lasts.
+            return .reading(Reading([finding(.degraded, "not found: \(reason)")]))
+        case .remote:
+            return .notJudged
         }
     }
 

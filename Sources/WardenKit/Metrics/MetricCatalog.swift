@@ -27,7 +27,7 @@ public enum Catalog {
     public static let engineUp = MetricFamily(name: "warden_engine_up", kind: .gauge,
         help: "1 while the engine process runs, else 0.", labels: ["engine"])
     public static let engineRestarts = MetricFamily(name: "warden_engine_restarts_total", kind: .counter,
-        help: "Engine restarts by reason: exit, signal, health, remediation, manual, schedule, config (a reload changed how it runs).", labels: ["engine", "reason"])
+        help: "Engine restarts by reason: exit, signal, health, remediation, manual, schedule, config (a reload changed how it runs), external (another supervisor started a new main process of an attached engine).", labels: ["engine", "reason"])
     public static let engineStartTime = MetricFamily(name: "warden_engine_start_time_seconds", kind: .gauge,
         help: "Unix time at which the current engine process started; 0 when it is not running.", labels: ["engine"])
     public static let engineBackoff = MetricFamily(name: "warden_engine_restart_backoff_seconds", kind: .gauge,

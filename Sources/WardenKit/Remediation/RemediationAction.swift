@@ -106,13 +106,13 @@ public struct ActionOutcome: Sendable, Equatable {
 
 /// What an action may touch: the engine's supervisor and the status board.
 public struct ActionContext: Sendable {
-    public var supervisor: EngineSupervisor?
+    public var supervisor: (any EngineRunner)?
     public var board: StatusBoard
     /// The environment of programs Warden runs: its own, without the admin token's variable.
     public var environment: [String: String]
     public var logger: Logger
 
-    public init(supervisor: EngineSupervisor?, board: StatusBoard, environment: [String: String], logger: Logger) {
+    public init(supervisor: (any EngineRunner)?, board: StatusBoard, environment: [String: String], logger: Logger) {
         self.supervisor = supervisor
         self.board = board
         self.environment = environment
@@ -120,7 +120,8 @@ public struct ActionContext: Sendable {
     }
 
     var engine: EngineStatus? { supervisor.flatMap { board.status(of: $0.config.name) } }
-    var orphanGuard: OrphanGuard? { supervisor?.orphanGuard }
+    /// A child engine's guard, which kills its helpers with Warden; an attached engine's helpers have none.
+    var orphanGuard: OrphanGuard? { (supervisor as? EngineSupervisor)?.orphanGuard }
 }
 
 /// The shape every action shares (like blackbox_exporter's probers): do one thing once, within its own

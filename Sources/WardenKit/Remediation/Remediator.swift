@@ -9,7 +9,7 @@ public final class Remediator: Sendable {
     let board: StatusBoard
     let store: WardenStore?
     /// The engine's supervisor, for the actions that restart or signal it.
-    let supervisor: @Sendable (String) -> EngineSupervisor?
+    let supervisor: @Sendable (String) -> (any EngineRunner)?
     let environment: [String: String]
     let logger: Logger
     /// Warden's own budget across engines and policies: no storm, whatever the input.
@@ -20,7 +20,7 @@ public final class Remediator: Sendable {
     var dryRun: Bool { current.withLock { $0.dryRun } }
     var router: AlertRouter { current.withLock { $0.router } }
 
-    public init(board: StatusBoard, store: WardenStore?, supervisor: @escaping @Sendable (String) -> EngineSupervisor?,
+    public init(board: StatusBoard, store: WardenStore?, supervisor: @escaping @Sendable (String) -> (any EngineRunner)?,
                 settings: RemediationSettings, environment: [String: String], logger: Logger, priorActions: [Double] = [],
                 router: AlertRouter = AlertRouter(channels: [])) {
         self.board = board

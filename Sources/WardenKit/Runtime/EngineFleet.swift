@@ -14,7 +14,7 @@ import Synchronization
 public final class EngineFleet: Service, Sendable {
     /// One engine: its supervisor, the intake of its reports, its log watcher's task.
     private struct Unit {
-        var supervisor: EngineSupervisor
+        var supervisor: any EngineRunner
         var reportToken: String?
         var report: WardenHTTP.ReportIntake?
         var logRules: [LogRule]
@@ -37,8 +37,8 @@ public final class EngineFleet: Service, Sendable {
     private let restartAlerts: RestartAlerts?
     private let units = Mutex<[String: Unit]>([:])
     /// Supervisors to run, handed to the running fleet; finished when it shuts down.
-    private let starts: AsyncStream<EngineSupervisor>
-    private let startsContinuation: AsyncStream<EngineSupervisor>.Continuation
+    private let starts: AsyncStream<any EngineRunner>
+    private let startsContinuation: AsyncStream<any EngineRunner>.Continuation
 
     public init(board: StatusBoard, store: WardenStore?, orphanGuard: OrphanGuard?, withheldEnvironment: Set<String>,
                 reachableAt: String, logger: Logger, liveness: Liveness?, restartAlerts: RestartAlerts? = nil) {
@@ -50,12 +50,12 @@ public final class EngineFleet: Service, Sendable {
         self.reachableAt = reachableAt
         self.logger = logger
         self.liveness = liveness
-        (starts, startsContinuation) = AsyncStream.makeStream(of: EngineSupervisor.self)
+        (starts, startsContinuation) = AsyncStream.makeStream(of: (any EngineRunner).self)
     }
 
-    public func supervisor(named name: String) -> EngineSupervisor? { units.withLock { $0[name]?.supervisor } }
+    public func supervisor(named name: String) -> (any EngineRunner)? { units.withLock { $0[name]?.supervisor } }
 
-    public var supervisors: [EngineSupervisor] { units.withLock { $0.values.map(\.supervisor) } }
+    public var supervisors: [any EngineRunner] { units.withLock { $0.values.map(\.supervisor) } }
 
     func reportIntake(named name: String) -> WardenHTTP.ReportIntake? { units.withLock { $0[name]?.report } }
 
@@ -65,10 +65,13 @@ public final class EngineFleet: Service, Sendable {
         let rules = try Self.compiled(engine.watch.logRules)
         // A fresh token per engine process: the engine learns it from its environment, nobody else needs it.
         let token = engine.watch.report.map { _ in Self.newToken() }
-        let supervisor = EngineSupervisor(config: engine, board: board, history: store, orphanGuard: orphanGuard,
-                                          extraEnvironment: reportEnvironment(engine, token: token),
-                                          withheldEnvironment: withheldEnvironment, logger: logger, liveness: liveness,
-                                          restartAlerts: restartAlerts)
+        // Another supervisor runs an attached engine: Warden finds and watches it, and never owns its process.
+        let supervisor: any EngineRunner = engine.attachment != nil
+            ? AttachedEngine(config: engine, board: board, history: store, logger: logger)
+            : EngineSupervisor(config: engine, board: board, history: store, orphanGuard: orphanGuard,
+                               extraEnvironment: reportEnvironment(engine, token: token),
+                               withheldEnvironment: withheldEnvironment, logger: logger, liveness: liveness,
+                               restartAlerts: restartAlerts)
         if engine.watch.report != nil {
             // Until the first report arrives, the report probe exists and reads as failed.
             let waiting = ProbeOutcome(success: false, durationSeconds: 0, at: Date().timeIntervalSince1970,
@@ -108,7 +111,7 @@ public final class EngineFleet: Service, Sendable {
     /// Stops an engine gracefully and forgets it once it has exited.
     func remove(_ name: String) async {
         await withCheckedContinuation { continuation in
-            let supervisor = units.withLock { units -> EngineSupervisor? in
+            let supervisor = units.withLock { units -> (any EngineRunner)? in
                 guard var unit = units[name], !unit.finished else { return nil }
                 unit.waiters.append(continuation)
                 units[name] = unit
@@ -125,7 +128,8 @@ public final class EngineFleet: Service, Sendable {
             await withGracefulShutdownHandler {
                 for await supervisor in starts {
                     group.addTask { [self] in
-                        await supervisor.run()
+                        // Neither kind of engine throws; a Service's run() may.
+                        try? await supervisor.run()
                         finished { $0.supervisor === supervisor }
                     }
                 }
@@ -172,7 +176,7 @@ public final class EngineFleet: Service, Sendable {
         return .init(token: token, maxBodyBytes: report.maxBodyBytes, maxAge: report.maxAge, timestamps: engine.watch.timestamps)
     }
 
-    private func watch(_ engine: String, _ rules: LogRuleSet, _ supervisor: EngineSupervisor) -> Task<Void, Never> {
+    private func watch(_ engine: String, _ rules: LogRuleSet, _ supervisor: any EngineRunner) -> Task<Void, Never> {
         let watcher = LogWatcher(engine: engine, rules: rules, broadcast: supervisor.logLines, board: board)
         return Task { await watcher.run() }
     }

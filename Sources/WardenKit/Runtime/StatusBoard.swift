@@ -19,6 +19,8 @@ public struct EngineStatus: Sendable {
     public var remediation = RemediationRecord()
     /// A person working on the engine: no remediation, no level alerts.
     public var maintenance: Maintenance?
+    /// Another supervisor runs the engine: how Warden finds it, and who restarts it.
+    public var attachment: StatusDocument.Attachment?
     /// Moves on with every update on the board: two copies of one engine's status with the same revision are
     /// the same, so what was derived from one (rendered metric lines) holds for the other.
     public internal(set) var revision = 0
@@ -32,7 +34,7 @@ public struct EngineStatus: Sendable {
 
     public var startedAt: Double? {
         switch state {
-        case .running(_, let since), .stopping(_, let since, _): since
+        case .running(_, let since), .stopping(_, let since, _), .remote(let since): since
         default: nil
         }
     }

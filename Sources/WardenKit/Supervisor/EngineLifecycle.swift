@@ -4,10 +4,12 @@ public enum RestartReason: String, Sendable, CaseIterable, Codable {
     case exit, signal, health, remediation, manual, schedule
     /// A reload changed how the engine is run.
     case config
+    /// Another supervisor started a new main process of an attached engine.
+    case external
 
     /// Automatic restarts are refused once the budget is spent; a person's (by hand or by a changed config)
     /// are not.
-    var isAutomatic: Bool { self != .manual && self != .config }
+    var isAutomatic: Bool { self != .manual && self != .config && self != .external }
 }
 
 /// Where an engine is in its life. Pure data, published to the status API and metrics.
@@ -23,6 +25,10 @@ public enum EngineState: Sendable, Equatable {
     case gaveUp(since: Double)
     /// Not running and not coming back: Warden is shutting down, or the restart mode said so.
     case stopped
+    /// Attached: the engine another supervisor runs has no main process Warden can find now, and why.
+    case absent(since: Double, reason: String)
+    /// Attached with no process at all (a bot on another host): only its probes and checks are watched.
+    case remote(since: Double)
 
     public enum AfterStop: Sendable, Equatable {
         case restart(RestartReason)
@@ -46,6 +52,17 @@ public enum EngineState: Sendable, Equatable {
         case .backoff: "backoff"
         case .gaveUp: "gave_up"
         case .stopped: "stopped"
+        case .absent: "absent"
+        case .remote: "remote"
+        }
+    }
+
+    /// Since when what Warden watches has been there: a process's start as Warden saw it, or a remote engine's
+    /// first look. The engine is judged on what it does only then.
+    public var watchedSince: Double? {
+        switch self {
+        case .running(_, let since), .remote(let since): since
+        default: nil
         }
     }
 }
@@ -234,7 +251,7 @@ public struct EngineLifecycle: Sendable {
                 return []
             case .starting:
                 return []   // the spawn's outcome arrives next and is stopped then
-            case .idle, .backoff, .gaveUp, .stopped:
+            case .idle, .backoff, .gaveUp, .stopped, .absent, .remote:   // the last two are an attached engine's, never a child's
                 return [.cancelTimer] + finish()
             }
 

@@ -301,7 +301,7 @@ struct ConfigLoaderTests {
         #expect(syntax[0].line != nil)
 
         let missing = issues("engines:\n  - name: a\n")
-        #expect(missing.map(\.message) == ["missing required key \"command\""])
+        #expect(missing.map(\.message) == ["missing required key \"command\" (Warden starts the engine) or \"attach\" (another supervisor runs it)"])
         #expect(issues("listen: 127.0.0.1:1\n").map(\.message) == ["missing required key \"engines\""])
     }
 

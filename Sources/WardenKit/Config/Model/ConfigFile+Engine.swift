@@ -3,8 +3,13 @@ extension ConfigFile {
     public struct Engine: Sendable, Equatable, Encodable {
         /// Label value and URL path segment: `[A-Za-z0-9_.-]{1,64}`.
         public var name: String
-        /// argv; `command[0]` is a path relative to the working directory, or a name looked up in PATH.
+        /// argv; `command[0]` is a path relative to the working directory, or a name looked up in PATH. Empty for
+        /// an attached engine.
         public var command: [String]
+        /// Another supervisor runs the engine: Warden finds it instead of starting it.
+        public var attach: Attach?
+        /// Commands that act on an attached engine through its own supervisor.
+        public var control: Control?
         /// Relative to the config file's directory; none: that directory itself.
         public var workingDirectory: String?
         @SortedByName public var environment: [String: String] = [:]
@@ -25,7 +30,7 @@ extension ConfigFile {
         var location = ConfigLocation()
 
         enum CodingKeys: String, CodingKey {
-            case name, command, workingDirectory = "working_dir", environment = "env", inheritEnvironment = "inherit_env"
+            case name, command, attach, control, workingDirectory = "working_dir", environment = "env", inheritEnvironment = "inherit_env"
             case stop, restart, logs, samplingInterval = "sampling_interval", timestampsZone = "timestamps_zone", report
             case probes, logRules = "log_rules", checks, health, remediation
         }
@@ -33,6 +38,37 @@ extension ConfigFile {
         public init(name: String, command: [String]) {
             self.name = name
             self.command = command
+        }
+
+        /// An engine another supervisor runs.
+        public init(name: String, attach: Attach, control: Control? = nil) {
+            self.name = name
+            self.command = []
+            self.attach = attach
+            self.control = control
+        }
+
+        /// Written as read: `command` for an engine Warden starts, `attach` (and `control`) for one it finds.
+        public func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(name, forKey: .name)
+            if attach == nil { try container.encode(command, forKey: .command) }
+            try container.encodeIfPresent(attach, forKey: .attach)
+            try container.encodeIfPresent(control, forKey: .control)
+            try container.encodeIfPresent(workingDirectory, forKey: .workingDirectory)
+            try container.encode(_environment, forKey: .environment)
+            try container.encode(inheritEnvironment, forKey: .inheritEnvironment)
+            try container.encode(stop, forKey: .stop)
+            try container.encode(restart, forKey: .restart)
+            try container.encode(logs, forKey: .logs)
+            try container.encode(_samplingInterval, forKey: .samplingInterval)
+            try container.encode(timestampsZone, forKey: .timestampsZone)
+            try container.encodeIfPresent(report, forKey: .report)
+            try container.encode(probes, forKey: .probes)
+            try container.encode(logRules, forKey: .logRules)
+            try container.encode(checks, forKey: .checks)
+            try container.encode(health, forKey: .health)
+            try container.encode(remediation, forKey: .remediation)
         }
 
         /// Names that work as a label value, a URL segment and a file name.

@@ -15,7 +15,19 @@ extension ConfigFile.Engine {
             environmentValue?.fail("invalid environment variable name \"\(name)\": use letters, digits and _, not starting with a digit")
         }
         let inheritEnvironment = map[CodingKeys.inheritEnvironment]?.bool()
-        let command = map.required(CodingKeys.command).flatMap { value -> [String]? in
+        let attach = map[CodingKeys.attach]?.readMapping(ConfigFile.Attach.read)
+        let control = map[CodingKeys.control]?.readMapping(ConfigFile.Control.read)
+        switch (map.mentions(CodingKeys.command), map.mentions(CodingKeys.attach)) {
+        case (true, true):
+            map.fail("give either command (Warden starts the engine) or attach (another supervisor runs it), not both")
+        case (false, false):
+            map.fail("missing required key \"command\" (Warden starts the engine) or \"attach\" (another supervisor runs it)")
+        case (true, false) where map.mentions(CodingKeys.control):
+            map[CodingKeys.control]?.fail("control acts on an attached engine; Warden runs this one itself")
+        default:
+            break
+        }
+        let command = !map.mentions(CodingKeys.command) ? nil : map[CodingKeys.command].flatMap { value -> [String]? in
             let shellString = "command must be a list of arguments, such as [\"python3\", \"bot.py\"]; shell strings are not accepted"
             guard let argv = value.argv(refusingShellStrings: shellString) else { return nil }
             guard let program = argv.first, !program.isEmpty else {
@@ -26,9 +38,11 @@ extension ConfigFile.Engine {
         }
 
         var engine = Self(name: name ?? "", command: command ?? [])
+        engine.attach = attach
+        engine.control = control
         engine.location = map.location
         if name == nil { engine.location.markUnread(CodingKeys.name) }
-        if command == nil { engine.location.markUnread(CodingKeys.command) }
+        if command == nil && attach == nil { engine.location.markUnread(CodingKeys.command) }
         engine.workingDirectory = workingDirectory
         engine.environment = environment ?? engine.environment
         engine.inheritEnvironment = inheritEnvironment ?? engine.inheritEnvironment
@@ -90,5 +104,56 @@ extension ConfigFile.Logs {
         map.report(logs.validate())
         logs.maxFiles = map[CodingKeys.maxFiles]?.int(in: 1...1000) ?? logs.maxFiles
         return logs
+    }
+}
+
+extension ConfigFile.Attach {
+    /// Exactly one of `pidfile: PATH`, `process: {match, user}`, `none: true`; and `interval`.
+    static func read(_ map: MappingReader) -> Self? {
+        var targets: [Target] = []
+        if let path = map[CodingKeys.pidfile]?.string() { targets.append(.pidfile(path)) }
+        if let process = map[CodingKeys.process]?.readMapping({ process -> Target? in
+            let matchValue = process.required(ProcessKeys.match, "a POSIX extended regular expression for the command line")
+            let match = matchValue?.string()
+            if let match, let matchValue {
+                do { _ = try LinePattern(match) } catch { matchValue.fail("\(error)") }
+            }
+            let user = process[ProcessKeys.user]?.string()
+            return match.map { .process(match: $0, user: user) }
+        }) {
+            targets.append(process)
+        }
+        if let none = map[CodingKeys.none]?.bool() {
+            if none { targets.append(.none) } else { map[CodingKeys.none]?.fail("none: true, or leave it out") }
+        }
+        let given = [CodingKeys.pidfile, .process, .none].filter(map.has).count
+        guard given == 1 else {
+            map.fail("attach needs exactly one of pidfile: PATH, process: {match: REGEX} or none: true")
+            return nil
+        }
+        guard let target = targets.first else { return nil }
+        var attach = Self(target)
+        attach.interval = map[CodingKeys.interval]?.duration(allowZero: false) ?? attach.interval
+        return attach
+    }
+}
+
+extension ConfigFile.Control {
+    static func read(_ map: MappingReader) -> Self {
+        var control = Self()
+        func argv(_ key: CodingKeys) -> [String]? {
+            guard let value = map[key] else { return nil }
+            let argv = value.argv(refusingShellStrings: "\(key.stringValue) must be a list of arguments, such as [\"supervisorctl\", \"restart\", \"bot\"]")
+            if let argv, argv.first?.isEmpty != false {
+                value.fail("\(key.stringValue) must name a program")
+                return nil
+            }
+            return argv
+        }
+        control.restart = argv(.restart)
+        control.stop = argv(.stop)
+        control.start = argv(.start)
+        control.timeout = map[CodingKeys.timeout]?.duration(allowZero: false) ?? control.timeout
+        return control
     }
 }

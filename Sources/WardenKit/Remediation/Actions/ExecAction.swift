@@ -22,10 +22,13 @@ public struct ExecAction: RemediationAction {
     public var summary: String { "run " + ((command.first ?? "") as NSString).lastPathComponent }
 
     public func perform(_ incident: Incident, _ context: ActionContext) async -> ActionOutcome {
-        let environment = context.environment.merging(incident.environment) { $1 }
-        let process: SpawnedProcess
         // Killed with Warden, like the engines: a SIGKILLed Warden leaves no helper running.
-        let orphanGuard = context.orphanGuard
+        await run(environment: context.environment.merging(incident.environment) { $1 }, orphanGuard: context.orphanGuard)
+    }
+
+    /// Runs the program to its end or its timeout: success is exit status 0.
+    func run(environment: [String: String], orphanGuard: OrphanGuard?) async -> ActionOutcome {
+        let process: SpawnedProcess
         do {
             process = try ProcessSpawner.spawn(executable: executable, arguments: command, environment: environment,
                                                workingDirectory: workingDirectory, guardedBy: orphanGuard)

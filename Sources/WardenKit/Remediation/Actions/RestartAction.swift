@@ -35,7 +35,8 @@ public struct RestartAction: RemediationAction {
         }
         supervisor.requestRestart(incident.source.restartReason)
         // Success means a new process runs, not that a request was queued.
-        let deadline = ContinuousClock.now + supervisor.config.stop.gracePeriod + .seconds(30)
+        // A child has its grace period to stop and 30 s to come back; an attached engine, its control timeout.
+        let deadline = ContinuousClock.now + (supervisor.config.attachment?.controlTimeout ?? supervisor.config.stop.gracePeriod + .seconds(30))
         while ContinuousClock.now < deadline {
             if let state = context.board.status(of: supervisor.config.name)?.state {
                 if case .running(let newPid, _) = state, newPid != pid {
