@@ -8,30 +8,24 @@ import Testing
 struct AttachTests {
     /// A bot the test runs itself, in a session (and process group) of its own, writing its pid to `pidfile`;
     /// `tag` ends its command line. Stop it with `kill(-pid, …)`: its group holds its `sleep` too.
-    static func startBot(in directory: TempDirectory, pidfile: String = "bot.pid", tag: String) throws -> Int32 {
+    static func startBot(in directory: TempDirectory, pidfile: String = "bot.pid", tag: String) async throws -> Int32 {
         _ = directory.write("bot.sh", """
             #!/bin/sh
             echo $$ > "$1"
             exec sh -c 'sleep 1000; :' "$2"
             """)
         unlink(directory.file(pidfile))
-        // posix_spawn and waitpid, not Foundation's Process: its wait blocks a thread of the test run's small pool.
         // Scripts run through sh, never exec'd themselves: a process forked elsewhere in the test run while a script
         // was being written holds it open, and exec'ing it would fail with ETXTBSY.
         let script = "cd '\(directory.path)' && setsid sh ./bot.sh \(pidfile) '\(tag)' </dev/null >/dev/null 2>&1 &"
-        var shell: pid_t = 0
-        let argv: [UnsafeMutablePointer<CChar>?] = [strdup("/bin/sh"), strdup("-c"), strdup(script), nil]
-        defer { argv.forEach { free($0) } }
-        #expect(posix_spawn(&shell, "/bin/sh", nil, nil, argv, environ) == 0)
-        var status: Int32 = 0
-        #expect(waitpid(shell, &status, 0) == shell && status == 0)
+        let shell = await spawnToEnd(["/bin/sh", "-c", script])
+        #expect(shell.status == 0, "\(shell.output)")
         var pid: Int32?
-        let deadline = Date().addingTimeInterval(10)
-        while pid == nil, Date() < deadline {
+        try await eventually(timeout: .seconds(10), "the bot writes its pidfile") {
             pid = directory.read(pidfile).flatMap { Int32($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
-            if pid == nil { Thread.sleep(forTimeInterval: 0.02) }
+            return pid != nil
         }
-        return try #require(pid, "the bot wrote its pidfile")
+        return try #require(pid)
     }
 
     @Test func anEngineAttachedByPidfileIsWatchedRestartedThroughItsControlAndLeftRunning() async throws {
@@ -47,7 +41,7 @@ struct AttachTests {
             # Done when the new bot runs, in a session of its own, as `supervisorctl restart` returns.
             while [ ! -s bot.pid ]; do sleep 0.05; done
             """)
-        let first = try Self.startBot(in: directory, tag: "")
+        let first = try await Self.startBot(in: directory, tag: "")
         defer { kill(-first, SIGKILL) }
         let warden = try WardenProcess(directory: directory, engines: """
               - name: bot
@@ -69,7 +63,7 @@ struct AttachTests {
 
         // Its own supervisor restarts it: a new main pid Warden did not ask for.
         kill(-first, SIGKILL)
-        let second = try Self.startBot(in: directory, tag: "")
+        let second = try await Self.startBot(in: directory, tag: "")
         defer { kill(-second, SIGKILL) }
         try await eventually("the new main process is an external restart") {
             let metrics = try await warden.metrics()
@@ -98,7 +92,7 @@ struct AttachTests {
     @Test func aProcessMatchTakesTheOnlyMatchAndNamesEveryMatchRatherThanGuess() async throws {
         let directory = TempDirectory()
         let tag = "attach-\(UUID().uuidString.prefix(8))"
-        let first = try Self.startBot(in: directory, pidfile: "one.pid", tag: tag)
+        let first = try await Self.startBot(in: directory, pidfile: "one.pid", tag: tag)
         defer { kill(-first, SIGKILL) }
         let token = "admin-\(UUID().uuidString)"
         _ = directory.write("admin-token", token)
@@ -110,7 +104,7 @@ struct AttachTests {
         try await warden.waitReady()
         try await eventually("the one match is the engine") { try await warden.enginePid("bot") == first }
 
-        let second = try Self.startBot(in: directory, pidfile: "two.pid", tag: tag)
+        let second = try await Self.startBot(in: directory, pidfile: "two.pid", tag: tag)
         defer { kill(-second, SIGKILL) }
         try await eventually("two unrelated matches: none is taken, both are named") {
             let engine = try await warden.status().engines[0]

@@ -2,7 +2,8 @@
 ///
 /// The rule a person can predict: an engine is restarted (gracefully, that engine only) when *how it is run*
 /// changed — its command, working directory, environment, whether it inherits Warden's environment, where its
-/// output goes, or whether it pushes reports (its environment carries the report URL). How it is stopped and
+/// output goes, or whether it pushes reports (its environment carries the report URL). An attached engine is
+/// never restarted by a reload: a new pidfile, process match or control command is taken in place. How it is stopped and
 /// restarted applies to the running process in place. How it is watched, judged and repaired (probes, log
 /// rules, checks, health, remediation, sampling) and every Warden-wide section but three change without
 /// restarting any engine. `instance`, `listen`, `state_dir`, `admin_token`, `web` and `heartbeat` are read once, when Warden starts: a reload
@@ -15,6 +16,8 @@ public struct ConfigChange: Sendable, Equatable {
     public var removed: [String] = []
     /// Engines whose way of running changed: restarted gracefully.
     public var restarted: [String] = []
+    /// Attached engines whose pidfile, process match or control changed: their watcher takes it in place.
+    public var reattached: [String] = []
     /// Engines whose stop or restart settings changed, applied to the running process.
     public var resupervised: [String] = []
     /// Engines whose watching, judging or repair changed; nothing about their process does.
@@ -39,7 +42,10 @@ public struct ConfigChange: Sendable, Equatable {
                 waitingForRestart.append("engines[\(engine.name)]: command or attach")
                 continue
             }
-            if previous.launch != engine.launch { restarted.append(engine.name) }
+            if previous.launch != engine.launch {
+                // Nothing of an attached engine's is Warden's to restart: its watcher takes the change in place.
+                if engine.attach == nil { restarted.append(engine.name) } else { reattached.append(engine.name) }
+            }
             if previous.stop != engine.stop || previous.restart != engine.restart { resupervised.append(engine.name) }
         }
         if old.alerts != new.alerts { sections.append("alerts") }
@@ -49,14 +55,14 @@ public struct ConfigChange: Sendable, Equatable {
 
     /// Nothing Warden runs with differs.
     public var isEmpty: Bool {
-        added.isEmpty && removed.isEmpty && restarted.isEmpty && resupervised.isEmpty && rewatched.isEmpty
+        added.isEmpty && removed.isEmpty && restarted.isEmpty && reattached.isEmpty && resupervised.isEmpty && rewatched.isEmpty
             && sections.isEmpty && waitingForRestart.isEmpty
     }
 
     /// One line for the log and the reload's answer: "engines added: a; restarted: b; ..." or "nothing changed".
     public var summary: String {
         let parts: [(String, [String])] = [
-            ("engines added", added), ("removed", removed), ("restarted", restarted),
+            ("engines added", added), ("removed", removed), ("restarted", restarted), ("found anew", reattached),
             ("stop or restart settings applied", resupervised), ("watching changed", rewatched),
             ("sections changed", sections), ("waiting for a restart of Warden", waitingForRestart),
         ]
@@ -100,8 +106,11 @@ extension ConfigFile.Engine {
     }
 
     var launch: Launch {
-        Launch(command: command, workingDirectory: workingDirectory, environment: environment,
-               inheritEnvironment: inheritEnvironment, logs: logs, pushesReports: report != nil, attach: attach, control: control)
+        var output = logs
+        output.follow = nil   // what the rules read, not where the output goes
+        return Launch(command: command, workingDirectory: workingDirectory, environment: environment,
+                      inheritEnvironment: inheritEnvironment, logs: output, pushesReports: report != nil, attach: attach,
+                      control: control)
     }
 
     /// Everything else but the name, the stop and the restart settings: what Warden watches in the engine,
@@ -115,6 +124,7 @@ extension ConfigFile.Engine {
         watching.environment = [:]
         watching.inheritEnvironment = true
         watching.logs = ConfigFile.Logs()
+        watching.logs.follow = logs.follow
         watching.stop = ConfigFile.Stop()
         watching.restart = ConfigFile.Restart()
         return watching

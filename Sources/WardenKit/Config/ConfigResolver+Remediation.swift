@@ -19,9 +19,9 @@ extension ConfigResolver {
         switch action {
         case .restart where attach.target == .none:
             return "restarts the engine, which is attached with none: true (no process Warden could restart)"
-        case .restart where control?.restart == nil:
+        case .restart where control?.restartSequence == nil:
             return "restarts the engine, which another supervisor runs: give the engine control: {restart: [argv]}, "
-                + "such as [\"supervisorctl\", \"restart\", \"bot\"]"
+                + "such as [\"supervisorctl\", \"restart\", \"bot\"] (or control: {stop: [argv], start: [argv]})"
         case .signal where attach.target == .none:
             return "signals the engine, which is attached with none: true (no process to signal)"
         default:

@@ -84,6 +84,12 @@ struct ConfigResolver {
 
         let restart = engine.restart
         let logFile = engine.logs.file.map { Self.absolute($0, relativeTo: base) } ?? stateDirectory + "/logs/\(engine.name).log"
+        let follow = engine.logs.follow.map { Self.absolute($0, relativeTo: base) }
+        if let follow, follow == logFile, engine.attach == nil {
+            // Every captured line would come back through the rules a second time, and so on without end.
+            issues.report("logs.follow names the file Warden writes the engine's own output to (\(follow))",
+                          at: engine.location, key: Keys.logs.stringValue)
+        }
         var config = EngineConfig(
             name: engine.name, command: engine.command, executable: executable ?? "", workingDirectory: workingDirectory,
             environment: environment, inheritEnvironment: engine.inheritEnvironment,
@@ -94,7 +100,7 @@ struct ConfigResolver {
                 backoff: Backoff(initial: restart.initialBackoff, multiplier: restart.multiplier, maximum: restart.maxBackoff,
                                  jitter: restart.jitter, resetAfter: restart.resetAfter),
                 budget: RestartBudget(limit: restart.budget, window: restart.budgetWindow)),
-            logs: LogPolicy(file: logFile, maxBytes: engine.logs.maxSize, maxFiles: engine.logs.maxFiles),
+            logs: LogPolicy(file: logFile, maxBytes: engine.logs.maxSize, maxFiles: engine.logs.maxFiles, follow: follow),
             samplingInterval: engine.samplingInterval)
         config.attachment = attached
         config.watch = watch
@@ -109,15 +115,16 @@ struct ConfigResolver {
                             workingDirectory: String, searchPath: String) -> Attachment {
         var target = attach.target
         if case .pidfile(let path) = target { target = .pidfile(Self.absolute(path, relativeTo: workingDirectory)) }
-        var commands: [Attachment.Command: [String]] = [:]
-        for (command, argv) in [(Attachment.Command.restart, control?.restart), (.stop, control?.stop), (.start, control?.start)] {
-            guard let argv else { continue }
-            if let program = executable(argv, workingDirectory: workingDirectory, searchPath: searchPath, at: engine.location,
-                                        key: ConfigFile.Engine.CodingKeys.control.stringValue) {
-                commands[command] = [program] + argv.dropFirst()
+        // Every command is looked up, so that one run names every program missing on this host.
+        let found = [control?.restart, control?.stop, control?.start].map { argv in
+            argv.flatMap { argv in
+                executable(argv, workingDirectory: workingDirectory, searchPath: searchPath, at: engine.location,
+                           key: ConfigFile.Engine.CodingKeys.control.stringValue).map { [$0] + argv.dropFirst() }
             }
         }
-        return Attachment(target: target, interval: attach.interval, control: commands,
+        var resolved = ConfigFile.Control()
+        (resolved.restart, resolved.stop, resolved.start) = (found[0], found[1], found[2])
+        return Attachment(target: target, interval: attach.interval, restartSequence: resolved.restartSequence,
                           controlTimeout: control?.timeout ?? ConfigFile.Control().timeout)
     }
 

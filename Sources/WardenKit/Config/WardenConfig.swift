@@ -120,18 +120,19 @@ public enum RestartMode: String, Sendable, CaseIterable {
 
 /// How Warden finds an engine another supervisor runs, and acts on it through that supervisor.
 public struct Attachment: Sendable, Equatable {
-    public enum Command: String, Sendable, CaseIterable { case restart, stop, start }
-
     /// A pidfile's path is absolute.
     public var target: ConfigFile.Attach.Target
     public var interval: Duration
-    /// argv per command, the program found on this host.
-    public var control: [Command: [String]]
+    /// The commands a restart runs, in order, each program found on this host: `control.restart`, or
+    /// `control.stop` then `control.start`; none: Warden cannot restart the engine.
+    public var restartSequence: [[String]]?
     /// A restart succeeds when a new main process runs within this.
     public var controlTimeout: Duration
 
-    /// Who restarts the engine, as the status says it: the restart command, or nobody.
-    public var restartedBy: String? { control[.restart]?.joined(separator: " ") }
+    /// Who restarts the engine, as the status says it: the restart command(s), or nobody.
+    public var restartedBy: String? {
+        restartSequence?.map { $0.joined(separator: " ") }.joined(separator: ", then ")
+    }
 
     /// How it is found, as the status says it.
     public var how: String {
@@ -214,4 +215,6 @@ public struct LogPolicy: Sendable, Equatable {
     public var maxBytes: Int64
     /// Files kept in all, the current one included.
     public var maxFiles: Int
+    /// Absolute path of a file the engine writes itself, which the log rules follow; none: only captured output.
+    public var follow: String?
 }

@@ -189,7 +189,7 @@ public struct WardenHTTP: Sendable {
                 return Self.error(.notFound, "no engine named \(name)")
             }
             if let attachment = supervisor.config.attachment, attachment.restartedBy == nil {
-                return Self.error(.conflict, "engine \(name) is attached (\(attachment.how)) without control.restart: Warden cannot restart it")
+                return Self.error(.conflict, "engine \(name) is attached (\(attachment.how)) without control.restart (or stop and start): Warden cannot restart it")
             }
             supervisor.requestRestart(.manual)
             return Self.json(.accepted, ["status": "restart requested", "engine": name])

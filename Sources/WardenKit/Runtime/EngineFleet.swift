@@ -4,21 +4,23 @@ import ServiceLifecycle
 import Synchronization
 
 /// Every engine's supervisor as one `Service`, with what belongs to the engine's process for as long as it
-/// runs: the token its pushed reports carry (it learnt it from its environment) and the log watcher reading
-/// its output. A reload adds, reconfigures and removes engines here while the fleet runs.
+/// runs: the token its pushed reports carry (it learnt it from its environment), the log watcher reading
+/// its output and the follower of the log file it writes itself. A reload adds, reconfigures and removes engines here while the fleet runs.
 ///
 /// ServiceGroup shuts its services down one after another, waiting for each. Engines must stop together, so
 /// that Warden's shutdown takes the longest grace period rather than their sum (which would outlast
 /// systemd's `TimeoutStopSec` and end in SIGKILL). Graceful shutdown reaches each supervisor here at once,
 /// because child tasks inherit the shutdown context.
 public final class EngineFleet: Service, Sendable {
-    /// One engine: its supervisor, the intake of its reports, its log watcher's task.
+    /// One engine: its supervisor, the intake of its reports, its log watcher's and log follower's tasks.
     private struct Unit {
         var supervisor: any EngineRunner
         var reportToken: String?
         var report: WardenHTTP.ReportIntake?
         var logRules: [LogRule]
         var logWatcher: Task<Void, Never>?
+        var followed: String?
+        var logFollower: Task<Void, Never>?
         /// The supervisor's `run()` has returned (or never will: the fleet has stopped).
         var finished = false
         /// Who waits for that.
@@ -79,7 +81,8 @@ public final class EngineFleet: Service, Sendable {
             board.update(engine.name) { $0.observations.probes[PushedReport.probeName] = waiting }
         }
         let unit = Unit(supervisor: supervisor, reportToken: token, report: intake(engine, token: token),
-                        logRules: engine.watch.logRules, logWatcher: rules.map { watch(engine.name, $0, supervisor) })
+                        logRules: engine.watch.logRules, logWatcher: rules.map { watch(engine.name, $0, supervisor) },
+                        followed: engine.logs.follow, logFollower: follow(engine, supervisor))
         units.withLock { $0[engine.name] = unit }
         startsContinuation.yield(supervisor)
     }
@@ -88,7 +91,8 @@ public final class EngineFleet: Service, Sendable {
     /// Log rules that changed start their counts afresh; unchanged ones keep counting.
     func reconfigure(_ engine: EngineConfig, relaunch: Bool) throws {
         // Compiled only when they changed: a reload of many engines does not compile every pattern again.
-        let changed = units.withLock { $0[engine.name]?.logRules } != engine.watch.logRules
+        let (rulesBefore, followedBefore) = units.withLock { ($0[engine.name]?.logRules, $0[engine.name]?.followed) }
+        let changed = rulesBefore != engine.watch.logRules
         let rules = changed ? try Self.compiled(engine.watch.logRules) : nil
         units.withLock { units in
             guard var unit = units[engine.name] else { return }
@@ -101,6 +105,12 @@ public final class EngineFleet: Service, Sendable {
                 unit.logWatcher = rules.map { watch(engine.name, $0, unit.supervisor) }
                 unit.logRules = engine.watch.logRules
                 if rules == nil { board.update(engine.name) { $0.observations.logs = .init() } }
+            }
+            // A new watcher, or another file: followed afresh, from the file's end.
+            if changed || followedBefore != engine.logs.follow {
+                unit.logFollower?.cancel()
+                unit.logFollower = follow(engine, unit.supervisor)
+                unit.followed = engine.logs.follow
             }
             unit.supervisor.reconfigure(engine, extraEnvironment: reportEnvironment(engine, token: unit.reportToken),
                                         relaunch: relaunch)
@@ -120,7 +130,9 @@ public final class EngineFleet: Service, Sendable {
             guard let supervisor else { return continuation.resume() }
             supervisor.stop()
         }
-        units.withLock { $0.removeValue(forKey: name) }?.logWatcher?.cancel()
+        let unit = units.withLock { $0.removeValue(forKey: name) }
+        unit?.logWatcher?.cancel()
+        unit?.logFollower?.cancel()
     }
 
     public func run() async {
@@ -140,7 +152,10 @@ public final class EngineFleet: Service, Sendable {
         }
         // Whatever was added as the fleet stopped never runs: nobody may wait for it.
         finished { _ in true }
-        for unit in units.withLock({ Array($0.values) }) { unit.logWatcher?.cancel() }
+        for unit in units.withLock({ Array($0.values) }) {
+            unit.logWatcher?.cancel()
+            unit.logFollower?.cancel()
+        }
     }
 
     /// Marks the units `which` picks as finished and tells whoever waits for them.
@@ -179,5 +194,14 @@ public final class EngineFleet: Service, Sendable {
     private func watch(_ engine: String, _ rules: LogRuleSet, _ supervisor: any EngineRunner) -> Task<Void, Never> {
         let watcher = LogWatcher(engine: engine, rules: rules, broadcast: supervisor.logLines, board: board)
         return Task { await watcher.run() }
+    }
+
+    /// Follows the engine's `logs.follow` file into its line stream, when it has rules to read it with.
+    private func follow(_ engine: EngineConfig, _ supervisor: any EngineRunner) -> Task<Void, Never>? {
+        guard let path = engine.logs.follow, !engine.watch.logRules.isEmpty else { return nil }
+        let lines = supervisor.logLines
+        return Task { [name = engine.name, logger] in
+            await LogFollower.follow(path, engine: name, publish: { lines.publish($0) }, logger: logger)
+        }
     }
 }

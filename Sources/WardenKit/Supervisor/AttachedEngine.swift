@@ -10,7 +10,8 @@ import Synchronization
 /// and never signals it on its own exit: the engine is not Warden's to stop.
 public final class AttachedEngine: EngineRunner {
     public let name: String
-    /// Lines of an attached engine reach the log rules only from a followed log file; none are captured.
+    /// Lines of an attached engine reach the log rules only from its followed log file (`logs.follow`); none are
+    /// captured.
     public let logLines = LogLineBroadcast()
     private let board: StatusBoard
     private let history: WardenStore?
@@ -37,6 +38,8 @@ public final class AttachedEngine: EngineRunner {
         var lastStartError: String?
         /// Found once since Warden started: its first sighting is not a restart.
         var seen = false
+        /// How the process is found, made once per attach setting: a pattern is not compiled at every look.
+        var finder: Finder?
     }
 
     public init(config: EngineConfig, board: StatusBoard, history: WardenStore?, logger: Logger) {
@@ -94,7 +97,8 @@ public final class AttachedEngine: EngineRunner {
         guard let attachment = config.attachment else { return }
         let now = Date().timeIntervalSince1970
         let state: EngineState
-        switch Self.find(attachment.target) {
+        if watch.finder?.target != attachment.target { watch.finder = Finder(attachment.target) }
+        switch watch.finder?.find() {
         case nil:
             state = .remote(since: watch.since)
         case .process(let pid)?:
@@ -137,28 +141,33 @@ public final class AttachedEngine: EngineRunner {
         board.announce(name)
     }
 
-    /// Runs `control.restart`; the restart has worked when a new main pid shows within `control.timeout`,
-    /// which the remediation's restart action waits for.
+    /// Runs the restart's control commands (`control.restart`, or `stop` then `start`) within `control.timeout`
+    /// in all; the restart has worked when a new main pid shows within that time, which the remediation's restart
+    /// action waits for.
     private func restart(_ reason: RestartReason, _ watch: inout Watch) async {
         let config = self.config
-        guard let attachment = config.attachment, let argv = attachment.control[.restart] else {
-            logger.error("attached engine has no control.restart; not restarted", metadata: ["engine": "\(name)"])
+        guard let attachment = config.attachment, let sequence = attachment.restartSequence else {
+            logger.error("attached engine has no control to restart it with; not restarted", metadata: ["engine": "\(name)"])
             return
         }
         let now = Date().timeIntervalSince1970
         if reason.isAutomatic { watch.ledger.record(now: now) }
-        watch.pending = (reason, now + attachment.controlTimeout.seconds)
+        let deadline = now + attachment.controlTimeout.seconds
+        watch.pending = (reason, deadline)
         await history?.append(engine: name, record: .restartScheduled(reason: reason, delay: 0, attempt: 0), at: now)
-        let command = ExecAction(command: argv, executable: argv[0], workingDirectory: config.workingDirectory,
-                                 timeout: attachment.controlTimeout)
-        let outcome = await command.run(environment: ProcessInfo.processInfo.environment.merging(["WARDEN_ENGINE": name]) { $1 },
-                                        orphanGuard: nil)
-        var metadata: Logger.Metadata = ["engine": "\(name)", "command": "\(argv.joined(separator: " "))", "reason": "\(reason.rawValue)"]
-        metadata["result"] = "\(outcome.detail)"
-        if outcome.result == .success {
-            logger.info("attached engine restarted through its control command", metadata: metadata)
-        } else {
-            logger.error("attached engine's control.restart failed", metadata: metadata)
+        let environment = ProcessInfo.processInfo.environment.merging(["WARDEN_ENGINE": name]) { $1 }
+        for argv in sequence {
+            let left = max(deadline - Date().timeIntervalSince1970, 0.1)
+            let command = ExecAction(command: argv, executable: argv[0], workingDirectory: config.workingDirectory,
+                                     timeout: .milliseconds(Int64(left * 1000)))
+            let outcome = await command.run(environment: environment, orphanGuard: nil)
+            let metadata: Logger.Metadata = ["engine": "\(name)", "command": "\(argv.joined(separator: " "))",
+                                             "reason": "\(reason.rawValue)", "result": "\(outcome.detail)"]
+            guard outcome.result == .success else {
+                logger.error("attached engine's control command failed; the restart stops here", metadata: metadata)
+                break
+            }
+            logger.info("attached engine's control command ran", metadata: metadata)
         }
         board.update(name) { $0.ledger = watch.ledger }
         await look(&watch)
@@ -173,21 +182,46 @@ public final class AttachedEngine: EngineRunner {
         await history?.append(engine: name, record: record, at: time)
     }
 
-    /// The main process now; nil for an engine attached with `none`.
-    static func find(_ target: ConfigFile.Attach.Target) -> AttachedProcess.Found? {
-        switch target {
-        case .pidfile(let path):
-            return AttachedProcess.fromPidfile(path)
-        case .process(let match, let user):
-            guard let pattern = try? LinePattern(match) else { return .absent("the pattern does not compile") }
-            var uid: UInt32?
-            if let user {
-                guard let entry = getpwnam(user) else { return .absent("no user \(user) on this host") }
-                uid = entry.pointee.pw_uid
+    /// Finds the main process for one `attach` setting.
+    struct Finder {
+        let target: ConfigFile.Attach.Target
+        private let pattern: Result<LinePattern, ProbeFailure>?
+
+        init(_ target: ConfigFile.Attach.Target) {
+            self.target = target
+            if case .process(let match, _) = target {
+                pattern = Result { () throws(ProbeFailure) in try LinePattern(match) }
+            } else {
+                pattern = nil
             }
-            return AttachedProcess.choose(AttachedProcess.candidates(), matching: pattern, uid: uid, own: getpid())
-        case .none:
-            return nil
+        }
+
+        /// The main process now; nil for an engine attached with `none`.
+        func find() -> AttachedProcess.Found? {
+            switch target {
+            case .pidfile(let path):
+                return AttachedProcess.fromPidfile(path)
+            case .process(_, let user):
+                guard case .success(let pattern)? = pattern else { return .absent("the pattern does not compile") }
+                var uid: UInt32?
+                if let user {
+                    // Looked up at every look: a user created after Warden started is found.
+                    guard let found = Self.uid(of: user) else { return .absent("no user \(user) on this host") }
+                    uid = found
+                }
+                return AttachedProcess.choose(AttachedProcess.candidates(), matching: pattern, uid: uid, own: getpid())
+            case .none:
+                return nil
+            }
+        }
+
+        /// getpwnam_r: engines are looked for on several threads at once, and getpwnam's answer is shared.
+        private static func uid(of user: String) -> UInt32? {
+            var entry = passwd()
+            var result: UnsafeMutablePointer<passwd>?
+            var buffer = [CChar](repeating: 0, count: 16 * 1024)
+            guard getpwnam_r(user, &entry, &buffer, buffer.count, &result) == 0, result != nil else { return nil }
+            return entry.pw_uid
         }
     }
 }

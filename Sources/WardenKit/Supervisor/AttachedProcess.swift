@@ -1,7 +1,8 @@
 import Foundation
 
 /// Finding the main process of an engine another supervisor runs. `choose` is pure, over the processes a
-/// look at /proc saw, so that "more than one match" and "the oldest" are tested without processes.
+/// look at /proc saw (parents included), so that "more than one match", "its own child" and "the oldest" are
+/// tested without processes.
 public enum AttachedProcess {
     /// One process as the finder sees it.
     public struct Candidate: Sendable, Equatable {
@@ -9,12 +10,14 @@ public enum AttachedProcess {
         public var startTicks: UInt64
         public var commandLine: String
         public var uid: UInt32?
+        public var parent: Int32
 
-        public init(pid: Int32, startTicks: UInt64, commandLine: String, uid: UInt32?) {
+        public init(pid: Int32, startTicks: UInt64, commandLine: String, uid: UInt32?, parent: Int32 = 1) {
             self.pid = pid
             self.startTicks = startTicks
             self.commandLine = commandLine
             self.uid = uid
+            self.parent = parent
         }
     }
 
@@ -33,7 +36,8 @@ public enum AttachedProcess {
             candidate.pid != own && (uid == nil || candidate.uid == uid) && pattern.matches(candidate.commandLine)
         }.sorted { ($0.startTicks, $0.pid) < ($1.startTicks, $1.pid) }
         guard let oldest = matches.first else { return .absent("no process matches") }
-        let strangers = matches.dropFirst().filter { !isDescendant($0.pid, of: oldest.pid) }
+        let parents = Dictionary(candidates.map { ($0.pid, $0.parent) }, uniquingKeysWith: { first, _ in first })
+        let strangers = matches.dropFirst().filter { !isDescendant($0.pid, of: oldest.pid, parents: parents) }
         guard strangers.isEmpty else {
             let named = matches.prefix(5).map { "\($0.pid) (\($0.commandLine.prefix(80)))" }.joined(separator: ", ")
             return .absent("\(matches.count) processes match, and Warden does not guess: \(named)")
@@ -41,14 +45,14 @@ public enum AttachedProcess {
         return .process(oldest.pid)
     }
 
-    /// Whether `pid` descends from `ancestor`, by the parent links of /proc.
-    private static func isDescendant(_ pid: Int32, of ancestor: Int32) -> Bool {
+    /// Whether `pid` descends from `ancestor`, by the parent links the look saw.
+    private static func isDescendant(_ pid: Int32, of ancestor: Int32, parents: [Int32: Int32]) -> Bool {
         var current = pid
         for _ in 0..<64 {
-            guard let stat = ProcSystem.read("/proc/\(current)/stat").flatMap({ ProcStat.parse(Substring($0)) }) else { return false }
-            if stat.ppid == ancestor { return true }
-            if stat.ppid <= 1 { return false }
-            current = stat.ppid
+            guard let parent = parents[current] else { return false }
+            if parent == ancestor { return true }
+            if parent <= 1 { return false }
+            current = parent
         }
         return false
     }
@@ -57,12 +61,12 @@ public enum AttachedProcess {
     static func candidates() -> [Candidate] {
         guard let entries = try? FileManager.default.contentsOfDirectory(atPath: "/proc") else { return [] }
         return entries.compactMap { entry -> Candidate? in
-            guard let pid = Int32(entry), let parsed = ProcSystem.read("/proc/\(entry)/stat").flatMap({ ProcStat.parse(Substring($0)) }),
-                  let raw = ProcSystem.read("/proc/\(entry)/cmdline"), !raw.isEmpty else { return nil }
+            guard let pid = Int32(entry), let parsed = stat(of: pid), let raw = ProcSystem.read("/proc/\(entry)/cmdline"), !raw.isEmpty else { return nil }
             let commandLine = raw.split(separator: "\0", omittingEmptySubsequences: false).joined(separator: " ")
                 .trimmingCharacters(in: .whitespaces)
             let owner = (try? FileManager.default.attributesOfItem(atPath: "/proc/\(entry)"))?[.ownerAccountID] as? NSNumber
-            return Candidate(pid: pid, startTicks: parsed.startTicks, commandLine: commandLine, uid: owner?.uint32Value)
+            return Candidate(pid: pid, startTicks: parsed.startTicks, commandLine: commandLine, uid: owner?.uint32Value,
+                             parent: parsed.ppid)
         }
     }
 
@@ -77,7 +81,11 @@ public enum AttachedProcess {
 
     /// Whether a process with this pid exists and is not a zombie.
     static func isRunning(_ pid: Int32) -> Bool {
-        guard let stat = ProcSystem.read("/proc/\(pid)/stat").flatMap({ ProcStat.parse(Substring($0)) }) else { return false }
+        guard let stat = stat(of: pid) else { return false }
         return stat.state != "Z"
+    }
+
+    private static func stat(of pid: Int32) -> ProcStat? {
+        ProcSystem.read("/proc/\(pid)/stat").flatMap { ProcStat.parse(Substring($0)) }
     }
 }

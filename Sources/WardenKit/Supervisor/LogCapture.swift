@@ -3,7 +3,8 @@ import Synchronization
 
 /// One line an engine printed. The single stream type that log rules, heartbeats and counters consume.
 public struct LogLine: Sendable, Equatable {
-    public enum Stream: String, Sendable { case stdout, stderr }
+    /// `file`: a line of a log file the engine writes itself (`logs.follow`).
+    public enum Stream: String, Sendable { case stdout, stderr, file }
 
     public var engine: String
     public var stream: Stream

@@ -31,14 +31,20 @@ struct DemoWarden {
 
     /// `extra` adds top-level config keys; `edit` may change the engine's config (to break an action on purpose).
     static func start(_ name: String = #function, extra: String = "", environment: [String: String] = [:],
-                      edit: (inout ConfigFile.Engine) -> Void = { _ in }) async throws -> DemoWarden {
+                      edit: (inout ConfigFile.Engine) async throws -> Void = { _ in }) async throws -> DemoWarden {
         await DemoSlots.shared.acquire()
         let directory = TempDirectory(name)
         let enginePort = freePort()
         let brokerPort = freePort()
         let broker = try BrokerStandIn(port: brokerPort)
         var engine = demoEngine(directory: directory, enginePort: enginePort, brokerPort: brokerPort)
-        edit(&engine)
+        do {
+            try await edit(&engine)
+        } catch {
+            broker.stop()
+            DemoSlots.shared.release()
+            throw error
+        }
         let engines = try ConfigFile.engineEntries([engine])
         let warden = try WardenProcess(directory: directory, engines: engines, extra: extra, environment: environment)
         let demo = DemoWarden(directory: directory, warden: warden, broker: broker, enginePort: enginePort, engine: engine)

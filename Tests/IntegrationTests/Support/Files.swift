@@ -59,6 +59,38 @@ func runToEnd(_ executable: String, _ arguments: [String], in directory: String?
     return (process.terminationStatus, String(decoding: data, as: UTF8.self))
 }
 
+/// Runs `argv` (argv[0] a path) to its end, stdin from /dev/null, and returns its exit status (128 + n for a death
+/// by signal n) and its interleaved stdout and stderr. The wait happens on a thread of its own: the test run's
+/// cooperative pool has a thread per core, and a test blocking one starves the servers other tests run in
+/// process. The output goes through a file, so that a daemon the program leaves behind holding it does not hold
+/// up the wait.
+func spawnToEnd(_ argv: [String]) async -> (status: Int32, output: String) {
+    await withCheckedContinuation { continuation in
+        Thread { continuation.resume(returning: spawnAndWait(argv)) }.start()
+    }
+}
+
+private func spawnAndWait(_ argv: [String]) -> (status: Int32, output: String) {
+    let outputPath = NSTemporaryDirectory() + "warden-spawn-\(UUID().uuidString)"
+    defer { unlink(outputPath) }
+    var actions = posix_spawn_file_actions_t()
+    posix_spawn_file_actions_init(&actions)
+    defer { posix_spawn_file_actions_destroy(&actions) }
+    posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+    posix_spawn_file_actions_addopen(&actions, 1, outputPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+    posix_spawn_file_actions_adddup2(&actions, 1, 2)
+    let arguments: [UnsafeMutablePointer<CChar>?] = argv.map { strdup($0) } + [nil]
+    defer { arguments.forEach { free($0) } }
+    var pid: pid_t = 0
+    let spawned = posix_spawn(&pid, argv[0], &actions, nil, arguments, environ)
+    guard spawned == 0 else { return (-1, "cannot run \(argv[0]): \(String(cString: strerror(spawned)))") }
+    var status: Int32 = 0
+    while waitpid(pid, &status, 0) < 0, errno == EINTR {}
+    let output = (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? ""
+    let signal = status & 0x7F
+    return (signal == 0 ? (status >> 8) & 0xFF : 128 + signal, output)
+}
+
 /// Runs a generator of the repository (`dashboards/generate.py`, `alerts/generate.py`) from a copy in a fresh
 /// directory, where it writes its default output beside itself, and returns that directory. A failing
 /// generator fails the test.

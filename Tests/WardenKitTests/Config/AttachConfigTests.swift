@@ -17,7 +17,7 @@ struct AttachConfigTests {
         let engine = try #require(try loader.parse(yaml, file: "warden.yml", baseDirectory: "/etc/warden").engines.first)
         let attachment = try #require(engine.attachment)
         #expect(attachment.target == .pidfile("/tmp/run/bot.pid") && attachment.interval == .seconds(2))
-        #expect(attachment.control[.restart] == ["/usr/bin/sh", "-c", "supervisorctl restart bot"] && attachment.controlTimeout == .seconds(30))
+        #expect(attachment.restartSequence == [["/usr/bin/sh", "-c", "supervisorctl restart bot"]] && attachment.controlTimeout == .seconds(30))
         #expect(attachment.how == "pidfile /tmp/run/bot.pid")
         let model = try loader.readModel(yaml, file: "warden.yml")
         let encoded = try model.yaml()
@@ -75,6 +75,31 @@ struct AttachConfigTests {
         #expect(why.hasPrefix("2 processes match") && why.contains("100 (python3 bot.py --live)") && why.contains("200 ("), "\(why)")
         #expect(AttachedProcess.choose([editor], matching: pattern, uid: nil, own: 1) == .absent("no process matches"))
         #expect(AttachedProcess.choose([bot], matching: pattern, uid: nil, own: 100) == .absent("no process matches"), "never Warden itself")
+        // A worker the bot forked (through a shell in between) carries the bot's command line: the bot is still one.
+        let shell = AttachedProcess.Candidate(pid: 101, startTicks: 6, commandLine: "sh -c worker", uid: 1000, parent: 100)
+        let worker = AttachedProcess.Candidate(pid: 102, startTicks: 7, commandLine: "python3 bot.py --worker", uid: 1000, parent: 101)
+        #expect(AttachedProcess.choose([worker, shell, bot], matching: pattern, uid: nil, own: 1) == .process(100))
+    }
+
+    /// Without `control.restart`, a restart runs `stop` then `start`; one of those alone is refused at its line.
+    @Test func stopThenStartStandsInForARestartCommand() throws {
+        let yaml = """
+            engines:
+              - name: bot
+                attach: {process: {match: "node bot.js"}}
+                control: {stop: [sh, -c, "pm2 stop bot"], start: [sh, -c, "pm2 start bot"]}
+            """
+        let engine = try #require(try loader.parse(yaml, file: "warden.yml", baseDirectory: "/etc/warden").engines.first)
+        #expect(engine.attachment?.restartSequence == [["/usr/bin/sh", "-c", "pm2 stop bot"], ["/usr/bin/sh", "-c", "pm2 start bot"]])
+        #expect(engine.attachment?.restartedBy == "/usr/bin/sh -c pm2 stop bot, then /usr/bin/sh -c pm2 start bot")
+        let found = configIssues("""
+            engines:
+              - name: bot
+                attach: {process: {match: "node bot.js"}}
+                control:
+                  stop: [pm2, stop, bot]
+            """).map(\.description)
+        #expect(found.contains { $0.contains(":5: engines[0].control.stop: stop needs start beside it") }, "\(found)")
     }
 
     /// Started by Warden or found: switching waits for a restart of Warden; a new pidfile is taken in place.
@@ -84,6 +109,8 @@ struct AttachConfigTests {
         let moved = try loader.readModel("engines: [{name: bot, attach: {pidfile: b.pid}}]", file: "w.yml")
         let switched = ConfigChange(from: started, to: attached)
         #expect(switched.waitingForRestart == ["engines[bot]: command or attach"] && switched.restarted.isEmpty)
-        #expect(ConfigChange(from: attached, to: moved).restarted == ["bot"])
+        let found = ConfigChange(from: attached, to: moved)
+        #expect(found.reattached == ["bot"] && found.restarted.isEmpty, "nothing of an attached engine's is Warden's to restart")
+        #expect(found.summary == "found anew: bot")
     }
 }

@@ -35,6 +35,14 @@ struct ConfigChangeTests {
         #expect(ConfigChange(from: Self.running, to: next).restarted == ["a"])
     }
 
+    @Test func aFollowedLogFileIsWatchingAndRestartsNothing() {
+        var next = Self.running
+        next.engines[0].logs.follow = "/var/log/bot/bot.log"
+        let change = ConfigChange(from: Self.running, to: next)
+        #expect(change.restarted.isEmpty)
+        #expect(change.rewatched == ["a"])
+    }
+
     @Test func enginesComeAndGoByNameAndOrderAloneChangesNothing() {
         var next = Self.running
         next.engines = [Self.engine("c"), Self.engine("a"), Self.engine("d")]

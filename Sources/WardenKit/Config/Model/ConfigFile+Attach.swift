@@ -35,7 +35,9 @@ extension ConfigFile {
     }
 
     /// `control:`: how Warden acts on an attached engine through the supervisor that runs it, each an argv
-    /// (`["supervisorctl", "restart", "bot"]`). A restart succeeds when a new main process runs within `timeout`.
+    /// (`["supervisorctl", "restart", "bot"]`). A restart runs `restart`, or, without it, `stop` then `start`
+    /// (for a supervisor whose restart does something else); it succeeds when a new main process runs within
+    /// `timeout`.
     public struct Control: Sendable, Equatable, Encodable {
         public var restart: [String]?
         public var stop: [String]?
@@ -43,5 +45,20 @@ extension ConfigFile {
         @DurationNotation public var timeout: Duration = .seconds(60)
 
         enum CodingKeys: String, CodingKey { case restart, stop, start, timeout }
+
+        /// The commands a restart runs, in order; none: Warden cannot restart the engine.
+        public var restartSequence: [[String]]? {
+            if let restart { return [restart] }
+            if let stop, let start { return [stop, start] }
+            return nil
+        }
+
+        func validate() -> [ConfigProblem] {
+            switch (stop, start) {
+            case (_?, nil): [ConfigProblem(CodingKeys.stop, "stop needs start beside it: a restart runs stop, then start")]
+            case (nil, _?): [ConfigProblem(CodingKeys.start, "start needs stop beside it: a restart runs stop, then start")]
+            default: []
+            }
+        }
     }
 }

@@ -127,17 +127,20 @@ extension ConfigFile {
         }
     }
 
-    /// `logs:`: where the engine's output goes and how much of it is kept.
+    /// `logs:`: where the engine's output goes and how much of it is kept, and a file it writes itself.
     public struct Logs: Sendable, Equatable, Encodable {
         /// Relative to the config file's directory; none: `<state_dir>/logs/<name>.log`.
         public var file: String?
+        /// A log file the engine (or its own supervisor) writes, read by the log rules as it grows, across
+        /// rotations. Relative to the config file's directory; none: the rules read only captured output.
+        public var follow: String?
         /// The output rotates at 10 MB and 5 files are kept: 50 MB of history at most.
         @ByteSizeNotation public var maxSize: Int64 = 10_000_000
         public var maxFiles = 5
 
         static let smallestMaxSize: Int64 = 1024
 
-        enum CodingKeys: String, CodingKey { case file, maxSize = "max_size", maxFiles = "max_files" }
+        enum CodingKeys: String, CodingKey { case file, follow, maxSize = "max_size", maxFiles = "max_files" }
 
         func validate() -> [ConfigProblem] {
             maxSize < Self.smallestMaxSize ? [ConfigProblem(CodingKeys.maxSize, "must be at least 1KiB")] : []

@@ -100,6 +100,7 @@ extension ConfigFile.Logs {
     static func read(_ map: MappingReader) -> Self? {
         var logs = Self()
         logs.file = map[CodingKeys.file]?.string()
+        logs.follow = map[CodingKeys.follow]?.string()
         logs.maxSize = map[CodingKeys.maxSize]?.byteSize() ?? logs.maxSize
         map.report(logs.validate())
         logs.maxFiles = map[CodingKeys.maxFiles]?.int(in: 1...1000) ?? logs.maxFiles
@@ -154,6 +155,7 @@ extension ConfigFile.Control {
         control.stop = argv(.stop)
         control.start = argv(.start)
         control.timeout = map[CodingKeys.timeout]?.duration(allowZero: false) ?? control.timeout
+        map.report(control.validate())
         return control
     }
 }
