@@ -83,10 +83,11 @@ struct ChaosTests {
         #expect(db?.failure?.contains("database is locked") == true, "\(db?.failure ?? "no reason")")
         let beat = try #require(try await probe("beat"))
         #expect(beat.success && Date().timeIntervalSince1970 - beat.at < 2, "the other probe kept running")
-        // A server that waited on the lock would show it in whole busy timeouts, or in the whole 30 s.
+        // A server that waited on the lock would show it in whole busy timeouts (the median), or in the whole 30 s (the
+        // slowest answer; a busy machine may hold one answer up a second or so for reasons of its own).
         #expect(during.median < max(0.1, before.median * 5), "median \(during.median) s against \(before.median) s before")
-        #expect(during.max < 1, "slowest answer during the lock: \(during.max) s")
-        locker.waitUntilExit()
+        #expect(during.max < 5, "slowest answer during the lock: \(during.max) s")
+        try await eventually(timeout: .seconds(10), "the locker lets go") { !locker.isRunning }
         try await eventually(timeout: .seconds(10), "the database reads again once the lock is gone") {
             try await probe("db")?.success == true
         }

@@ -65,9 +65,9 @@ public struct HealthEvaluator: Sendable {
         for measurement in reading.measurements {
             let value = reading.aged(measurement.value, of: measurement.check, now: now)
             if measurement.check == .decisionAge, let state = stateExplains, let component = measurement.check.component {
-                add(component, Finding(check: .decisionAge, level: .healthy, value: value, threshold: nil,
-                                       message: "decision age \(HealthCheck.decisionAge.format(value)), not judged while engine state "
-                                           + "(\(state.subject ?? "")) is \(state.detail ?? "not as expected")"))
+                var shown = Finding.judged(.decisionAge, value, .off)
+                shown.message += ", not judged while engine state (\(state.subject ?? "")) is \(state.detail ?? "not as expected")"
+                add(component, shown)
                 continue
             }
             judge(measurement.check, value, subject: measurement.subject, detail: measurement.detail)
