@@ -134,6 +134,42 @@ struct SupervisionTests {
         }
     }
 
+    /// A child that writes its own log file (and rotates it by renaming every ten lines) is read through
+    /// `logs.follow`, beside what it prints: no line of the file is lost across the rotations.
+    @Test func aChildThatLogsToAFileIsFollowedAcrossItsOwnRotations() async throws {
+        let directory = TempDirectory()
+        _ = directory.write("bot.sh", """
+            i=0
+            while :; do
+              i=$((i + 1))
+              echo "FILE tick $i" >> bot.log
+              [ $((i % 10)) -eq 0 ] && mv bot.log bot.log.1
+              echo "STDOUT tick $i"
+              sleep 0.05
+            done
+            """)
+        let warden = try WardenProcess(directory: directory, engines: """
+              - name: bot
+                command: [sh, bot.sh]
+                working_dir: \(directory.path)
+                logs: {follow: bot.log}
+                log_rules:
+                  - {name: file_ticks, match: "^FILE tick"}
+                  - {name: printed_ticks, match: "^STDOUT tick"}
+            """)
+        try await warden.waitReady()
+        try await eventually("three rotations pass while both streams are counted\n\(warden.log)") {
+            let metrics = try await warden.metrics()
+            let file = metric(metrics, #"warden_log_rule_matches_total{engine="bot",rule="file_ticks"}"#) ?? 0
+            let printed = metric(metrics, #"warden_log_rule_matches_total{engine="bot",rule="printed_ticks"}"#) ?? 0
+            // A file found at the first look is read from its end, and the file is looked at four times a second:
+            // a few lines apart, never more.
+            return printed > 30 && abs(file - printed) <= 8
+        }
+        warden.signal(SIGTERM)
+        #expect(try await warden.waitExit() == 0)
+    }
+
     @Test func resourcesOfTheWholeTreeAreSampled() async throws {
         let directory = TempDirectory()
         let engine = try SupervisedEngine(directory: directory, yaml: """
