@@ -73,7 +73,11 @@ struct CheckConfig: ParsableCommand {
         print("Checking \(file)")
         do {
             let config = try ConfigLoader().load(file: file)
-            print("  SUCCESS: \(config.engines.count) engine(s): \(config.engines.map(\.name).joined(separator: ", "))")
+            if config.engines.isEmpty {
+                print("  SUCCESS: no engines yet: Warden serves its status and metrics and watches nothing until one is added")
+            } else {
+                print("  SUCCESS: \(config.engines.count) engine(s): \(config.engines.map(\.name).joined(separator: ", "))")
+            }
         } catch {
             print("  FAILED: \(error.issues.count) problem(s)")
             for issue in error.issues { print("  \(issue)") }
@@ -83,10 +87,10 @@ struct CheckConfig: ParsableCommand {
 }
 
 struct Version: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Print Warden's version.")
+    static let configuration = CommandConfiguration(abstract: "Print Warden's version, the git revision it was built from and when.")
 
     func run() {
-        print("warden \(WardenVersion.current)")
+        print(WardenVersion.description)
     }
 }
 

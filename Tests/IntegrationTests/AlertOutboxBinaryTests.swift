@@ -48,7 +48,7 @@ struct AlertOutboxBinaryTests {
         #expect(warden.log.contains("alert: desk-7 test: hello"))
         #expect(try await warden.status().instance == "desk-7")
         #expect(try await http(warden.base + "/").body.contains("<h1>Warden · desk-7</h1>"))
-        #expect(metric(try await warden.metrics(), #"warden_build_info{version="\#(WardenVersion.current)",instance_name="desk-7"}"#) == 1)
+        #expect(metric(try await warden.metrics(), #"warden_build_info{version="\#(WardenVersion.current)",revision="\#(WardenVersion.revision)",instance_name="desk-7"}"#) == 1)
     }
 
     @Test func fiftyQueuedAlertsSurviveASIGKILLAndArriveOnceInOrderWithoutASecretInSight() async throws {

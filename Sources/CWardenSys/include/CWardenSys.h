@@ -88,3 +88,8 @@ void warden_hmac_sha256(const void *key, size_t key_length, const void *data, si
 /// Sends one datagram of systemd's notify protocol (`READY=1`, `WATCHDOG=1`, `STOPPING=1`) to the socket
 /// NOTIFY_SOCKET names; a leading '@' is the abstract namespace. Returns 0 or an errno value.
 int warden_notify(const char *socket_path, const char *message);
+
+/// The git revision the binary was built from, or "unknown" for a build other than scripts/package's.
+const char *warden_build_revision(void);
+/// When it was built, as UTC ISO 8601 (`SOURCE_DATE_EPOCH` when set, for a reproducible build), or "unknown".
+const char *warden_build_date(void);

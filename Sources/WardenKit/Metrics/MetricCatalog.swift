@@ -13,8 +13,8 @@ public struct MetricFamily: Sendable, Hashable {
 public enum Catalog {
     // MARK: Warden itself
     public static let buildInfo = MetricFamily(name: "warden_build_info", kind: .gauge,
-        help: "Always 1; version says which Warden is running, instance_name which Warden this is (its config's instance).",
-        labels: ["version", "instance_name"])
+        help: "Always 1; version and revision say which Warden is running, instance_name which Warden this is (its config's instance).",
+        labels: ["version", "revision", "instance_name"])
     public static let storeWriteFailures = MetricFamily(name: "warden_store_write_failures_total", kind: .counter,
         help: "Writes to Warden's own database that failed (full disk, read-only filesystem).", labels: [])
     public static let configReloadSuccessful = MetricFamily(name: "warden_config_last_reload_successful", kind: .gauge,

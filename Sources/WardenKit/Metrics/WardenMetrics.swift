@@ -7,6 +7,7 @@ import Synchronization
 /// the checks' values are those of each engine's latest reading, with ages grown to the scrape's instant.
 public struct WardenMetrics: Sendable {
     let version: String
+    let revision: String
     /// The config's `instance`, the `instance_name` label of `warden_build_info`.
     let instance: String
     let board: StatusBoard
@@ -18,7 +19,7 @@ public struct WardenMetrics: Sendable {
     let reloads: ReloadRecord?
     let heartbeatStats: HeartbeatStats?
 
-    public init(version: String, instance: String = ProcessInfo.processInfo.hostName, board: StatusBoard, store: WardenStore?, system: ProcSystem,
+    public init(version: String, revision: String = WardenVersion.revision, instance: String = ProcessInfo.processInfo.hostName, board: StatusBoard, store: WardenStore?, system: ProcSystem,
                 actionKinds: @escaping @Sendable () -> [String: Set<String>] = { [:] }, alertStats: AlertStats? = nil,
                 reloads: ReloadRecord? = nil, heartbeatStats: HeartbeatStats? = nil) {
         self.alertStats = alertStats
@@ -26,6 +27,7 @@ public struct WardenMetrics: Sendable {
         self.heartbeatStats = heartbeatStats
         self.instance = instance
         self.version = version
+        self.revision = revision
         self.board = board
         self.store = store
         self.system = system
@@ -50,7 +52,7 @@ public struct WardenMetrics: Sendable {
     public func renderBuffer(now: Double = Date().timeIntervalSince1970) -> ByteBuffer {
         var out = ExpositionWriter(into: spare.take())
         defer { spare.keep(out.buffer) }
-        out.write(Catalog.buildInfo, [.init([version, instance], 1)])
+        out.write(Catalog.buildInfo, [.init([version, revision, instance], 1)])
         if let store { out.write(Catalog.storeWriteFailures, Double(store.writeFailures)) }
         if let reloads {
             let last = reloads.last

@@ -8,8 +8,15 @@ import NIOSSL
 import ServiceLifecycle
 import Synchronization
 
+/// Which Warden this is. The version is written here and nowhere else (`scripts/package` asks the built binary);
+/// the revision and build date are given to the compiler by `scripts/package`, and read "unknown" in a build that
+/// did not give them.
 public enum WardenVersion {
     public static let current = "0.1.0"
+    public static let revision = String(cString: warden_build_revision())
+    public static let buildDate = String(cString: warden_build_date())
+    /// What `warden version` prints: `warden 0.1.0 (revision 1a2b3c4, built 2026-12-06T12:00:00Z)`.
+    public static var description: String { "warden \(current) (revision \(revision), built \(buildDate))" }
 }
 
 /// Assembles Warden from a validated config and runs it. `run()` reads as the list of what Warden is: the
@@ -70,6 +77,9 @@ public struct WardenAgent: Sendable {
                                     priorActions: priorActions.map(\.at), router: alerting.router)
         if config.remediation.dryRun {
             logger.notice("remediation runs dry: actions are logged and audited, none is taken")
+        }
+        if config.engines.isEmpty {
+            logger.notice("no engines in the config: Warden serves its status and metrics and watches nothing until one is added and the config reloaded")
         }
         let watching = parts.watching(config, remediator: remediator, priorActions: priorActions, rewatched: [])
         let current = Running(Current(config: config, alerting: alerting, receiver: watching.receiver))

@@ -19,6 +19,21 @@ struct ConfigLoaderTests {
         }
     }
 
+    /// The package's /etc/warden/warden.yml loads and runs nothing; the engine it shows in a comment loads too,
+    /// once uncommented and pointed at a program that exists.
+    @Test func thePackagedConfigWatchesNothingUntilAnEngineIsAdded() throws {
+        let shipped = try String(contentsOfFile: Repository.root + "/packaging/warden.yml", encoding: .utf8)
+        let config = try loader.parse(shipped, file: "warden.yml", baseDirectory: "/etc/warden")
+        #expect(config.engines.isEmpty && config.stateDirectory == "/var/lib/warden")
+        let example = shipped.split(separator: "\n").drop { $0 != "# engines:" }
+            .map { $0.hasPrefix("# ") ? String($0.dropFirst(2)) : String($0) }
+            .joined(separator: "\n")
+            .replacingOccurrences(of: "/srv/bot/.venv/bin/python", with: "/bin/sh")
+            .replacingOccurrences(of: "working_dir: /srv/bot", with: "working_dir: /tmp")
+        let edited = shipped.replacingOccurrences(of: "engines: []", with: "") + "\n" + example
+        #expect(try loader.parse(edited, file: "warden.yml", baseDirectory: "/etc/warden").engines.map(\.name) == ["bot"], "\(edited)")
+    }
+
     @Test func aMinimalConfigGetsTheDocumentedDefaults() throws {
         let config = try parse("""
             engines:

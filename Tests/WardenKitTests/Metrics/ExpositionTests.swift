@@ -149,7 +149,7 @@ struct ExpositionTests {
         }
         let alerts = AlertStats(channels: ["ops"])
         alerts.count("ops", "delivered", 2)
-        let metrics = WardenMetrics(version: "1.2.3", instance: "desk-7", board: board, store: nil, system: ProcSystem(),
+        let metrics = WardenMetrics(version: "1.2.3", revision: "1a2b3c4", instance: "desk-7", board: board, store: nil, system: ProcSystem(),
                                     actionKinds: { ["bot": ["restart", "http"]] }, alertStats: alerts)
         func shown() -> String {
             metrics.render(now: now).split(separator: "\n", omittingEmptySubsequences: false)

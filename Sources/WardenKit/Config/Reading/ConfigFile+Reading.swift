@@ -36,7 +36,6 @@ extension ConfigFile {
                 // pass still checks what it refers to.
                 file.engines.append(engine)
             }
-            if list.isEmpty { top[CodingKeys.engines]?.fail("at least one engine is required") }
         }
         return file
     }
