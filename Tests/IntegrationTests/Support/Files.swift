@@ -81,8 +81,20 @@ private func spawnAndWait(_ argv: [String]) -> (status: Int32, output: String) {
     posix_spawn_file_actions_adddup2(&actions, 1, 2)
     let arguments: [UnsafeMutablePointer<CChar>?] = argv.map { strdup($0) } + [nil]
     defer { arguments.forEach { free($0) } }
+    // The program starts with no signal blocked and every signal at its default, whatever this test process's
+    // thread had: a daemon it leaves behind (supervisord) must hear the SIGTERM that stops it.
+    var attributes = posix_spawnattr_t()
+    posix_spawnattr_init(&attributes)
+    defer { posix_spawnattr_destroy(&attributes) }
+    var none = sigset_t()
+    sigemptyset(&none)
+    var all = sigset_t()
+    sigfillset(&all)
+    posix_spawnattr_setsigmask(&attributes, &none)
+    posix_spawnattr_setsigdefault(&attributes, &all)
+    posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
     var pid: pid_t = 0
-    let spawned = posix_spawn(&pid, argv[0], &actions, nil, arguments, environ)
+    let spawned = posix_spawn(&pid, argv[0], &actions, &attributes, arguments, environ)
     guard spawned == 0 else { return (-1, "cannot run \(argv[0]): \(String(cString: strerror(spawned)))") }
     var status: Int32 = 0
     while waitpid(pid, &status, 0) < 0, errno == EINTR {}

@@ -407,35 +407,29 @@ def r_klines(st, q):
     return 200, [m.candle(o, iv, now) for o in opens if o >= 0]
 
 
-def r_ticker_24hr(st, q):
+def per_market(st, q, one):
+    """`one(market, now)` for the market `symbol` names, or for every market when none is named; a symbol
+    the exchange does not list is refused as Binance refuses it."""
     sel, single = sel_markets(st, q)
     if sel is None:
         return bad_symbol()
     now = now_ms()
-    return 200, (sel.ticker(now) if single else [m.ticker(now) for m in sel])
+    return 200, (one(sel, now) if single else [one(m, now) for m in sel])
+
+
+def r_ticker_24hr(st, q):
+    return per_market(st, q, lambda m, now: m.ticker(now))
 
 
 def r_ticker_price(st, q):
-    sel, single = sel_markets(st, q)
-    if sel is None:
-        return bad_symbol()
-    now = now_ms()
-
-    def one(m):
-        return {"symbol": m.symbol, "price": m.fmt(m.price(now))}
-    return 200, (one(sel) if single else [one(m) for m in sel])
+    return per_market(st, q, lambda m, now: {"symbol": m.symbol, "price": m.fmt(m.price(now))})
 
 
 def r_book_ticker(st, q):
-    sel, single = sel_markets(st, q)
-    if sel is None:
-        return bad_symbol()
-    now = now_ms()
-
-    def one(m):
+    def one(m, now):
         t = m.ticker(now)
         return {k: t[k] for k in ("symbol", "bidPrice", "bidQty", "askPrice", "askQty")}
-    return 200, (one(sel) if single else [one(m) for m in sel])
+    return per_market(st, q, one)
 
 
 def r_depth(st, q):
