@@ -24,9 +24,33 @@ class Agent:
         self.process.stop()
 
 
+class Build:
+    """A Warden build under test: the label its rows carry, the directory of its `warden` and `warden-demo-engine`,
+    and what kind of build it is (for the report's header)."""
+
+    def __init__(self, label, directory, kind):
+        self.label = label
+        self.directory = directory
+        self.kind = kind
+
+    def binary(self, name):
+        return os.path.join(self.directory, name)
+
+
+def wardens():
+    """The Warden builds measured side by side, in the order of their rows: the release build under test, then
+    the statically linked one when there is one (`benchmarks/run --static-dir`). Footprint, respawn and scrape
+    take their Warden rows from this list; the other comparisons measure the release build alone."""
+    builds = [Build("Warden", common.RELEASE, "release build")]
+    if common.STATIC_RELEASE:
+        where = os.path.relpath(common.STATIC_RELEASE, common.ROOT)
+        builds.append(Build("Warden (static)", common.STATIC_RELEASE, f"release build, --static-swift-stdlib, {where}"))
+    return builds
+
+
 def binary(name):
     """A product of the release build under test (`benchmarks/run --release-dir` picks another build)."""
-    return os.path.join(common.RELEASE, name)
+    return wardens()[0].binary(name)
 
 
 def bench(*arguments):
@@ -35,16 +59,21 @@ def bench(*arguments):
                           check=True).stdout.strip()
 
 
-def demo_engine_entry(name, directory, interval="5s", soak=False):
+def demo_engine_entry(name, directory, interval="5s", soak=False, build=None):
     """The demo engine as `warden demo` wires it (every probe, check and policy), from warden-bench, so the
     benchmark measures the config users see rather than a copy of it; `soak` raises its budgets for an hour of
-    dense faults. Returns (yaml, engine port)."""
+    dense faults. The engine is `build`'s (the release build's by default). Returns (yaml, engine port)."""
     engine_port, broker_port = free_port(), free_port()
     os.makedirs(directory, exist_ok=True)
     yaml = subprocess.run([binary("warden-bench"), "demo-config", name, directory, str(engine_port),
                            str(broker_port), interval] + (["soak"] if soak else []),
                           capture_output=True, text=True, check=True).stdout
-    return yaml, engine_port
+    # warden-bench names the engine beside itself, in the release build: another build (a static one has no
+    # warden-bench) runs its own engine, so that it is measured with what it would be shipped with.
+    release_engine = binary("warden-demo-engine")
+    if release_engine not in yaml:
+        raise RuntimeError(f"warden-bench demo-config no longer names {release_engine}:\n{yaml}")
+    return yaml.replace(release_engine, (build or wardens()[0]).binary("warden-demo-engine")), engine_port
 
 
 def demo_engine_argv(directory):
@@ -52,11 +81,13 @@ def demo_engine_argv(directory):
             f"127.0.0.1:{free_port()}", "--broker-port", str(free_port())]
 
 
-def start_warden(directory, engines_yaml, extra="", name="warden", env=None):
+def start_warden(directory, engines_yaml, extra="", name="warden", env=None, build=None):
+    """`build`'s warden (the release build's by default) running this config."""
     port = free_port()
     config = write(directory, "warden.yml",
                    f"listen: 127.0.0.1:{port}\nstate_dir: {directory}/state\n{extra}engines:\n{engines_yaml}")
-    process = Process([binary("warden"), "run", "--config", config], os.path.join(directory, "warden.log"),
+    process = Process([(build or wardens()[0]).binary("warden"), "run", "--config", config],
+                      os.path.join(directory, "warden.log"),
                       env={**os.environ, **(env or {})})
     wait_http(port, "/readyz", what=f"warden ready (log: {process.log_path})")
     return Agent(name, process, port, directory)
@@ -170,7 +201,8 @@ def version(argv):
 
 def versions():
     return {
-        "warden": version([binary("warden"), "version"]) + " (release build)",
+        **{build.label.lower(): f"{version([build.binary('warden'), 'version'])} ({build.kind})"
+           for build in wardens()},
         "supervisord": version(["supervisord", "--version"]),
         "monit": version(["monit", "-V"]),
         "process-exporter": version(["prometheus-process-exporter", "-version"]),

@@ -4,6 +4,7 @@ import atexit
 import ctypes
 import http.client
 import os
+import re
 import signal
 import socket
 import statistics
@@ -12,6 +13,8 @@ import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 RELEASE = os.path.join(ROOT, ".build", "release")
+# A statically linked build measured beside RELEASE (`benchmarks/run --static-dir`); None: no such rows.
+STATIC_RELEASE = None
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 _libc = ctypes.CDLL(None, use_errno=True)
@@ -122,13 +125,13 @@ def _status_bytes(pid, field):
 
 
 def memory(pid):
-    """RSS, PSS (shared pages divided among their users) and RssAnon (memory only this process holds)."""
-    pss = 0
+    """RSS, PSS (shared pages divided among their users), RssAnon (the heap and stacks: memory only this process
+    holds) and private (USS: every page no other process maps, its own text and data included; what stopping it
+    would give back)."""
     with open(f"/proc/{pid}/smaps_rollup") as f:
-        for line in f:
-            if line.startswith("Pss:"):
-                pss = int(line.split()[1]) * 1024
-    return {"rss": _status_bytes(pid, "VmRSS"), "pss": pss, "anon": _status_bytes(pid, "RssAnon")}
+        rollup = {line.split(":")[0]: int(line.split()[1]) * 1024 for line in f if line.split()[-1] == "kB"}
+    return {"rss": _status_bytes(pid, "VmRSS"), "pss": rollup["Pss"], "anon": _status_bytes(pid, "RssAnon"),
+            "private": rollup["Private_Clean"] + rollup["Private_Dirty"]}
 
 
 def cpu_seconds(pid):
@@ -202,6 +205,18 @@ def ratio(warden, peer, digits=2):
         return "–"
     value = warden.median / peer.median
     return f"{value:.{max(digits, 3) if value < 0.01 else digits}f}"
+
+
+def ratios(builds, figures, row, digits=2):
+    """A row's ratio cells, one column per Warden build measured (`agents.wardens()`): that build's median over
+    the row's (`figures` holds Figures by row label), blank on the build's own row."""
+    return ["" if build.label == row else ratio(figures[build.label], figures[row], digits) for build in builds]
+
+
+def tag(label):
+    """A row label as part of a file name: lower case, each run of other characters one dash ("Warden (static)"
+    becomes "warden-static")."""
+    return re.sub(r"[^a-z0-9_]+", "-", label.lower()).strip("-")
 
 
 def alternate(rounds, contestants, trial):

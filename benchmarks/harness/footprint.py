@@ -3,12 +3,15 @@ import os
 import time
 
 from .agents import (demo_engine_argv, demo_engine_entry, start_monit, start_node_exporter, start_process_exporter,
-                     start_supervisord, start_warden)
-from .common import Figures, Process, cpu_seconds, http_request, memory, write
+                     start_supervisord, start_warden, wardens)
+from .common import Figures, Process, cpu_seconds, http_request, memory, ratio, ratios, tag, write
 from .report import Section
 
 WARM_UP = 10
 SCRAPE_EVERY = 5
+# What a second Warden build is compared on: (name, key in the samples, unit, decimals).
+MEASURES = [("RSS", "rss", "MB", 1), ("PSS", "pss", "MB", 1), ("RssAnon", "anon", "MB", 1),
+            ("private", "private", "MB", 1), ("CPU", "cpu", "% of a core", 2)]
 
 
 def run(ctx):
@@ -20,8 +23,12 @@ def run(ctx):
         engines.append(process)
         return process
 
-    def warden(directory):
-        return start_warden(directory, demo_engine_entry("demo", directory, interval="5s")[0])
+    def warden(build):
+        """Starts `build`'s warden around that build's own demo engine."""
+        def start(directory):
+            return start_warden(directory, demo_engine_entry("demo", directory, interval="5s", build=build)[0],
+                                build=build)
+        return start
 
     def supervisord(directory):
         return start_supervisord(directory, demo_engine_argv(directory))
@@ -46,12 +53,14 @@ def run(ctx):
     def node_exporter(directory):
         return start_node_exporter(directory)
 
-    contestants = [("Warden", warden), ("supervisord", supervisord), ("monit", monit),
-                   ("process-exporter", process_exporter), ("node_exporter", node_exporter)]
-    samples = {name: {"rss": [], "pss": [], "anon": [], "cpu": []} for name, _ in contestants}
+    builds = wardens()
+    contestants = [(build.label, warden(build)) for build in builds] + [
+        ("supervisord", supervisord), ("monit", monit), ("process-exporter", process_exporter),
+        ("node_exporter", node_exporter)]
+    samples = {name: {"rss": [], "pss": [], "anon": [], "private": [], "cpu": []} for name, _ in contestants}
     for index in range(2):
         for name, start in contestants:
-            directory = ctx.directory(f"footprint-{name}-{index}")
+            directory = ctx.directory(f"footprint-{tag(name)}-{index}")
             agent = start(directory)
             try:
                 time.sleep(WARM_UP)
@@ -78,22 +87,30 @@ scrape every {SCRAPE_EVERY} s. supervisord: the engine as one program. monit: `s
 pidfile, its status endpoint checked over HTTP and its memory. process-exporter: watching the engine, scraped
 every {SCRAPE_EVERY} s. node_exporter: scraped every {SCRAPE_EVERY} s. Only the agent's own process is measured,
 never the engine: RSS (what `ps` and most dashboards show), PSS (shared library pages divided among the
-processes that map them) and RssAnon (memory only this process holds), sampled every second; CPU is user
-plus system time over the window. Targets: Warden's RSS at most process-exporter's and below supervisord's;
-CPU under 1% of a core.""")
-    warden_rss = Figures(samples["Warden"]["rss"])
+processes that map them), RssAnon (heap and stacks) and private memory (USS: every page no other process
+maps, text included), sampled every second; CPU is user plus system time over the window. Targets: Warden's
+RSS at most process-exporter's and below supervisord's; CPU under 1% of a core.""")
+    figures = {name: {key: Figures(values) for key, values in samples[name].items()} for name, _ in contestants}
+    rss_figures = {name: figures[name]["rss"] for name, _ in contestants}
     rows = []
     for name, _ in contestants:
-        rss, pss, anon, cpu = (Figures(samples[name][key]) for key in ("rss", "pss", "anon", "cpu"))
-        rows.append([name, *rss.cells(1), f"{pss.median:.1f}", f"{anon.median:.1f}", f"{cpu.median:.2f}",
-                     f"{warden_rss.median / rss.median:.2f}" if name != "Warden" else ""])
-    rss = {name: Figures(samples[name]["rss"]).median for name, _ in contestants}
-    cpu = Figures(samples["Warden"]["cpu"]).median
+        rss, pss, anon, private, cpu = (figures[name][key] for key in ("rss", "pss", "anon", "private", "cpu"))
+        rows.append([name, *rss.cells(1), f"{pss.median:.1f}", f"{anon.median:.1f}", f"{private.median:.1f}",
+                     f"{cpu.median:.2f}", *ratios(builds, rss_figures, name)])
+    rss = {name: figures[name]["rss"].median for name, _ in contestants}
+    cpu = figures["Warden"]["cpu"].median
     section.verdict("Warden's RSS at most process-exporter's", f"{rss['Warden']:.1f} MB against {rss['process-exporter']:.1f} MB",
                     rss["Warden"] <= rss["process-exporter"])
     section.verdict("Warden's RSS below supervisord's", f"{rss['Warden']:.1f} MB against {rss['supervisord']:.1f} MB",
                     rss["Warden"] < rss["supervisord"])
     section.verdict("Warden's CPU under 1% of a core", f"{cpu:.2f}%", cpu < 1)
     section.table(["agent", "RSS median (MB)", "RSS p95 (MB)", "RSS min–max (MB)", "PSS (MB)", "RssAnon (MB)",
-                   "CPU (% of a core)", "Warden RSS / this"], rows)
+                   "private (MB)", "CPU (% of a core)", *(f"{build.label} RSS / this" for build in builds)], rows)
+    release = figures[builds[0].label]
+    for build in builds[1:]:  # what another build costs, measure by measure, against the release build
+        other = figures[build.label]
+        section.note(f"{build.label}, around its own build of the demo engine, against {builds[0].label} (medians): "
+                     + "; ".join(f"{what} {other[key].median:.{digits}f} against {release[key].median:.{digits}f} "
+                                 f"{unit} (×{ratio(other[key], release[key])})"
+                                 for what, key, unit, digits in MEASURES) + ".")
     return section
