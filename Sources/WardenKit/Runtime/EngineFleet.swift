@@ -5,7 +5,8 @@ import Synchronization
 
 /// Every engine's supervisor as one `Service`, with what belongs to the engine's process for as long as it
 /// runs: the token its pushed reports carry (it learnt it from its environment), the log watcher reading
-/// its output and the follower of the log file it writes itself. A reload adds, reconfigures and removes engines here while the fleet runs.
+/// its output and the follower of the log file it writes itself. A reload adds, reconfigures and removes
+/// engines here while the fleet runs.
 ///
 /// ServiceGroup shuts its services down one after another, waiting for each. Engines must stop together, so
 /// that Warden's shutdown takes the longest grace period rather than their sum (which would outlast
@@ -19,12 +20,17 @@ public final class EngineFleet: Service, Sendable {
         var report: WardenHTTP.ReportIntake?
         var logRules: [LogRule]
         var logWatcher: Task<Void, Never>?
-        var followed: String?
         var logFollower: Task<Void, Never>?
         /// The supervisor's `run()` has returned (or never will: the fleet has stopped).
         var finished = false
         /// Who waits for that.
         var waiters: [CheckedContinuation<Void, Never>] = []
+
+        /// The engine is gone, or the fleet has stopped: nothing reads its lines any more.
+        func stopReadingLogs() {
+            logWatcher?.cancel()
+            logFollower?.cancel()
+        }
     }
 
     private let board: StatusBoard
@@ -82,7 +88,7 @@ public final class EngineFleet: Service, Sendable {
         }
         let unit = Unit(supervisor: supervisor, reportToken: token, report: intake(engine, token: token),
                         logRules: engine.watch.logRules, logWatcher: rules.map { watch(engine.name, $0, supervisor) },
-                        followed: engine.logs.follow, logFollower: follow(engine, supervisor))
+                        logFollower: follow(engine, supervisor))
         units.withLock { $0[engine.name] = unit }
         startsContinuation.yield(supervisor)
     }
@@ -91,8 +97,7 @@ public final class EngineFleet: Service, Sendable {
     /// Log rules that changed start their counts afresh; unchanged ones keep counting.
     func reconfigure(_ engine: EngineConfig, relaunch: Bool) throws {
         // Compiled only when they changed: a reload of many engines does not compile every pattern again.
-        let (rulesBefore, followedBefore) = units.withLock { ($0[engine.name]?.logRules, $0[engine.name]?.followed) }
-        let changed = rulesBefore != engine.watch.logRules
+        let changed = units.withLock { $0[engine.name]?.logRules } != engine.watch.logRules
         let rules = changed ? try Self.compiled(engine.watch.logRules) : nil
         units.withLock { units in
             guard var unit = units[engine.name] else { return }
@@ -106,11 +111,11 @@ public final class EngineFleet: Service, Sendable {
                 unit.logRules = engine.watch.logRules
                 if rules == nil { board.update(engine.name) { $0.observations.logs = .init() } }
             }
-            // A new watcher, or another file: followed afresh, from the file's end.
-            if changed || followedBefore != engine.logs.follow {
+            // A new watcher, or another file: followed afresh, from the file's end. The supervisor still holds the
+            // settings before this reload.
+            if changed || unit.supervisor.config.logs.follow != engine.logs.follow {
                 unit.logFollower?.cancel()
                 unit.logFollower = follow(engine, unit.supervisor)
-                unit.followed = engine.logs.follow
             }
             unit.supervisor.reconfigure(engine, extraEnvironment: reportEnvironment(engine, token: unit.reportToken),
                                         relaunch: relaunch)
@@ -130,9 +135,7 @@ public final class EngineFleet: Service, Sendable {
             guard let supervisor else { return continuation.resume() }
             supervisor.stop()
         }
-        let unit = units.withLock { $0.removeValue(forKey: name) }
-        unit?.logWatcher?.cancel()
-        unit?.logFollower?.cancel()
+        units.withLock { $0.removeValue(forKey: name) }?.stopReadingLogs()
     }
 
     public func run() async {
@@ -152,10 +155,7 @@ public final class EngineFleet: Service, Sendable {
         }
         // Whatever was added as the fleet stopped never runs: nobody may wait for it.
         finished { _ in true }
-        for unit in units.withLock({ Array($0.values) }) {
-            unit.logWatcher?.cancel()
-            unit.logFollower?.cancel()
-        }
+        for unit in units.withLock({ Array($0.values) }) { unit.stopReadingLogs() }
     }
 
     /// Marks the units `which` picks as finished and tells whoever waits for them.
