@@ -87,13 +87,15 @@ struct SupervisordTests {
         try await eventually(timeout: .seconds(40), "the engine is healthy again\n\(demo.warden.log.suffix(3000))") {
             try await demo.engine().health.level == .healthy
         }
-        let third = try #require(try await demo.warden.enginePid("demo"))
-        #expect(supervisord.pid == third)
-        // supervisord counts it as running once it has lived `startsecs`.
-        try await eventually("supervisord runs the new process") {
+        // supervisord counts it as running once it has lived `startsecs`; Warden watches that very process.
+        var third: Int32?
+        try await eventually("supervisord runs the process Warden watches") {
             let status = await supervisord.ctl("status", "demo").output
-            return status.contains("RUNNING") && status.contains("pid \(third),")
+            third = try await demo.warden.enginePid("demo")
+            guard let watched = third else { return false }
+            return supervisord.pid == watched && status.contains("RUNNING") && status.contains("pid \(watched),")
         }
+        let running = try #require(third)
         let metrics = try await demo.warden.metrics()
         let restarts = try #require(metric(metrics, #"warden_engine_restarts_total{engine="demo",reason="health"}"#))
         #expect(restarts >= 1)
@@ -107,7 +109,7 @@ struct SupervisordTests {
         // Warden stops; the engine is supervisord's, and runs on.
         demo.warden.signal(SIGTERM)
         #expect(try await demo.warden.waitExit() == 0)
-        #expect(!isGone(third) && supervisord.pid == third, "the engine runs on under supervisord")
+        #expect(!isGone(running) && supervisord.pid == running, "the engine runs on under supervisord")
     }
 
     @Test func aBotSupervisordRunsIsFoundByItsCommandLine() async throws {
