@@ -64,7 +64,8 @@ func runAgent(_ agent: WardenAgent) async throws {
 struct CheckConfig: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "check-config",
-        abstract: "Validate a config file and list every problem with its line (exit status 1 when invalid).")
+        abstract: "Validate a config file and list every problem with its line (exit status 1 when invalid), then "
+            + "anything worth a look in a valid one (a secret file every user can read).")
 
     @Argument(help: "Path of the YAML config file.")
     var file: String
@@ -78,6 +79,7 @@ struct CheckConfig: ParsableCommand {
             } else {
                 print("  SUCCESS: \(config.engines.count) engine(s): \(config.engines.map(\.name).joined(separator: ", "))")
             }
+            for warning in config.warnings { print("  WARNING: \(warning)") }
         } catch {
             print("  FAILED: \(error.issues.count) problem(s)")
             for issue in error.issues { print("  \(issue)") }

@@ -28,6 +28,7 @@ struct ReloadTests {
         var applied: Bool
         var summary: String
         var problems: [String]
+        var warnings: [String]
     }
 
     static func reload(_ warden: WardenProcess) async throws -> (status: Int, answer: Answer) {
@@ -99,12 +100,23 @@ struct ReloadTests {
         var pids: [String: Int32] = [:]
         for name in ["relaunched", "rewatched", "kept", "removed"] { pids[name] = try #require(try await warden.enginePid(name)) }
 
+        // The added engine's probe logs in with a password file every user can read: applied, and named.
+        let password = directory.write("password", "pa55word-never-shown")
+        chmod(password, 0o644)
+        let loggingIn = """
+                probes:
+                  - {name: api, http: {url: "http://127.0.0.1:1/", basic_auth: {username: warden, password: {file: password}}}}
+            """
         warden.rewrite(engines: [Self.sleeper("relaunched", env: "B"), Self.sleeper("rewatched") + "\n" + watched,
-                                 Self.sleeper("kept"), Self.sleeper("added")].joined(separator: "\n"),
+                                 Self.sleeper("kept"), Self.sleeper("added") + "\n" + loggingIn].joined(separator: "\n"),
                        extra: Self.extra)
         let applied = try await Self.reload(warden)
         #expect(applied.status == 200 && applied.answer.applied, "\(applied.answer)")
         #expect(applied.answer.summary == "engines added: added; removed: removed; restarted: relaunched; watching changed: rewatched")
+        let exposed = "secret file \(password) is readable by every user on this host (mode 644); chmod o-r it"
+        #expect(applied.answer.warnings == ["\(directory.file("warden.yml")): \(exposed)"], "\(applied.answer)")
+        #expect(warden.log.contains("config: \(directory.file("warden.yml")): \(exposed)"))
+        #expect(!warden.log.contains("pa55word-never-shown"))
 
         try await eventually("the relaunched engine runs again under a new pid") {
             let pid = try await warden.enginePid("relaunched")

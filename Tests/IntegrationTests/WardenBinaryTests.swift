@@ -181,6 +181,18 @@ struct WardenBinaryTests {
         let (okStatus, okOutput) = try runWarden(["check-config", good])
         #expect(okStatus == 0)
         #expect(okOutput.contains("SUCCESS: 1 engine(s): bot"))
+        #expect(!okOutput.contains("WARNING"))
+
+        // Valid, with a token file every user can read: still a success, and the file is named, never quoted.
+        let token = directory.write("token", "t0ken-never-printed")
+        chmod(token, 0o644)
+        let open = directory.write("open.yml", "admin_token: {file: token}\nengines:\n  - {name: bot, command: [sh]}\n")
+        let (openStatus, openOutput) = try runWarden(["check-config", open])
+        #expect(openStatus == 0)
+        #expect(openOutput.contains("SUCCESS: 1 engine(s): bot"))
+        #expect(openOutput.contains("WARNING: \(open):1: admin_token: secret file \(token) is readable by every user on this host (mode 644); chmod o-r it"),
+                "\(openOutput)")
+        #expect(!openOutput.contains("t0ken-never-printed"))
 
         let (runStatus, runOutput) = try runWarden(["run", "--config", bad])
         #expect(runStatus == 2, "run refuses an invalid config before starting anything")

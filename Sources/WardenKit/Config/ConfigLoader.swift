@@ -47,7 +47,8 @@ public struct ConfigLoader {
             if let running { model.keepStartupKeys(of: running) }
             return resolver.resolve(model)
         }
-        guard issues.issues.isEmpty, let model, let config else { throw ConfigError(issues: issues.inLineOrder) }
+        guard issues.issues.isEmpty, let model, var config else { throw ConfigError(issues: issues.inLineOrder) }
+        config.warnings = issues.warningsInLineOrder
         return (model, config)
     }
 

@@ -1,6 +1,7 @@
 import Foundation
 
-/// Converting `web:`: certificate and key files are found relative to the config and must be readable here.
+/// Converting `web:`: certificate and key files are found relative to the config and must be readable here; a
+/// private key that every user can read is named in a warning.
 extension ConfigResolver {
     func resolve(_ web: ConfigFile.Web) -> WebSettings {
         var settings = WebSettings(basicAuthUsers: web.basicAuthUsers)
@@ -13,7 +14,11 @@ extension ConfigResolver {
                 }
                 return absolute
             }
-            settings.tls = .init(certFile: file(tls.certFile, .certFile), keyFile: file(tls.keyFile, .keyFile),
+            let keyFile = file(tls.keyFile, .keyFile)
+            let keyKey = Keys.keyFile.stringValue
+            warnIfReadableByEveryone(keyFile, holding: "private key file", at: tls.location.path(of: keyKey),
+                                     line: tls.location.line(of: keyKey))
+            settings.tls = .init(certFile: file(tls.certFile, .certFile), keyFile: keyFile,
                                  clientCAFile: tls.clientCAFile.map { file($0, .clientCAFile) })
         }
         return settings

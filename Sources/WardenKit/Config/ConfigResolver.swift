@@ -12,6 +12,13 @@ struct HostFiles: Sendable {
             && access(path, R_OK) == 0
     }
 
+    /// The permission bits of a file that every user of the host may read; nil for any other file, or none.
+    var modeIfReadableByEveryone: @Sendable (String) -> mode_t? = { path in
+        var info = stat()
+        guard stat(path, &info) == 0, info.st_mode & 0o004 != 0 else { return nil }
+        return info.st_mode & 0o777
+    }
+
     static let local = HostFiles(
         isDirectory: { path in
             var isDirectory: ObjCBool = false
@@ -45,7 +52,9 @@ struct ConfigResolver {
             issues.report("engines that push reports need a fixed port to send them to, not port 0", at: file.location,
                           key: ConfigFile.CodingKeys.listen.stringValue)
         }
-        var config = WardenConfig(listen: file.listen, stateDirectory: stateDirectory, adminToken: file.adminToken.map(resolve),
+        var config = WardenConfig(listen: file.listen, stateDirectory: stateDirectory, adminToken: file.adminToken.map {
+            resolve($0, at: file.location, key: ConfigFile.CodingKeys.adminToken.stringValue)
+        },
                                   engines: engines)
         if let instance = file.instance { config.instance = instance }
         config.web = resolve(file.web)
@@ -128,9 +137,26 @@ struct ConfigResolver {
                           controlTimeout: control?.timeout ?? ConfigFile.Control().timeout)
     }
 
-    func resolve(_ secret: SecretSource) -> SecretSource {
+    /// A secret's file made absolute, and named in a warning when every user of the host can read it; the
+    /// file's path says enough where the key is not given.
+    func resolve(_ secret: SecretSource) -> SecretSource { resolve(secret, at: nil, key: "") }
+
+    /// The same, warning at `key` of `location`.
+    func resolve(_ secret: SecretSource, at location: ConfigLocation?, key: String) -> SecretSource {
         guard case .file(let path) = secret else { return secret }
-        return .file(Self.absolute(path, relativeTo: base))
+        let absolute = Self.absolute(path, relativeTo: base)
+        warnIfReadableByEveryone(absolute, holding: "secret file", at: location?.path(of: key) ?? "",
+                                 line: location?.line(of: key))
+        return .file(absolute)
+    }
+
+    /// A file holding a secret that every local user can read is a warning, not a problem: Warden still runs,
+    /// since refusing would take monitoring down over a chmod. Group-readable files (root:warden 0640) are a
+    /// normal deployment and pass. The message names the file, never its contents.
+    func warnIfReadableByEveryone(_ path: String, holding what: String, at key: String, line: Int?) {
+        guard let mode = host.modeIfReadableByEveryone(path) else { return }
+        issues.warn("\(what) \(path) is readable by every user on this host (mode \(String(mode, radix: 8))); chmod o-r it",
+                    at: key, line: line)
     }
 
     /// argv[0] as a path to an executable file: relative to the working directory when it contains a slash,

@@ -26,16 +26,6 @@ public enum SecretSource: Sendable, Equatable, CustomStringConvertible {
         return value
     }
 
-    /// Why the secret is not private, when every local user can read its file: Warden says so at start and still
-    /// runs (refusing would take monitoring down over a chmod). Group-readable files are a normal deployment
-    /// (root:warden 0640) and pass.
-    public var exposure: String? {
-        guard case .file(let path) = self else { return nil }
-        var info = stat()
-        guard stat(path, &info) == 0, info.st_mode & 0o004 != 0 else { return nil }
-        return "\(self) is readable by every user on this host (mode \(String(info.st_mode & 0o777, radix: 8))); chmod o-r it"
-    }
-
     /// Names the source, never the value.
     public var description: String {
         switch self {

@@ -15,6 +15,9 @@ public struct WardenConfig: Sendable {
     public var remediation = RemediationSettings()
     public var alerts = AlertSettings()
     public var engines: [EngineConfig]
+    /// What the loader found worth a look in a valid config (a secret file every user can read): printed by
+    /// `check-config`, logged at start and after each reload, and returned by `/-/reload`.
+    public var warnings: [ConfigIssue] = []
 
     /// The action kinds each engine's remediation can take: their counters are exposed from 0.
     public var actionKinds: [String: Set<String>] {

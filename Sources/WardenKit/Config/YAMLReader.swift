@@ -9,12 +9,26 @@ final class IssueCollector {
 
     /// The issues by line, as a person fixing the file reads it; those of one line in the order found (the
     /// first pass's before the second's). An issue without a line concerns the whole file and comes first.
-    var inLineOrder: [ConfigIssue] {
+    var inLineOrder: [ConfigIssue] { Self.inLineOrder(issues) }
+
+    /// The warnings in the same order.
+    var warningsInLineOrder: [ConfigIssue] { Self.inLineOrder(warnings) }
+
+    private static func inLineOrder(_ issues: [ConfigIssue]) -> [ConfigIssue] {
         issues.enumerated().sorted { ($0.element.line ?? 0, $0.offset) < ($1.element.line ?? 0, $1.offset) }.map(\.element)
     }
 
+    /// Not problems: the config is valid and runs, but something in it deserves a look (a secret file every
+    /// user can read). Each is listed once.
+    private(set) var warnings: [ConfigIssue] = []
+
     func report(_ message: String, at path: String, line: Int?) {
         issues.append(ConfigIssue(file: file, path: path, line: line, message: message))
+    }
+
+    func warn(_ message: String, at path: String, line: Int?) {
+        let warning = ConfigIssue(file: file, path: path, line: line, message: message)
+        if !warnings.contains(warning) { warnings.append(warning) }
     }
 
     /// Reports at `key` of a mapping the model remembers (the second pass, which reads no YAML).

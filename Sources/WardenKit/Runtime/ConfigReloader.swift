@@ -9,6 +9,8 @@ public struct ReloadOutcome: Sendable, Encodable, Equatable {
     public var summary: String
     /// Each problem with its file, line and key, as `warden check-config` prints them; empty when applied.
     public var problems: [String]
+    /// What the applied file has that deserves a look, as `warden check-config` prints it; also logged.
+    public var warnings: [String] = []
 }
 
 /// The last reload's result, for `/metrics`.
@@ -81,7 +83,9 @@ actor ConfigReloader {
         running = model
         record.applied(at: Date().timeIntervalSince1970)
         logger.notice("config reloaded: \(change.summary)")
-        return ReloadOutcome(applied: true, summary: change.summary, problems: [])
+        let warnings = read.config.warnings.map(\.description)
+        for warning in warnings { logger.warning("config: \(warning)") }
+        return ReloadOutcome(applied: true, summary: change.summary, problems: [], warnings: warnings)
     }
 
     private func refuse(_ summary: String, problems: [String]) -> ReloadOutcome {

@@ -45,6 +45,7 @@ public struct WardenAgent: Sendable {
 
     public func run() async throws {
         Self.prepareProcess()
+        for warning in config.warnings { logger.warning("config: \(warning)") }
         let adminToken = try readAdminToken()
         let tls = try makeTLSConfiguration()
         let heartbeat = try makeHeartbeatTarget()
@@ -272,7 +273,7 @@ public struct WardenAgent: Sendable {
 
     private func readAdminToken() throws -> String? {
         guard let source = config.adminToken else { return nil }
-        do { return try Self.read(source, for: "admin_token", logger: logger) } catch {
+        do { return try source.resolve() } catch {
             throw StartupError(description: "admin_token: \(error.description)")
         }
     }
@@ -431,7 +432,7 @@ public struct WardenAgent: Sendable {
     static func makeAlertChannels(_ settings: AlertSettings, logger: Logger) throws -> [AlertChannel] {
         try settings.channels.map { channel in
             func resolve(_ source: SecretSource, _ key: String) throws -> String {
-                do { return try read(source, for: "alerts channel \(channel.name): \(key)", logger: logger) } catch {
+                do { return try source.resolve() } catch {
                     throw StartupError(description: "alerts channel \(channel.name): \(key): \(error.description)")
                 }
             }
@@ -459,12 +460,6 @@ public struct WardenAgent: Sendable {
         do { return try headers.resolved(environment: ProcessInfo.processInfo.environment).headers } catch {
             throw StartupError(description: "alerts channel \(channel): \(error.description)")
         }
-    }
-
-    /// Reads a secret, and warns when its file is open to every local user.
-    private static func read(_ source: SecretSource, for key: String, logger: Logger) throws(SecretError) -> String {
-        if let exposure = source.exposure { logger.warning("\(key): \(exposure)") }
-        return try source.resolve()
     }
 
     /// Warden's database in the state directory. When that cannot be had (a read-only or full filesystem, a

@@ -154,6 +154,47 @@ struct ConfigLoaderTests {
         #expect(!refused.joined().contains("hunter2"))
     }
 
+    /// A file holding a secret that every user of the host can read does not stop Warden (that would take
+    /// monitoring down over a chmod), but is named once by its path, wherever the config refers to it, and never
+    /// quoted; a group-readable file (root:warden 0640) and a secret from the environment pass.
+    @Test func aSecretFileEveryUserCanReadIsAWarningNamingItsPath() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("warden-secrets-\(UUID())").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        for (name, mode) in [("open", 0o644), ("group", 0o640), ("token", 0o604), ("key.pem", 0o644)] {
+            FileManager.default.createFile(atPath: "\(directory)/\(name)", contents: Data("s3cr3t-\(name)\n".utf8))
+            chmod("\(directory)/\(name)", mode_t(mode))
+        }
+        let yaml = """
+            admin_token: {file: token}
+            web:
+              tls: {cert_file: group, key_file: key.pem}
+            alerts:
+              channels:
+                - webhook: {url: "http://127.0.0.1:1/", secret: {file: group}, headers: {X-Key: {file: open}}}
+            engines:
+              - name: bot
+                command: [sh]
+                probes:
+                  - {name: api, http: {url: "http://127.0.0.1:1/", basic_auth: {username: warden, password: {file: open}}}}
+                  - {name: status, http: {url: "http://127.0.0.1:1/", bearer_token: {env: BOT_TOKEN}}}
+                remediation:
+                  policies:
+                    - {name: start, component: api, ladder: [{http: {url: "http://127.0.0.1:1/", bearer_token: {file: open}}}]}
+            """
+        let config = try loader.parse(yaml, file: "warden.yml", baseDirectory: directory)
+        let warnings = config.warnings.map(\.description)
+        #expect(warnings == [
+            "warden.yml: secret file \(directory)/open is readable by every user on this host (mode 644); chmod o-r it",
+            "warden.yml:1: admin_token: secret file \(directory)/token is readable by every user on this host (mode 604); chmod o-r it",
+            "warden.yml:3: web.tls.key_file: private key file \(directory)/key.pem is readable by every user on this host (mode 644); chmod o-r it",
+        ], "\(warnings)")
+        #expect(!warnings.joined().contains("s3cr3t"))
+
+        for name in ["open", "token", "key.pem"] { chmod("\(directory)/\(name)", 0o600) }
+        #expect(try loader.parse(yaml, file: "warden.yml", baseDirectory: directory).warnings.isEmpty)
+    }
+
     /// An empty list would make even exit 0 a failure: refused, at its line.
     @Test func anEmptyListOfCleanExitCodesIsRefused() {
         let found = issues("""
