@@ -18,7 +18,14 @@ enum ConfigFuzz {
             promise(Set(names).count == names.count, "two engines share a name: \(names)")
             promise(config.stateDirectory.hasPrefix("/"), "the state directory is not absolute: \(config.stateDirectory)")
             for engine in config.engines {
-                promise(!engine.command.isEmpty, "engine \(engine.name) has no command")
+                switch engine.launch {
+                case .command(let argv, let executable):
+                    promise(!argv.isEmpty && executable.hasPrefix("/"), "engine \(engine.name) has no command to run: \(argv)")
+                case .attach(let attachment):
+                    if case .pidfile(let path) = attachment.target {
+                        promise(path.hasPrefix("/"), "engine \(engine.name)'s pidfile is relative")
+                    }
+                }
                 promise(engine.workingDirectory.hasPrefix("/"), "engine \(engine.name)'s working directory is relative")
             }
             return .accepted

@@ -89,7 +89,9 @@ struct ConfigResolver {
         let actionPath = (engine.inheritEnvironment ? environment["PATH"] : nil) ?? searchPath
         let remediation = resolve(engine.remediation, watch: watch, workingDirectory: workingDirectory, searchPath: actionPath,
                                   attach: engine.attach, control: engine.control)
-        guard engine.location.isComplete, executable != nil || attached != nil else { return nil }
+        guard engine.location.isComplete,
+              let launch = attached.map(EngineLaunch.attach) ?? executable.map({ .command(argv: engine.command, executable: $0) })
+        else { return nil }
 
         let restart = engine.restart
         let logFile = engine.logs.file.map { Self.absolute($0, relativeTo: base) } ?? stateDirectory + "/logs/\(engine.name).log"
@@ -100,7 +102,7 @@ struct ConfigResolver {
                           at: engine.location, key: Keys.logs.stringValue)
         }
         var config = EngineConfig(
-            name: engine.name, command: engine.command, executable: executable ?? "", workingDirectory: workingDirectory,
+            name: engine.name, launch: launch, workingDirectory: workingDirectory,
             environment: environment, inheritEnvironment: engine.inheritEnvironment,
             stop: StopPolicy(signal: engine.stop.signal, gracePeriod: engine.stop.gracePeriod,
                              cleanExitCodes: engine.stop.effectiveCleanExitCodes),
@@ -111,7 +113,6 @@ struct ConfigResolver {
                 budget: RestartBudget(limit: restart.budget, window: restart.budgetWindow)),
             logs: LogPolicy(file: logFile, maxBytes: engine.logs.maxSize, maxFiles: engine.logs.maxFiles, follow: follow),
             samplingInterval: engine.samplingInterval)
-        config.attachment = attached
         config.watch = watch
         config.health = HealthSettings(engine.health, checks: engine.checks)
         config.remediation = remediation

@@ -147,12 +147,19 @@ public struct Attachment: Sendable, Equatable {
     }
 }
 
+/// How an engine comes to run. A reload never turns one into the other: that waits for Warden's restart.
+public enum EngineLaunch: Sendable {
+    /// `command`: Warden starts the engine as its child. argv as given, and argv[0] resolved against the
+    /// working directory or PATH.
+    case command(argv: [String], executable: String)
+    /// `attach`: another supervisor runs the engine; Warden finds it and acts through that supervisor.
+    case attach(Attachment)
+}
+
 public struct EngineConfig: Sendable {
     /// Label value and URL path segment: `[A-Za-z0-9_.-]{1,64}`.
     public var name: String
-    /// argv as given; `executable` is argv[0] resolved against `workingDirectory` or PATH.
-    public var command: [String]
-    public var executable: String
+    public var launch: EngineLaunch
     public var workingDirectory: String
     /// Added to (or, with `inheritEnvironment: false`, instead of) Warden's own environment.
     public var environment: [String: String]
@@ -161,13 +168,17 @@ public struct EngineConfig: Sendable {
     public var restart: RestartPolicy
     public var logs: LogPolicy
     public var samplingInterval: Duration
-    /// Another supervisor runs the engine; none: Warden starts it (`command`, `executable`).
-    public var attachment: Attachment?
     /// Probes, log rules and checks: what Warden watches inside the engine.
     public var watch = WatchConfig()
     /// How the engine is judged (thresholds, hysteresis) and what Warden does about it.
     public var health = HealthSettings()
     public var remediation = EngineRemediation()
+
+    /// How another supervisor's engine is found and restarted; none for a child of Warden's.
+    public var attachment: Attachment? {
+        guard case .attach(let attachment) = launch else { return nil }
+        return attachment
+    }
 }
 
 /// An engine's remediation: policies driven by its health, and actions Alertmanager may ask for.

@@ -161,9 +161,14 @@ public final class EngineSupervisor: Service, Sendable {
 
     private func spawn() {
         let (config, environment, logFile) = launch.withLock { ($0.config, $0.environment, $0.logFile) }
+        guard case .command(let argv, let executable) = config.launch else {
+            // The fleet gives attached engines to `AttachedEngine`, and a reload never switches the two.
+            continuation.yield(.event(.spawnFailed(message: "engine \(config.name) is attached: its own supervisor starts it")))
+            return
+        }
         do {
             let process = try ProcessSpawner.spawn(
-                executable: config.executable, arguments: config.command,
+                executable: executable, arguments: argv,
                 environment: environment, workingDirectory: config.workingDirectory, guardedBy: orphanGuard)
             unreapedSpawn.withLock { $0 = process.pid }
             let capture = LogCapture(engine: config.name, file: logFile, broadcast: logLines, readers: readers)

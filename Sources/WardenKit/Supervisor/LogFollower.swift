@@ -56,7 +56,7 @@ final class LogFollower {
         }
         var current = stat()
         guard stat(path, &current) == 0 else {
-            if file < 0 { note(errno == ENOENT ? "\(path) does not exist (yet)" : "cannot see \(path): \(Self.describe(errno))") }
+            if file < 0 { problem = errno == ENOENT ? "\(path) does not exist (yet)" : "cannot see \(path): \(Self.describe(errno))" }
             return lines
         }
         let found = (device: UInt64(current.st_dev), inode: UInt64(current.st_ino))
@@ -69,7 +69,7 @@ final class LogFollower {
         }
         let opened = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
         guard opened >= 0 else {
-            note("cannot open \(path): \(Self.describe(errno))")
+            problem = "cannot open \(path): \(Self.describe(errno))"
             return lines
         }
         var status = stat()
@@ -92,7 +92,7 @@ final class LogFollower {
         while budget > 0 {
             let count = pread(file, buffer.baseAddress, min(buffer.count, budget), offset)
             if count < 0 && errno == EINTR { continue }
-            if count < 0 { note("cannot read \(path): \(Self.describe(errno))") }
+            if count < 0 { problem = "cannot read \(path): \(Self.describe(errno))" }
             guard count > 0 else { return }
             offset += off_t(count)
             budget -= count
@@ -103,8 +103,6 @@ final class LogFollower {
     private func finishLine(into lines: inout [LineSplitter.Line]) {
         if let last = splitter.finish() { lines.append(last) }
     }
-
-    private func note(_ problem: String) { self.problem = problem }
 
     /// How often a followed file is looked at: lines reach the rules within this.
     static let interval = Duration.milliseconds(250)

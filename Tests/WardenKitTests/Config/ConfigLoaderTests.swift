@@ -43,7 +43,11 @@ struct ConfigLoaderTests {
         #expect(config.listen == ListenAddress(host: "127.0.0.1", port: 9780))
         #expect(config.stateDirectory == "/var/lib/warden")
         let engine = try #require(config.engines.first)
-        #expect(engine.executable == "/usr/bin/sh" || engine.executable == "/bin/sh")
+        guard case .command(let argv, let executable) = engine.launch else {
+            Issue.record("a command engine: \(engine.launch)")
+            return
+        }
+        #expect(argv == ["sh", "-c", "exit 0"] && (executable == "/usr/bin/sh" || executable == "/bin/sh"))
         #expect(engine.workingDirectory == "/etc/warden")
         #expect(engine.stop == StopPolicy(signal: .term, gracePeriod: .seconds(10)))
         #expect(engine.restart.budget == RestartBudget(limit: 10, window: .seconds(3600)))
