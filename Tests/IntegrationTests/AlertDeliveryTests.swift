@@ -223,6 +223,35 @@ extension AlertDeliveryTests {
         #expect(outbox.stats.snapshot["tg"]?.results["failed"] == 1)
     }
 
+    /// Nothing would ever deliver what was queued for a channel the config no longer has (removed, or renamed):
+    /// when the new channels start, it moves to the dead letters with the reason, and the kept channel delivers
+    /// its own as before.
+    @Test func whatWasQueuedForARemovedChannelMovesToTheDeadLetters() async throws {
+        let fake = try await FakeTelegram(token: "1:moved")
+        let directory = TempDirectory("outbox")
+        let store = try WardenStore(path: directory.file("warden.sqlite"), logger: Logger(label: "test"))
+        let now = Date().timeIntervalSince1970
+        func event(_ reason: String) -> AlertEvent {
+            AlertEvent(kind: .transition, engine: "bot", component: "positions", from: .healthy, level: .unhealthy,
+                       reason: reason, at: now)
+        }
+        await store.enqueue([("old-chat", event("queued before the rename")), ("tg", event("kept")),
+                             ("old-chat", event("also queued"))], at: now)
+        let dispatcher = AlertDispatcher(channels: [Self.telegram(fake)], store: store,
+                                         settings: .init(groupWindow: .zero, maxAge: .seconds(600)),
+                                         stats: AlertStats(channels: ["tg"]), logger: Logger(label: "test"))
+        let task = Task { await dispatcher.run() }
+        defer { task.cancel() }
+        try await eventually("the kept channel delivers its own") { fake.messages.count == 1 }
+        #expect(Self.reasons(fake.messages) == ["kept"])
+        let summary = try await store.outboxSummary()
+        #expect(summary["old-chat"] == OutboxSummary(depth: 0, oldest: nil, lastError: nil, deadLetters: 2), "\(summary)")
+        let reasons = try await store.pool.read { db in
+            try String.fetchAll(db, sql: "SELECT reason FROM alert_dead_letters ORDER BY id")
+        }
+        #expect(reasons == Array(repeating: "channel old-chat is no longer configured", count: 2))
+    }
+
     @Test func wardensOwnProblemsGoOutDirectlyOnEveryChannel() async throws {
         let fake = try await FakeTelegram(token: "1:direct")
         let outbox = try Outbox([])

@@ -131,6 +131,26 @@ extension WardenStore {
         } ?? false
     }
 
+    /// Moves what is queued for channels the config no longer has (removed or renamed, between runs or by a
+    /// reload) to the dead letters: nothing would ever deliver it, and it would wait unseen. Returns how many rows
+    /// of each such channel moved; nil when the write failed (it is tried again at the next start or reload).
+    public func deadLetterUnconfigured(keeping configured: [String], at time: Double) async -> [String: Int]? {
+        await writeReturning("dead-letter alerts of removed channels") { db -> [String: Int] in
+            var moved: [String: Int] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT channel, COUNT(*) AS queued FROM alert_outbox GROUP BY channel")
+            where !configured.contains(row["channel"]) {
+                let channel: String = row["channel"]
+                try db.execute(sql: """
+                    INSERT OR REPLACE INTO alert_dead_letters (id, channel, event, created_at, died_at, attempts, reason)
+                    SELECT id, channel, event, created_at, ?, attempts, ? FROM alert_outbox WHERE channel = ?
+                    """, arguments: [time, "channel \(channel) is no longer configured", channel])
+                try db.execute(sql: "DELETE FROM alert_outbox WHERE channel = ?", arguments: [channel])
+                moved[channel] = row["queued"]
+            }
+            return moved
+        }
+    }
+
     /// Per channel: queued deliveries, the oldest one's creation time, the last error, dead letters.
     public func outboxSummary() async throws -> [String: OutboxSummary] {
         try await pool.read { db in
