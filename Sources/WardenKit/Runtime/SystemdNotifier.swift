@@ -33,7 +33,7 @@ public struct SystemdNotifier: Service {
                 if !toldReady, ready() {
                     toldReady = send("READY=1", to: socket)
                 }
-                if let pingEvery, toldReady {
+                if pingEvery != nil, toldReady {
                     let stalled = liveness.stalled()
                     if stalled.isEmpty {
                         _ = send("WATCHDOG=1", to: socket)

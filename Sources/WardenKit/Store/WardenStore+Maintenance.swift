@@ -19,11 +19,14 @@ extension WardenStore {
     /// Every engine in maintenance; a row that cannot be read is left out and named in the log.
     func maintenances() async -> [String: Maintenance] {
         do {
-            let rows = try await pool.read { db in try Row.fetchAll(db, sql: "SELECT engine, state FROM maintenance") }
+            // Plain strings, not rows (which are not Sendable), so that the read runs off the caller's thread.
+            let rows = try await pool.read { db in
+                try Row.fetchAll(db, sql: "SELECT engine, state FROM maintenance").map { row -> (engine: String, state: String) in
+                    (row["engine"], row["state"])
+                }
+            }
             var result: [String: Maintenance] = [:]
-            for row in rows {
-                let engine: String = row["engine"]
-                let state: String = row["state"]
+            for (engine, state) in rows {
                 if let maintenance = try? JSONDecoder().decode(Maintenance.self, from: Data(state.utf8)) {
                     result[engine] = maintenance
                 } else {

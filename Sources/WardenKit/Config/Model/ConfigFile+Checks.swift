@@ -86,7 +86,7 @@ extension ConfigFile {
                 try container.encode(pointer, forKey: .pointer)
             case .sql(let probe, let query):
                 try container.encode(probe, forKey: .probe)
-                try container.encode(query ?? "off", forKey: .query)
+                try container.encode(query, forKey: .query)
             case .logRule(let rule):
                 try container.encode(rule, forKey: .logRule)
             }
