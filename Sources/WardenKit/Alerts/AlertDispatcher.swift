@@ -142,7 +142,7 @@ public struct AlertDispatcher: Service {
     public func run() async {
         await store.retryQueuedNow()
         for (channel, count) in await store.deadLetterUnconfigured(keeping: channels.map(\.name), at: clock.now()) ?? [:] {
-            logger.warning("\(count) queued alert(s) of channel \(channel), which the config no longer has, moved to the dead letters")
+            logger.warning("\(Units.counted(count, "queued alert")) of channel \(channel), which the config no longer has, moved to the dead letters")
         }
         await cancelWhenGracefulShutdown {
             await withDiscardingTaskGroup { group in

@@ -82,7 +82,7 @@ extension AlertEvent {
         var reason = "\(failure); restarting in \(Units.formatDuration(.seconds(double: delay))), "
             + "\(budgetLeft) of \(budget.limit) restarts left within \(Units.formatDuration(budget.window))"
         if heldBack > 0 {
-            reason += "; \(heldBack) earlier exit\(heldBack == 1 ? "" : "s") of this burst not told one by one"
+            reason += "; \(Units.counted(heldBack, "earlier exit")) of this burst not told one by one"
         }
         return AlertEvent(kind: .restart, engine: engine, component: HealthComponent.process.rawValue, level: level,
                           reason: reason, value: Double(budgetLeft), at: now)

@@ -67,7 +67,7 @@ actor ConfigReloader {
         } catch {
             let problems = error.issues.map(\.description)
             for problem in problems { logger.error("config reload refused: \(problem)") }
-            return refuse("the file has \(problems.count) problem\(problems.count == 1 ? "" : "s"); the running config stays",
+            return refuse("the file has \(Units.counted(problems.count, "problem")); the running config stays",
                           problems: problems)
         }
         let change = ConfigChange(from: running, to: read.model)

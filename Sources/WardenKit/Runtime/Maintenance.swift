@@ -32,7 +32,7 @@ public struct Maintenance: Sendable, Equatable, Codable {
 
     /// What is said on every channel when it ends, with what was held back.
     func ending(engine: String, expired: Bool, at now: Double) -> AlertEvent {
-        let held = "held back \(heldBackAlerts) alert\(heldBackAlerts == 1 ? "" : "s") and \(heldBackActions) action\(heldBackActions == 1 ? "" : "s")"
+        let held = "held back \(Units.counted(heldBackAlerts, "alert")) and \(Units.counted(heldBackActions, "action"))"
         return AlertEvent(kind: .maintenance, engine: engine, level: .healthy,
                           reason: "maintenance \(expired ? "expired" : "ended") after \(Units.formatDuration(.seconds(double: now - since))) (\(reason)); \(held)",
                           at: now)

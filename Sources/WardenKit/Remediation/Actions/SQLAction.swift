@@ -40,7 +40,7 @@ public struct SQLAction: RemediationAction {
                 try db.execute(sql: statement, arguments: ["now": Date().timeIntervalSince1970])
                 return db.changesCount
             }
-            return ActionOutcome(.success, "\(changes) row\(changes == 1 ? "" : "s") changed")
+            return ActionOutcome(.success, "\(Units.counted(changes, "row")) changed")
         } catch {
             return ActionOutcome(.failure, "\(path): \(SQLiteProbe.describe(error))")
         }
