@@ -85,6 +85,33 @@ struct ReloadTests {
         #expect(warden.log.contains("config reloaded: restarted: bot"))
     }
 
+    /// An engine the file switches from `command` to `attach` goes on as Warden's child until Warden restarts:
+    /// the reload says so, and a crash is still repaired by Warden.
+    @Test func anEngineSwitchedToAttachStaysWardensChildUntilWardenRestarts() async throws {
+        let directory = TempDirectory()
+        let warden = try WardenProcess(directory: directory, engines: Self.sleeper("bot"), extra: Self.extra,
+                                       environment: Self.environment)
+        try await warden.waitReady()
+        let engine = try #require(try await warden.enginePid("bot"))
+        warden.rewrite(engines: """
+              - name: bot
+                attach: {pidfile: \(directory.file("bot.pid"))}
+            """, extra: Self.extra)
+        let applied = try await Self.reload(warden)
+        #expect(applied.status == 200 && applied.answer.summary == "waiting for a restart of Warden: engines[bot]: command or attach",
+                "\(applied.answer)")
+        kill(engine, SIGKILL)
+        try await eventually("Warden starts the engine again") {
+            guard let pid = try await warden.enginePid("bot") else { return false }
+            return pid != engine
+        }
+        #expect(metric(try await warden.metrics(), #"warden_engine_restarts_total{engine="bot",reason="signal"}"#) == 1)
+        let status = try await warden.status()
+        #expect(status.engines.first?.attachment == nil, "still started by Warden, not attached")
+        warden.signal(SIGTERM)
+        #expect(try await warden.waitExit() == 0)
+    }
+
     @Test func onlyWhatChangedIsDisturbed() async throws {
         let directory = TempDirectory()
         let heartbeat = directory.write("beat", "")

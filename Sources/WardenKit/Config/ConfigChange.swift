@@ -80,7 +80,9 @@ extension ConfigFile {
             .filter(\.1).map(\.0.stringValue)
     }
 
-    /// Takes the keys read only when Warden starts from `running`: what a reload leaves as they are.
+    /// Takes the keys read only when Warden starts from `running`: what a reload leaves as they are. Among them,
+    /// whether a kept engine is started or found: its runner is one or the other for as long as Warden runs, so
+    /// an engine the file switches keeps running (`command`) or being found (`attach`, `control`) as before.
     mutating func keepStartupKeys(of running: ConfigFile) {
         instance = running.instance
         listen = running.listen
@@ -88,6 +90,15 @@ extension ConfigFile {
         adminToken = running.adminToken
         web = running.web
         heartbeat = running.heartbeat
+        let before = Dictionary(running.engines.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
+        for index in engines.indices {
+            guard let previous = before[engines[index].name], (previous.attach == nil) != (engines[index].attach == nil) else {
+                continue
+            }
+            engines[index].command = previous.command
+            engines[index].attach = previous.attach
+            engines[index].control = previous.control
+        }
     }
 }
 

@@ -29,7 +29,8 @@ public struct ConfigLoader {
 
     /// Reads a file for running it: the model as written (what a later reload compares with) and the config.
     /// `keeping`: the model Warden runs with; the keys only a restart of Warden applies (`instance`, `listen`,
-    /// `state_dir`, `admin_token`) are taken from it before the config is resolved, so that the config is what Warden runs.
+    /// `state_dir`, `admin_token`, `web`, `heartbeat`, and whether an engine is started or attached) are taken
+    /// from it before the config is resolved, so that the config is what Warden runs.
     public func read(file: String, keeping running: ConfigFile? = nil) throws(ConfigError) -> (model: ConfigFile, config: WardenConfig) {
         let text = try Self.contents(of: file)
         let baseDirectory = (ConfigResolver.absolute(file, relativeTo: FileManager.default.currentDirectoryPath) as NSString)

@@ -147,7 +147,8 @@ public struct Attachment: Sendable, Equatable {
     }
 }
 
-/// How an engine comes to run. A reload never turns one into the other: that waits for Warden's restart.
+/// How an engine comes to run. A reload never turns one into the other: the loader keeps how a switched engine
+/// runs until Warden restarts (`ConfigFile.keepStartupKeys`).
 public enum EngineLaunch: Sendable {
     /// `command`: Warden starts the engine as its child. argv as given, and argv[0] resolved against the
     /// working directory or PATH.
@@ -159,6 +160,7 @@ public enum EngineLaunch: Sendable {
 public struct EngineConfig: Sendable {
     /// Label value and URL path segment: `[A-Za-z0-9_.-]{1,64}`.
     public var name: String
+    /// Started by Warden, or found.
     public var launch: EngineLaunch
     public var workingDirectory: String
     /// Added to (or, with `inheritEnvironment: false`, instead of) Warden's own environment.

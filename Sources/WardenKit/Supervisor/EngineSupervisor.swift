@@ -162,7 +162,7 @@ public final class EngineSupervisor: Service, Sendable {
     private func spawn() {
         let (config, environment, logFile) = launch.withLock { ($0.config, $0.environment, $0.logFile) }
         guard case .command(let argv, let executable) = config.launch else {
-            // The fleet gives attached engines to `AttachedEngine`, and a reload never switches the two.
+            // The fleet gives attached engines to `AttachedEngine`, and a reload keeps how an engine runs.
             continuation.yield(.event(.spawnFailed(message: "engine \(config.name) is attached: its own supervisor starts it")))
             return
         }

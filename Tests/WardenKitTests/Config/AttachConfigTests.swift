@@ -112,5 +112,18 @@ struct AttachConfigTests {
         let found = ConfigChange(from: attached, to: moved)
         #expect(found.reattached == ["bot"] && found.restarted.isEmpty, "nothing of an attached engine's is Warden's to restart")
         #expect(found.summary == "found anew: bot")
+
+        // Meanwhile the switched engine runs as it ran: the config a reload applies keeps its command, or its
+        // attachment.
+        let keptCommand = try loader.parseWithModel("engines: [{name: bot, attach: {pidfile: a.pid}}]", file: "w.yml",
+                                                    baseDirectory: "/tmp", keeping: started).config
+        guard case .command(let argv, _)? = keptCommand.engines.first?.launch else {
+            Issue.record("still started by Warden: \(String(describing: keptCommand.engines.first?.launch))")
+            return
+        }
+        #expect(argv == ["sh"])
+        let keptAttachment = try loader.parseWithModel("engines: [{name: bot, command: [sh]}]", file: "w.yml",
+                                                       baseDirectory: "/tmp", keeping: attached).config
+        #expect(keptAttachment.engines.first?.attachment?.target == .pidfile("/tmp/a.pid"))
     }
 }
