@@ -230,6 +230,7 @@ extension AlertDeliveryTests {
         let fake = try await FakeTelegram(token: "1:moved")
         let directory = TempDirectory("outbox")
         let store = try WardenStore(path: directory.file("warden.sqlite"), logger: Logger(label: "test"))
+        let log = RecordedLog()
         let now = Date().timeIntervalSince1970
         func event(_ reason: String) -> AlertEvent {
             AlertEvent(kind: .transition, engine: "bot", component: "positions", from: .healthy, level: .unhealthy,
@@ -239,10 +240,12 @@ extension AlertDeliveryTests {
                              ("old-chat", event("also queued"))], at: now)
         let dispatcher = AlertDispatcher(channels: [Self.telegram(fake)], store: store,
                                          settings: .init(groupWindow: .zero, maxAge: .seconds(600)),
-                                         stats: AlertStats(channels: ["tg"]), logger: Logger(label: "test"))
+                                         stats: AlertStats(channels: ["tg"]), logger: log.logger)
         let task = Task { await dispatcher.run() }
         defer { task.cancel() }
         try await eventually("the kept channel delivers its own") { fake.messages.count == 1 }
+        #expect(log.messages.contains("warning: 2 queued alerts of channel old-chat, which the config no longer has, moved to the dead letters"),
+                "\(log.messages)")
         #expect(Self.reasons(fake.messages) == ["kept"])
         let summary = try await store.outboxSummary()
         #expect(summary["old-chat"] == OutboxSummary(depth: 0, oldest: nil, lastError: nil, deadLetters: 2), "\(summary)")

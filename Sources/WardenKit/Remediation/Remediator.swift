@@ -46,7 +46,7 @@ public final class Remediator: Sendable {
     func launch(_ action: any RemediationAction, for incident: Incident,
                 done: @escaping @Sendable (ActionResult) -> Void = { _ in }) {
         let context = context(for: incident.engine)
-        let (dryRun, router) = current.withLock { ($0.dryRun, $0.router) }
+        let dryRun = current.withLock { $0.dryRun }
         Task { [self] in
             var entry = AuditEntry(incident: incident, action: action, dryRun: dryRun, at: Date().timeIntervalSince1970)
             entry.id = await store?.audit(entry)
@@ -57,6 +57,8 @@ public final class Remediator: Sendable {
             let finished = Date().timeIntervalSince1970
             entry.finish(outcome, at: finished)
             let event = AlertEvent.remediation(incident, action, outcome, at: finished)
+            // The channels configured now: a reload while the action ran may have replaced them.
+            let router = self.router
             if let id = entry.id {
                 await store?.complete(audit: id, outcome, at: finished, alerts: router.route([event]))
             } else {

@@ -159,7 +159,7 @@ public struct WardenAgent: Sendable {
 
     /// Applies a validated config, in the order that disturbs least: new engines join the board and start; kept
     /// ones take their settings (restarting only those whose way of running changed); the remediator, then the
-    /// channels (only if they changed) and the watching are replaced, each judge handing its memory to its
+    /// watching and the channels (only if they changed) are replaced, each judge handing its memory to its
     /// successor; removed engines stop gracefully last, once nothing judges them any more.
     private func reload(_ change: ConfigChange, to next: WardenConfig, parts: Parts, current: Running,
                         remediator: Remediator, restartAlerts: RestartAlerts, watch: ReplaceableServices,
@@ -187,11 +187,13 @@ public struct WardenAgent: Sendable {
             let watching = parts.watching(next, remediator: remediator, priorActions: priorActions,
                                           rewatched: Set(change.rewatched))
             current.withLock { $0 = Current(config: next, alerting: alerting, receiver: watching.receiver) }
+            await watch.replace(with: watching.services)
+            // The new dispatcher starts once the judges of the old channels have stopped: what they queued for a
+            // channel that is gone is then in the outbox, for it to move to the dead letters as it starts.
             if change.sections.contains("alerts") {
                 parts.stats.expect(channels: next.alerts.channels.map(\.name))
                 await alert.replace(with: [alerting.dispatcher])
             }
-            await watch.replace(with: watching.services)
         } else {
             current.withLock { $0.config = next }
         }

@@ -121,30 +121,35 @@ extension WardenStore {
     @discardableResult
     public func deadLetter(_ ids: [Int64], reason: String, at time: Double) async -> Bool {
         await writeReturning("move \(ids.count) alerts to the dead letters") { db -> Bool in
-            let list = ids.map(String.init).joined(separator: ",")
-            try db.execute(sql: """
-                INSERT OR REPLACE INTO alert_dead_letters (id, channel, event, created_at, died_at, attempts, reason)
-                SELECT id, channel, event, created_at, ?, attempts + 1, ? FROM alert_outbox WHERE id IN (\(list))
-                """, arguments: [time, reason])
-            try db.execute(sql: "DELETE FROM alert_outbox WHERE id IN (\(list))")
+            try Self.moveToDeadLetters(db, where: "id IN (\(ids.map(String.init).joined(separator: ",")))", [],
+                                       reason: reason, at: time, attempted: true)
             return true
         } ?? false
     }
 
+    /// Inside a write transaction: moves the queued rows `condition` selects to the dead letters. `attempted`: the
+    /// failure was an attempt at delivery, counted with the ones before it.
+    private static func moveToDeadLetters(_ db: Database, where condition: String, _ arguments: StatementArguments,
+                                          reason: String, at time: Double, attempted: Bool) throws {
+        try db.execute(sql: """
+            INSERT OR REPLACE INTO alert_dead_letters (id, channel, event, created_at, died_at, attempts, reason)
+            SELECT id, channel, event, created_at, ?, attempts + \(attempted ? 1 : 0), ? FROM alert_outbox WHERE \(condition)
+            """, arguments: [time, reason] + arguments)
+        try db.execute(sql: "DELETE FROM alert_outbox WHERE \(condition)", arguments: arguments)
+    }
+
     /// Moves what is queued for channels the config no longer has (removed or renamed, between runs or by a
     /// reload) to the dead letters: nothing would ever deliver it, and it would wait unseen. Returns how many rows
-    /// of each such channel moved; nil when the write failed (it is tried again at the next start or reload).
+    /// of each such channel moved; nil when the write failed (it is tried again when the channels are next started:
+    /// at Warden's start, or by a reload that changes `alerts`).
     public func deadLetterUnconfigured(keeping configured: [String], at time: Double) async -> [String: Int]? {
         await writeReturning("dead-letter alerts of removed channels") { db -> [String: Int] in
             var moved: [String: Int] = [:]
             for row in try Row.fetchAll(db, sql: "SELECT channel, COUNT(*) AS queued FROM alert_outbox GROUP BY channel")
             where !configured.contains(row["channel"]) {
                 let channel: String = row["channel"]
-                try db.execute(sql: """
-                    INSERT OR REPLACE INTO alert_dead_letters (id, channel, event, created_at, died_at, attempts, reason)
-                    SELECT id, channel, event, created_at, ?, attempts, ? FROM alert_outbox WHERE channel = ?
-                    """, arguments: [time, "channel \(channel) is no longer configured", channel])
-                try db.execute(sql: "DELETE FROM alert_outbox WHERE channel = ?", arguments: [channel])
+                try Self.moveToDeadLetters(db, where: "channel = ?", [channel], reason: "channel \(channel) is no longer configured",
+                                           at: time, attempted: false)
                 moved[channel] = row["queued"]
             }
             return moved
