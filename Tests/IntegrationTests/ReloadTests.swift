@@ -140,9 +140,13 @@ struct ReloadTests {
         let applied = try await Self.reload(warden)
         #expect(applied.status == 200 && applied.answer.applied, "\(applied.answer)")
         #expect(applied.answer.summary == "engines added: added; removed: removed; restarted: relaunched; watching changed: rewatched")
-        let exposed = "secret file \(password) is readable by every user on this host (mode 644); chmod o-r it"
-        #expect(applied.answer.warnings == ["\(directory.file("warden.yml")): \(exposed)"], "\(applied.answer)")
-        #expect(warden.log.contains("config: \(directory.file("warden.yml")): \(exposed)"))
+        let file = directory.file("warden.yml")
+        let lines = try String(contentsOfFile: file, encoding: .utf8).split(separator: "\n", omittingEmptySubsequences: false)
+        let probeLine = (lines.firstIndex { $0.contains("{file: password}") } ?? -2) + 1
+        let exposed = "\(file):\(probeLine): engines[3].probes: secret file \(password) is readable by every user on this host "
+            + "(mode 644); chmod o-r it"
+        #expect(applied.answer.warnings == [exposed], "\(applied.answer)")
+        #expect(warden.log.contains("config: \(exposed)"))
         #expect(!warden.log.contains("pa55word-never-shown"))
 
         try await eventually("the relaunched engine runs again under a new pid") {

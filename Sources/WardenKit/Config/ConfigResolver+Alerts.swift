@@ -1,12 +1,15 @@
 /// Converting `alerts:`: secret files are found relative to the config.
 extension ConfigResolver {
-    func resolve(_ alerts: ConfigFile.Alerts) -> AlertSettings {
+    /// `location`: the file's, whose `alerts` key secret warnings name.
+    func resolve(_ alerts: ConfigFile.Alerts, at location: ConfigLocation) -> AlertSettings {
         var settings = AlertSettings()
         settings.groupWindow = alerts.groupWindow
         settings.repeatInterval = alerts.repeatInterval
         settings.maxAge = alerts.maxAge
         settings.restarts = alerts.restarts
-        settings.channels = alerts.channels.map { AlertChannelConfig($0, secret: resolve) }
+        settings.channels = alerts.channels.map { channel in
+            AlertChannelConfig(channel) { resolve($0, at: location, key: ConfigFile.CodingKeys.alerts.stringValue) }
+        }
         return settings
     }
 }

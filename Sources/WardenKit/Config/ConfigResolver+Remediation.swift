@@ -29,18 +29,22 @@ extension ConfigResolver {
         }
     }
 
-    func resolve(_ written: ConfigFile.EngineRemediation, watch: WatchConfig, workingDirectory: String,
-                 searchPath: String, attach: ConfigFile.Attach? = nil, control: ConfigFile.Control? = nil) -> EngineRemediation {
+    func resolve(_ written: ConfigFile.EngineRemediation, of engine: ConfigFile.Engine, watch: WatchConfig,
+                 workingDirectory: String, searchPath: String) -> EngineRemediation {
+        let (attach, control) = (engine.attach, engine.control)
         var context = ActionContext(watch: watch, references: References(watch), workingDirectory: workingDirectory,
                                     searchPath: searchPath, preStop: nil)
-        context.preStop = written.preStop.flatMap { action($0, context) }
+        context.preStop = written.preStop.flatMap {
+            action($0, context, at: engine.location, key: ConfigFile.Engine.CodingKeys.remediation.stringValue)
+        }
         var remediation = EngineRemediation()
         let fed = watch.judgedComponents
         for policy in written.policies {
             typealias Keys = ConfigFile.Policy.CodingKeys
             // Every rung is checked, even of a policy that cannot act, so that one run names every problem.
             let ladder = policy.ladder.compactMap { rung in
-                action(rung.action, context).map { Rung(action: $0, verifyAfter: rung.verifyAfter) }
+                action(rung.action, context, at: policy.location, key: Keys.ladder.stringValue)
+                    .map { Rung(action: $0, verifyAfter: rung.verifyAfter) }
             }
             for rung in policy.ladder {
                 if let refusal = Self.refusal(rung.action, attach: attach, control: control) {
@@ -62,14 +66,18 @@ extension ConfigResolver {
                 issues.report("the action for \(mapping.alertname) \(refusal)", at: mapping.location,
                               key: ConfigFile.AlertmanagerMapping.CodingKeys.action.stringValue)
             }
-            guard let action = action(mapping.action, context), mapping.location.isComplete else { continue }
+            guard let action = action(mapping.action, context, at: mapping.location,
+                                      key: ConfigFile.AlertmanagerMapping.CodingKeys.action.stringValue),
+                  mapping.location.isComplete else { continue }
             remediation.alertmanager.append(AlertMapping(alertname: mapping.alertname, labels: mapping.labels, action: action,
                                                          onResolved: mapping.onResolved, cooldown: mapping.cooldown))
         }
         return remediation
     }
 
-    private func action(_ written: ConfigFile.Action, _ context: ActionContext) -> (any RemediationAction)? {
+    /// `location` and `key`: where the action is written, for warnings about its secrets.
+    private func action(_ written: ConfigFile.Action, _ context: ActionContext, at location: ConfigLocation,
+                        key: String) -> (any RemediationAction)? {
         switch written {
         case .restart(let restart):
             var action = RestartAction(preStop: context.preStop, maxDefer: restart.maxDefer)
@@ -84,7 +92,9 @@ extension ConfigResolver {
             return SignalAction(signal: signal)
         case .http(let http):
             return HTTPAction(method: http.method, url: http.url,
-                              headers: RequestHeaders(headers: http.headers, credentials: http.credentials).mapSecrets(resolve),
+                              headers: RequestHeaders(headers: http.headers, credentials: http.credentials).mapSecrets {
+                                  resolve($0, at: location, key: key)
+                              },
                               body: http.body, timeout: http.timeout)
         case .exec(let exec):
             guard let executable = executable(exec.command, workingDirectory: context.workingDirectory, searchPath: context.searchPath,

@@ -7,7 +7,7 @@ extension ConfigResolver {
             watch.probes.append(ProbeConfig(name: PushedReport.probeName, interval: report.maxAge, timeout: report.maxAge,
                                             kind: .pushed(maxBodyBytes: Int(report.maxBody), maxAge: report.maxAge)))
         }
-        watch.probes += engine.probes.map { probeConfig($0, workingDirectory: workingDirectory) }
+        watch.probes += engine.probes.map { probeConfig($0, workingDirectory: workingDirectory, of: engine) }
         watch.logRules = engine.logRules.map { LogRule(name: $0.name, pattern: $0.match, kind: $0.kind) }
         let references = References(watch)
         watch.checks = checks(engine.checks, references, timestamps: watch.timestamps)
@@ -20,13 +20,16 @@ extension ConfigResolver {
         return watch
     }
 
-    private func probeConfig(_ probe: ConfigFile.Probe, workingDirectory: String) -> ProbeConfig {
+    /// `engine`: the probe's, whose `probes` key secret warnings name.
+    private func probeConfig(_ probe: ConfigFile.Probe, workingDirectory: String, of engine: ConfigFile.Engine) -> ProbeConfig {
         let kind: ProbeConfig.Kind
         var allowWrites = false
         switch probe.kind {
         case .http(let http):
             kind = .http(url: http.url, maxBodyBytes: Int(http.maxBody), expectJSON: http.json,
-                         headers: RequestHeaders(headers: http.headers, credentials: http.credentials).mapSecrets(resolve))
+                         headers: RequestHeaders(headers: http.headers, credentials: http.credentials).mapSecrets {
+                             resolve($0, at: engine.location, key: ConfigFile.Engine.CodingKeys.probes.stringValue)
+                         })
         case .sqlite(let sqlite):
             // A busy timeout longer than the run's own is cut to it (the first pass refuses one written so).
             kind = .sqlite(path: Self.absolute(sqlite.path, relativeTo: workingDirectory),

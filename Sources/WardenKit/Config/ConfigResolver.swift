@@ -12,10 +12,18 @@ struct HostFiles: Sendable {
             && access(path, R_OK) == 0
     }
 
-    /// The permission bits of a file that every user of the host may read; nil for any other file, or none.
+    /// The permission bits of a file that every user of the host may read: readable by others, in directories
+    /// they may all pass through (a 0644 file in a 0750 directory is not); nil for any other file, or none.
     var modeIfReadableByEveryone: @Sendable (String) -> mode_t? = { path in
         var info = stat()
         guard stat(path, &info) == 0, info.st_mode & 0o004 != 0 else { return nil }
+        var directory = (path as NSString).deletingLastPathComponent
+        while !directory.isEmpty {
+            var entered = stat()
+            guard stat(directory, &entered) == 0, entered.st_mode & 0o001 != 0 else { return nil }
+            if directory == "/" { break }
+            directory = (directory as NSString).deletingLastPathComponent
+        }
         return info.st_mode & 0o777
     }
 
@@ -60,13 +68,17 @@ struct ConfigResolver {
         config.web = resolve(file.web)
         config.heartbeat = file.heartbeat.map { heartbeat in
             var failURL = heartbeat.failURL
-            if case .url(let url) = failURL { failURL = .url(url.mapSecret(resolve)) }
-            return HeartbeatSettings(url: heartbeat.url.mapSecret(resolve), failURL: failURL, interval: heartbeat.interval,
+            typealias Keys = ConfigFile.Heartbeat.CodingKeys
+            if case .url(let url) = failURL {
+                failURL = .url(url.mapSecret { resolve($0, at: heartbeat.location, key: Keys.failURL.stringValue) })
+            }
+            let url = heartbeat.url.mapSecret { resolve($0, at: heartbeat.location, key: Keys.url.stringValue) }
+            return HeartbeatSettings(url: url, failURL: failURL, interval: heartbeat.interval,
                                      method: heartbeat.method, maxLevel: heartbeat.maxLevel, timeout: heartbeat.timeout)
         }
         config.remediation.dryRun = file.remediation.dryRun
         config.remediation.budget = file.remediation.budget.ledger
-        config.alerts = resolve(file.alerts)
+        config.alerts = resolve(file.alerts, at: file.location)
         return config
     }
 
@@ -87,8 +99,8 @@ struct ConfigResolver {
         let watch = resolveWatch(of: engine, workingDirectory: workingDirectory)
         // `exec` actions look commands up in the engine's PATH when it inherits Warden's environment.
         let actionPath = (engine.inheritEnvironment ? environment["PATH"] : nil) ?? searchPath
-        let remediation = resolve(engine.remediation, watch: watch, workingDirectory: workingDirectory, searchPath: actionPath,
-                                  attach: engine.attach, control: engine.control)
+        let remediation = resolve(engine.remediation, of: engine, watch: watch, workingDirectory: workingDirectory,
+                                  searchPath: actionPath)
         guard engine.location.isComplete,
               let launch = attached.map(EngineLaunch.attach) ?? executable.map({ .command(argv: engine.command, executable: $0) })
         else { return nil }
@@ -138,16 +150,12 @@ struct ConfigResolver {
                           controlTimeout: control?.timeout ?? ConfigFile.Control().timeout)
     }
 
-    /// A secret's file made absolute, and named in a warning when every user of the host can read it; the
-    /// file's path says enough where the key is not given.
-    func resolve(_ secret: SecretSource) -> SecretSource { resolve(secret, at: nil, key: "") }
-
-    /// The same, warning at `key` of `location`.
-    func resolve(_ secret: SecretSource, at location: ConfigLocation?, key: String) -> SecretSource {
+    /// A secret's file made absolute, and named in a warning at `key` of `location` (the key that holds the
+    /// reference, or the list of the entry that does) when every user of the host can read it.
+    func resolve(_ secret: SecretSource, at location: ConfigLocation, key: String) -> SecretSource {
         guard case .file(let path) = secret else { return secret }
         let absolute = Self.absolute(path, relativeTo: base)
-        warnIfReadableByEveryone(absolute, holding: "secret file", at: location?.path(of: key) ?? "",
-                                 line: location?.line(of: key))
+        warnIfReadableByEveryone(absolute, holding: "secret file", at: location.path(of: key), line: location.line(of: key))
         return .file(absolute)
     }
 

@@ -55,13 +55,13 @@ public enum Units {
         return Int64(bytes.rounded())
     }
 
-    /// A size in the notation `parseByteSize` reads: the largest unit that holds it exactly (`64KiB`, `10MB`),
-    /// else plain bytes.
     /// `1 row`, `2 rows`: a count and its noun, for messages (nouns whose plural takes an s).
     public static func counted(_ count: Int, _ noun: String) -> String {
         "\(count) \(noun)\(count == 1 ? "" : "s")"
     }
 
+    /// A size in the notation `parseByteSize` reads: the largest unit that holds it exactly (`64KiB`, `10MB`),
+    /// else plain bytes.
     public static func formatByteSize(_ bytes: Int64) -> String {
         let units: [(String, Int64)] = [("GiB", 1_073_741_824), ("GB", 1_000_000_000), ("MiB", 1_048_576), ("MB", 1_000_000),
                                         ("KiB", 1024), ("KB", 1000)]

@@ -83,9 +83,16 @@ actor ConfigReloader {
         running = model
         record.applied(at: Date().timeIntervalSince1970)
         logger.notice("config reloaded: \(change.summary)")
-        let warnings = read.config.warnings.map(\.description)
+        return ReloadOutcome(applied: true, summary: change.summary, problems: [],
+                             warnings: Self.logWarnings(of: read.config, logger: logger))
+    }
+
+    /// Logs what the config Warden now runs with has that deserves a look; returns it as `check-config` prints it.
+    @discardableResult
+    static func logWarnings(of config: WardenConfig, logger: Logger) -> [String] {
+        let warnings = config.warnings.map(\.description)
         for warning in warnings { logger.warning("config: \(warning)") }
-        return ReloadOutcome(applied: true, summary: change.summary, problems: [], warnings: warnings)
+        return warnings
     }
 
     private func refuse(_ summary: String, problems: [String]) -> ReloadOutcome {

@@ -45,7 +45,7 @@ public struct WardenAgent: Sendable {
 
     public func run() async throws {
         Self.prepareProcess()
-        for warning in config.warnings { logger.warning("config: \(warning)") }
+        ConfigReloader.logWarnings(of: config, logger: logger)
         let adminToken = try readAdminToken()
         let tls = try makeTLSConfiguration()
         let heartbeat = try makeHeartbeatTarget()

@@ -16,13 +16,13 @@ public final class EngineSupervisor: Service, Sendable {
     private let withheldEnvironment: Set<String>
     private let logger: Logger
     /// What the next spawn runs, and where its output goes; a reload replaces it.
-    private struct Launch {
+    private struct SpawnSettings {
         var config: EngineConfig
         var environment: [String: String]
         var logFile: RotatingLogFile
     }
 
-    private let launch: Mutex<Launch>
+    private let spawnSettings: Mutex<SpawnSettings>
     /// What wakes the loop: an event for the lifecycle, or the watchdog's question whether the loop still turns.
     private enum Input: Sendable {
         case event(EngineLifecycle.Event)
@@ -51,12 +51,12 @@ public final class EngineSupervisor: Service, Sendable {
         self.logger = logger
         self.withheldEnvironment = withheldEnvironment
         self.logLines = LogLineBroadcast()
-        launch = Mutex(Self.launch(config, extraEnvironment: extraEnvironment, withheld: withheldEnvironment, logger: logger))
+        spawnSettings = Mutex(Self.spawnSettings(config, extraEnvironment: extraEnvironment, withheld: withheldEnvironment, logger: logger))
         (events, continuation) = AsyncStream.makeStream(of: Input.self)
     }
 
-    private static func launch(_ config: EngineConfig, extraEnvironment: [String: String], withheld: Set<String>,
-                               logger: Logger) -> Launch {
+    private static func spawnSettings(_ config: EngineConfig, extraEnvironment: [String: String], withheld: Set<String>,
+                                      logger: Logger) -> SpawnSettings {
         let name = config.name
         let logFile = RotatingLogFile(path: config.logs.file, maxBytes: config.logs.maxBytes, maxFiles: config.logs.maxFiles) {
             logger.error("engine log capture failing", metadata: ["engine": "\(name)", "error": "\($0)"])
@@ -66,19 +66,19 @@ public final class EngineSupervisor: Service, Sendable {
         environment.merge(config.environment) { $1 }
         environment.merge(extraEnvironment) { $1 }
         environment["WARDEN_ENGINE"] = config.name
-        return Launch(config: config, environment: environment, logFile: logFile)
+        return SpawnSettings(config: config, environment: environment, logFile: logFile)
     }
 
     /// The engine's settings as last loaded.
-    public var config: EngineConfig { launch.withLock { $0.config } }
+    public var config: EngineConfig { spawnSettings.withLock { $0.config } }
 
     /// Takes a reloaded config: its stop and restart settings hold at once; when `relaunch` (how the engine runs
     /// changed), the engine is restarted gracefully into the new command, directory, environment and log file.
     public func reconfigure(_ config: EngineConfig, extraEnvironment: [String: String], relaunch: Bool) {
-        let next = Self.launch(config, extraEnvironment: extraEnvironment, withheld: withheldEnvironment, logger: logger)
-        launch.withLock { current in
+        let next = Self.spawnSettings(config, extraEnvironment: extraEnvironment, withheld: withheldEnvironment, logger: logger)
+        spawnSettings.withLock { current in
             // Until the restart, the running process's output keeps its file.
-            current = Launch(config: config, environment: next.environment,
+            current = SpawnSettings(config: config, environment: next.environment,
                              logFile: relaunch ? next.logFile : current.logFile)
         }
         continuation.yield(.event(.reconfigured(config.restart, config.stop)))
@@ -160,7 +160,7 @@ public final class EngineSupervisor: Service, Sendable {
     }
 
     private func spawn() {
-        let (config, environment, logFile) = launch.withLock { ($0.config, $0.environment, $0.logFile) }
+        let (config, environment, logFile) = spawnSettings.withLock { ($0.config, $0.environment, $0.logFile) }
         guard case .command(let argv, let executable) = config.launch else {
             // The fleet gives attached engines to `AttachedEngine`, and a reload keeps how an engine runs.
             continuation.yield(.event(.spawnFailed(message: "engine \(config.name) is attached: its own supervisor starts it")))

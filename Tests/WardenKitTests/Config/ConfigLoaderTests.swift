@@ -159,43 +159,64 @@ struct ConfigLoaderTests {
     }
 
     /// A file holding a secret that every user of the host can read does not stop Warden (that would take
-    /// monitoring down over a chmod), but is named once by its path, wherever the config refers to it, and never
-    /// quoted; a group-readable file (root:warden 0640) and a secret from the environment pass.
+    /// monitoring down over a chmod), but each reference is named at its key and line, by the file's path, never
+    /// quoted. A group-readable file (root:warden 0640), one in a directory others cannot enter, a certificate
+    /// (public by nature) and a secret from the environment pass.
     @Test func aSecretFileEveryUserCanReadIsAWarningNamingItsPath() throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("warden-secrets-\(UUID())").path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        for (name, mode) in [("open", 0o644), ("group", 0o640), ("token", 0o604), ("key.pem", 0o644)] {
+        let exposed = ["token", "key.pem", "heartbeat-url", "bot-token", "header", "password", "pre-stop", "rung", "mapped"]
+        for (name, mode) in exposed.map({ ($0, 0o644) }) + [("group", 0o640), ("cert.pem", 0o644)] {
             FileManager.default.createFile(atPath: "\(directory)/\(name)", contents: Data("s3cr3t-\(name)\n".utf8))
             chmod("\(directory)/\(name)", mode_t(mode))
         }
         let yaml = """
             admin_token: {file: token}
             web:
-              tls: {cert_file: group, key_file: key.pem}
+              tls: {cert_file: cert.pem, key_file: key.pem}
+            heartbeat:
+              url: {file: heartbeat-url}
             alerts:
               channels:
-                - webhook: {url: "http://127.0.0.1:1/", secret: {file: group}, headers: {X-Key: {file: open}}}
+                - telegram: {bot_token: {file: bot-token}, chat_id: "-100123"}
+                - webhook: {url: "http://127.0.0.1:1/", secret: {file: group}, headers: {X-Key: {file: header}}}
             engines:
               - name: bot
                 command: [sh]
                 probes:
-                  - {name: api, http: {url: "http://127.0.0.1:1/", basic_auth: {username: warden, password: {file: open}}}}
+                  - {name: api, http: {url: "http://127.0.0.1:1/", basic_auth: {username: warden, password: {file: password}}}}
                   - {name: status, http: {url: "http://127.0.0.1:1/", bearer_token: {env: BOT_TOKEN}}}
                 remediation:
+                  pre_stop: {http: {url: "http://127.0.0.1:1/stop", headers: {X-Key: {file: pre-stop}}}}
                   policies:
-                    - {name: start, component: api, ladder: [{http: {url: "http://127.0.0.1:1/", bearer_token: {file: open}}}]}
+                    - {name: start, component: api, ladder: [{http: {url: "http://127.0.0.1:1/", bearer_token: {file: rung}}}]}
+                  alertmanager:
+                    - {alertname: BotDown, action: {http: {url: "http://127.0.0.1:1/", bearer_token: {file: mapped}}}}
             """
         let config = try loader.parse(yaml, file: "warden.yml", baseDirectory: directory)
+        func warning(_ line: Int, _ key: String, _ file: String, holding what: String = "secret file") -> String {
+            "warden.yml:\(line): \(key): \(what) \(directory)/\(file) is readable by every user on this host (mode 644); chmod o-r it"
+        }
         let warnings = config.warnings.map(\.description)
         #expect(warnings == [
-            "warden.yml: secret file \(directory)/open is readable by every user on this host (mode 644); chmod o-r it",
-            "warden.yml:1: admin_token: secret file \(directory)/token is readable by every user on this host (mode 604); chmod o-r it",
-            "warden.yml:3: web.tls.key_file: private key file \(directory)/key.pem is readable by every user on this host (mode 644); chmod o-r it",
-        ], "\(warnings)")
+            warning(1, "admin_token", "token"),
+            warning(3, "web.tls.key_file", "key.pem", holding: "private key file"),
+            warning(5, "heartbeat.url", "heartbeat-url"),
+            warning(7, "alerts", "bot-token"),
+            warning(7, "alerts", "header"),
+            warning(14, "engines[0].probes", "password"),
+            warning(17, "engines[0].remediation", "pre-stop"),
+            warning(19, "engines[0].remediation.policies[0].ladder", "rung"),
+            warning(21, "engines[0].remediation.alertmanager[0].action", "mapped"),
+        ], "\(warnings.joined(separator: "\n"))")
         #expect(!warnings.joined().contains("s3cr3t"))
 
-        for name in ["open", "token", "key.pem"] { chmod("\(directory)/\(name)", 0o600) }
+        // A directory others may not enter keeps its files from them, whatever their own mode says.
+        chmod(directory, 0o750)
+        #expect(try loader.parse(yaml, file: "warden.yml", baseDirectory: directory).warnings.isEmpty)
+        chmod(directory, 0o755)
+        for name in exposed { chmod("\(directory)/\(name)", 0o600) }
         #expect(try loader.parse(yaml, file: "warden.yml", baseDirectory: directory).warnings.isEmpty)
     }
 
