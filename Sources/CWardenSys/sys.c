@@ -217,8 +217,10 @@ void warden_tune_malloc(void) {
     if (getenv("MALLOC_ARENA_MAX") == NULL) mallopt(M_ARENA_MAX, 2);
 }
 
-size_t warden_malloc_mapped_bytes(void) {
-    return mallinfo2().hblkhd;
+bool warden_malloc_is_mapped(const void *buffer) {
+    // glibc keeps each chunk's size word just before the pointer malloc returns; its bit 0x2 (IS_MMAPPED)
+    // marks a chunk mapped on its own rather than carved from an arena.
+    return (((const size_t *)buffer)[-1] & 0x2) != 0;
 }
 
 long warden_open_file_limit(void) {

@@ -1,4 +1,5 @@
 #pragma once
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -52,8 +53,9 @@ void warden_ensure_standard_fds(void);
 /// A setting the environment already makes (`MALLOC_MMAP_THRESHOLD_`, `MALLOC_ARENA_MAX`) is left alone.
 void warden_tune_malloc(void);
 
-/// Bytes malloc holds in chunks mapped on their own (mallinfo2's `hblkhd`), which the Glibc module hides.
-size_t warden_malloc_mapped_bytes(void);
+/// Whether a buffer malloc returned was mapped on its own (glibc's IS_MMAPPED chunk bit): a fact about that
+/// one buffer, unlike process-wide counters that other threads move meanwhile.
+bool warden_malloc_is_mapped(const void *buffer);
 
 /// The soft limit on open descriptors (getrlimit's RLIMIT_NOFILE, /proc/self/limits' "Max open files"),
 /// or -1 when it is unlimited.
