@@ -28,7 +28,7 @@ public struct ConfigChange: Sendable, Equatable {
     public var waitingForRestart: [String] = []
 
     public init(from old: ConfigFile, to new: ConfigFile) {
-        let before = Dictionary(old.engines.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
+        let before = old.enginesByName
         let after = Set(new.engines.map(\.name))
         removed = old.engines.map(\.name).filter { !after.contains($0) }
         for engine in new.engines {
@@ -38,13 +38,13 @@ public struct ConfigChange: Sendable, Equatable {
             }
             if previous.watching != engine.watching { rewatched.append(engine.name) }
             // Started by Warden, or found: the engine's runner is one or the other for as long as Warden runs.
-            guard (previous.attach == nil) == (engine.attach == nil) else {
+            guard previous.isAttached == engine.isAttached else {
                 waitingForRestart.append("engines[\(engine.name)]: command or attach")
                 continue
             }
             if previous.launch != engine.launch {
                 // Nothing of an attached engine's is Warden's to restart: its watcher takes the change in place.
-                if engine.attach == nil { restarted.append(engine.name) } else { reattached.append(engine.name) }
+                if engine.isAttached { reattached.append(engine.name) } else { restarted.append(engine.name) }
             }
             if previous.stop != engine.stop || previous.restart != engine.restart { resupervised.append(engine.name) }
         }
@@ -80,6 +80,11 @@ extension ConfigFile {
             .filter(\.1).map(\.0.stringValue)
     }
 
+    /// The engines by name; the first of a name wins (the loader refuses a second).
+    var enginesByName: [String: Engine] {
+        Dictionary(engines.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
+    }
+
     /// Takes the keys read only when Warden starts from `running`: what a reload leaves as they are. Among them,
     /// whether a kept engine is started or found: its runner is one or the other for as long as Warden runs, so
     /// an engine the file switches keeps running (`command`) or being found (`attach`, `control`) as before.
@@ -90,11 +95,9 @@ extension ConfigFile {
         adminToken = running.adminToken
         web = running.web
         heartbeat = running.heartbeat
-        let before = Dictionary(running.engines.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
+        let before = running.enginesByName
         for index in engines.indices {
-            guard let previous = before[engines[index].name], (previous.attach == nil) != (engines[index].attach == nil) else {
-                continue
-            }
+            guard let previous = before[engines[index].name], previous.isAttached != engines[index].isAttached else { continue }
             engines[index].command = previous.command
             engines[index].attach = previous.attach
             engines[index].control = previous.control
@@ -103,6 +106,9 @@ extension ConfigFile {
 }
 
 extension ConfigFile.Engine {
+    /// Found (`attach`) rather than started (`command`): one or the other for as long as Warden runs.
+    var isAttached: Bool { attach != nil }
+
     /// How the process is run: a change restarts the engine.
     struct Launch: Equatable {
         var command: [String]

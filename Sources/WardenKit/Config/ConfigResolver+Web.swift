@@ -15,9 +15,7 @@ extension ConfigResolver {
                 return absolute
             }
             let keyFile = file(tls.keyFile, .keyFile)
-            let keyKey = Keys.keyFile.stringValue
-            warnIfReadableByEveryone(keyFile, holding: "private key file", at: tls.location.path(of: keyKey),
-                                     line: tls.location.line(of: keyKey))
+            warnIfReadableByEveryone(keyFile, holding: "private key file", at: tls.location, key: Keys.keyFile.stringValue)
             settings.tls = .init(certFile: file(tls.certFile, .certFile), keyFile: keyFile,
                                  clientCAFile: tls.clientCAFile.map { file($0, .clientCAFile) })
         }

@@ -155,17 +155,17 @@ struct ConfigResolver {
     func resolve(_ secret: SecretSource, at location: ConfigLocation, key: String) -> SecretSource {
         guard case .file(let path) = secret else { return secret }
         let absolute = Self.absolute(path, relativeTo: base)
-        warnIfReadableByEveryone(absolute, holding: "secret file", at: location.path(of: key), line: location.line(of: key))
+        warnIfReadableByEveryone(absolute, holding: "secret file", at: location, key: key)
         return .file(absolute)
     }
 
     /// A file holding a secret that every local user can read is a warning, not a problem: Warden still runs,
     /// since refusing would take monitoring down over a chmod. Group-readable files (root:warden 0640) are a
     /// normal deployment and pass. The message names the file, never its contents.
-    func warnIfReadableByEveryone(_ path: String, holding what: String, at key: String, line: Int?) {
+    func warnIfReadableByEveryone(_ path: String, holding what: String, at location: ConfigLocation, key: String) {
         guard let mode = host.modeIfReadableByEveryone(path) else { return }
         issues.warn("\(what) \(path) is readable by every user on this host (mode \(String(mode, radix: 8))); chmod o-r it",
-                    at: key, line: line)
+                    at: location, key: key)
     }
 
     /// argv[0] as a path to an executable file: relative to the working directory when it contains a slash,

@@ -26,8 +26,9 @@ final class IssueCollector {
         issues.append(ConfigIssue(file: file, path: path, line: line, message: message))
     }
 
-    func warn(_ message: String, at path: String, line: Int?) {
-        let warning = ConfigIssue(file: file, path: path, line: line, message: message)
+    /// Warns at `key` of a mapping the model remembers, as `report` does for a problem.
+    func warn(_ message: String, at location: ConfigLocation, key: String) {
+        let warning = ConfigIssue(file: file, path: location.path(of: key), line: location.line(of: key), message: message)
         if !warnings.contains(warning) { warnings.append(warning) }
     }
 
